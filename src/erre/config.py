@@ -1,0 +1,178 @@
+"""Settings of a twin, from one table: defaults < the twin's erre.toml < ERRE_* environment <
+command-line flags. All state of a twin lives under its home directory:
+
+    erre.toml     settings (editable)
+    index.db      documents, chunks, full-text index and vectors (SQLite)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ConfigError, NoTwin
+
+CONFIG_FILE = "erre.toml"
+INDEX_FILE = "index.db"
+
+# (key, default, help): the one table behind validation, `erre config` and the docs
+SETTINGS: list[tuple[str, object, str]] = [
+    ("name", "", "The author's name, as the twin introduces itself"),
+    ("embed.backend", "e5", "Embedder: e5 (default, multilingual-e5-small), use, sentence-transformers, openai"),
+    ("embed.model", "", "Model path or name (sentence-transformers, openai; a custom e5 file)"),
+    ("embed.base_url", "", "Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1"),
+    ("embed.api_key_env", "OPENAI_API_KEY", "Environment variable holding the embedding server's API key"),
+    ("embed.query_prefix", "", "Text put before each question (e.g. 'query: ' for e5 on a server)"),
+    ("embed.passage_prefix", "", "Text put before each passage (e.g. 'passage: ' for e5 on a server)"),
+    ("embed.threads", 2, "CPU threads for in-process embedders"),
+    ("embed.batch", 32, "Texts per embedding call"),
+    ("chunk.tokens", 300, "Token budget of a chunk (the embedder's tokens)"),
+    ("chunk.overlap", 40, "Tokens of the previous chunk repeated at the start of the next"),
+    ("ingest.include_drafts", False, "Ingest Markdown files marked draft: true"),
+    ("ingest.max_file_mb", 50, "Files larger than this are refused"),
+    ("search.k", 8, "Passages returned by a search"),
+    ("search.candidates", 50, "Candidates taken from each side (lexical, dense) before fusion"),
+]
+
+
+def _attr(key: str) -> str:
+    return key.replace(".", "_")
+
+
+@dataclass(frozen=True)
+class Settings:
+    name: str = ""
+    embed_backend: str = "e5"
+    embed_model: str = ""
+    embed_base_url: str = ""
+    embed_api_key_env: str = "OPENAI_API_KEY"
+    embed_query_prefix: str = ""
+    embed_passage_prefix: str = ""
+    embed_threads: int = 2
+    embed_batch: int = 32
+    chunk_tokens: int = 300
+    chunk_overlap: int = 40
+    ingest_include_drafts: bool = False
+    ingest_max_file_mb: int = 50
+    search_k: int = 8
+    search_candidates: int = 50
+
+    def with_(self, **changes) -> "Settings":
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+_DEFAULTS = {key: default for key, default, _ in SETTINGS}
+
+
+def _coerce(key: str, value, where: str):
+    default = _DEFAULTS[key]
+    try:
+        if isinstance(default, bool):
+            if isinstance(value, bool):
+                return value
+            if str(value).lower() in ("1", "true", "yes", "on"):
+                return True
+            if str(value).lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError
+        if isinstance(default, int):
+            return int(value)
+        return str(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}: {key} must be a {type(default).__name__}, not {value!r}") from None
+
+
+def _flatten(data: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in data.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(_flatten(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+def _check_key(key: str, where: str) -> None:
+    if key not in _DEFAULTS:
+        near = difflib.get_close_matches(key, list(_DEFAULTS), n=1)
+        hint = f" Did you mean '{near[0]}'?" if near else ""
+        raise ConfigError(f"{where}: unknown setting '{key}'.{hint}")
+
+
+def load(home: Path, env: dict | None = None) -> Settings:
+    """Settings of the twin at `home`: its erre.toml, then ERRE_* variables."""
+    env = os.environ if env is None else env
+    values: dict[str, object] = {}
+    path = home / CONFIG_FILE
+    if not path.exists():
+        raise NoTwin(str(home))
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: {e}") from None
+    for key, value in _flatten(data).items():
+        _check_key(key, str(path))
+        values[key] = _coerce(key, value, str(path))
+    for key in _DEFAULTS:
+        var = "ERRE_" + _attr(key).upper()
+        if var in env:
+            values[key] = _coerce(key, env[var], var)
+    return Settings(**{_attr(k): v for k, v in values.items()})
+
+
+def render(settings: Settings) -> str:
+    """erre.toml for these settings, every key with its help as a comment."""
+    lines: list[str] = []
+    section = None
+    for key, _, help_ in SETTINGS:
+        head, _, leaf = key.rpartition(".")
+        if head != section:
+            lines.append(f"\n[{head}]" if head else "")
+            section = head
+        value = getattr(settings, _attr(key))
+        lines.append(f"# {help_}")
+        lines.append(f"{leaf} = {_toml(value)}")
+    return "\n".join(lines).lstrip() + "\n"
+
+
+def _toml(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def root() -> Path:
+    """Where `erre init NAME` puts twins: $ERRE_ROOT, else ~/erre."""
+    return Path(os.environ.get("ERRE_ROOT") or Path.home() / "erre").expanduser()
+
+
+def resolve_home(home: str | None) -> Path:
+    """The twin to work on: --home, else $ERRE_HOME, else the last twin `erre init` made."""
+    if home:
+        return Path(home).expanduser().resolve()
+    if os.environ.get("ERRE_HOME"):
+        return Path(os.environ["ERRE_HOME"]).expanduser().resolve()
+    current = root() / ".current"
+    if current.exists():
+        return Path(current.read_text(encoding="utf-8").strip())
+    raise NoTwin(str(root() / "NAME") + " (no twin yet)")
+
+
+def init(home: Path, name: str) -> Settings:
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / CONFIG_FILE
+    settings = Settings(name=name)
+    if path.exists():
+        settings = load(home).with_(name=name or None)
+    path.write_text(render(settings), encoding="utf-8")
+    r = root()
+    r.mkdir(parents=True, exist_ok=True)
+    (r / ".current").write_text(str(home.resolve()), encoding="utf-8")
+    return settings

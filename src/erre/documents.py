@@ -1,0 +1,122 @@
+"""The nouns of erre: documents, their chunks, and passages (chunks found by a search).
+
+Frozen dataclasses with no I/O, shared by every stage. A document's `text` is the plain
+text extracted from its file; its blocks and every chunk point into it by character
+offsets, so a citation can show the exact place a passage comes from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph (or list, or table row group) of a document, located in `Document.text`."""
+
+    start: int
+    end: int
+    heading: tuple[str, ...] = ()  # heading path, outermost first
+    page: int | None = None  # 1-based page for paged formats (PDF)
+
+
+@dataclass(frozen=True)
+class Document:
+    source: str  # the path relative to the ingested folder, or the JSONL id
+    title: str
+    text: str
+    blocks: tuple[Block, ...]
+    date: str | None = None
+    url: str | None = None
+    tags: tuple[str, ...] = ()
+    language: str | None = None
+    format: str = "text"
+
+    @property
+    def hash(self) -> str:
+        """Content hash over everything that ends up in the index."""
+        h = hashlib.sha256()
+        for part in (self.source, self.title, self.date or "", self.url or "", "\x1f".join(self.tags),
+                     self.text):
+            h.update(part.encode("utf-8", "surrogatepass"))
+            h.update(b"\x00")
+        for b in self.blocks:
+            h.update(f"{b.start},{b.end},{b.page},{'/'.join(b.heading)};".encode("utf-8", "surrogatepass"))
+        return h.hexdigest()
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """What a loader produces before the document text is assembled."""
+
+    text: str
+    heading: tuple[str, ...] = ()
+    page: int | None = None
+
+
+def assemble(source: str, title: str, paragraphs: list[Paragraph], **meta) -> Document:
+    """Join paragraphs with blank lines into one text, keeping each one's span."""
+    parts: list[str] = []
+    blocks: list[Block] = []
+    pos = 0
+    for p in paragraphs:
+        text = p.text.strip()
+        if not text:
+            continue
+        if parts:
+            parts.append("\n\n")
+            pos += 2
+        parts.append(text)
+        blocks.append(Block(pos, pos + len(text), tuple(p.heading), p.page))
+        pos += len(text)
+    return Document(source=source, title=title, text="".join(parts), blocks=tuple(blocks), **meta)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A span of a document, small enough to embed and to quote."""
+
+    source: str
+    title: str
+    text: str
+    start: int  # character span in the document text
+    end: int
+    heading: tuple[str, ...] = ()
+    page: int | None = None
+    date: str | None = None
+    url: str | None = None
+    language: str | None = None
+    tokens: int = 0
+    ordinal: int = 0  # position of the chunk in its document
+
+    @property
+    def key(self) -> str:
+        """Stable identity: the same text at the same place of the same source."""
+        raw = f"{self.source}\x00{self.start}\x00{self.text}".encode("utf-8", "surrogatepass")
+        return hashlib.sha256(raw).hexdigest()[:24]
+
+    @property
+    def context(self) -> str:
+        """The text as it is embedded and indexed: title and headings give it context."""
+        head = " > ".join(h for h in (self.title, *self.heading) if h)
+        return f"{head}\n\n{self.text}" if head else self.text
+
+    @property
+    def context_hash(self) -> str:
+        """Hash of what the embedder sees: chunks with equal hashes can share a vector."""
+        return hashlib.sha256(self.context.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A stored chunk returned by a search, with the evidence that ranked it."""
+
+    id: int
+    chunk: Chunk
+    score: float  # fused score, higher is better
+    dense: float | None = None  # cosine similarity with the query, when the dense side found it
+    lexical: float | None = None  # BM25 score, when the lexical side found it
+    rank_dense: int | None = None
+    rank_lexical: int | None = None
+    extra: dict = field(default_factory=dict, compare=False)

@@ -1,0 +1,1 @@
+"""erre measures itself: retrieval now; answers, abstention and voice as they arrive."""

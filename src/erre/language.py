@@ -1,0 +1,106 @@
+"""Language of a text, and the terms a lexical index keeps of it.
+
+Lexical search matches stems, not words: "pensato", "penso" and "pensiero" meet in the
+Italian Snowball stem. Each text is stemmed with the stemmer of its own language; a query
+is stemmed with every stemmer the index uses, so proper names and numbers still match
+across languages.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+# ISO 639-1 -> Snowball algorithm (PyStemmer)
+SNOWBALL = {
+    "ar": "arabic", "ca": "catalan", "cs": "czech", "da": "danish", "de": "german", "el": "greek",
+    "en": "english", "es": "spanish", "et": "estonian", "eu": "basque", "fi": "finnish",
+    "fr": "french", "ga": "irish", "hi": "hindi", "hu": "hungarian", "hy": "armenian",
+    "id": "indonesian", "it": "italian", "lt": "lithuanian", "ne": "nepali", "nl": "dutch",
+    "no": "norwegian", "nb": "norwegian", "fa": "persian", "pl": "polish", "pt": "portuguese",
+    "ro": "romanian", "ru": "russian", "sr": "serbian", "sv": "swedish", "ta": "tamil",
+    "tr": "turkish",
+}
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def detect(text: str, default: str = "und") -> str:
+    """ISO 639-1 code of the text's language, `default` when there is too little text."""
+    sample = text[:4000]
+    if len(_WORD.findall(sample)) < 2:
+        return default
+    import py3langid
+
+    lang, _ = py3langid.classify(sample)
+    return lang
+
+
+def detect_query(text: str, candidates: tuple[str, ...] = ()) -> str:
+    """Language of a short question. Short texts fool identifiers; when the question is
+    short, prefer one of the languages the index holds (or Italian and English)."""
+    import py3langid
+
+    words = _WORD.findall(text)
+    if not words:
+        return "und"
+    ranked = py3langid.rank(text)
+    if len(words) >= 8 or not candidates:
+        return ranked[0][0]
+    allowed = set(candidates) | {"it", "en"}
+    for lang, _ in ranked:
+        if lang in allowed:
+            return lang
+    return ranked[0][0]
+
+
+@lru_cache(maxsize=None)
+def _stemmer(lang: str):
+    name = SNOWBALL.get(lang)
+    if name is None:
+        return None
+    import Stemmer
+
+    return Stemmer.Stemmer(name)
+
+
+@lru_cache(maxsize=None)
+def stopwords(lang: str) -> frozenset[str]:
+    from stop_words import StopWordError, get_stop_words
+
+    try:
+        return frozenset(fold(w) for w in get_stop_words(lang))
+    except StopWordError:
+        return frozenset()
+
+
+def fold(word: str) -> str:
+    """Lower case without accents, so "perché" and "perche" are one term."""
+    word = unicodedata.normalize("NFKD", word.lower())
+    return "".join(c for c in word if not unicodedata.combining(c))
+
+
+def words(text: str) -> list[str]:
+    return [fold(w) for w in _WORD.findall(text)]
+
+
+def terms(text: str, lang: str | None, *, keep_stopwords: bool = False) -> list[str]:
+    """The stems a text contributes to the lexical index, in order."""
+    ws = words(text)
+    lang = lang or "und"
+    if not keep_stopwords:
+        stop = stopwords(lang)
+        ws = [w for w in ws if w not in stop]
+    stem = _stemmer(lang)
+    # the stemmer works on the unaccented form too: Snowball handles both spellings
+    return stem.stemWords(ws) if stem else ws
+
+
+def query_terms(text: str, langs: tuple[str, ...]) -> list[str]:
+    """Distinct stems of a question under each language in `langs` (question's first)."""
+    seen: dict[str, None] = {}
+    for lang in langs:
+        for t in terms(text, lang):
+            seen.setdefault(t, None)
+    return list(seen)

@@ -1,0 +1,61 @@
+"""The twin's index: documents, chunks, a full-text index and vectors, behind one protocol.
+
+SQLite (one file) is the default; a scale-out backend (PostgreSQL with pgvector) implements
+the same protocol. Writes of one file's documents happen in one transaction, so a crash
+leaves either the old version of a file or the new one, never half of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from ..documents import Chunk, Document
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    path: str  # absolute path of the file on disk
+    root: str  # the folder (or file) given to `erre ingest`
+    hash: str
+    documents: int
+
+
+@dataclass(frozen=True)
+class Indexed:
+    """A document ready to be written: its chunks, their index terms and vectors."""
+
+    document: Document
+    chunks: Sequence[Chunk]
+    terms: Sequence[str]  # space-separated stems, one string per chunk
+    vectors: np.ndarray  # (len(chunks), dim) float32 unit vectors
+
+
+class Store(Protocol):
+    def close(self) -> None: ...
+
+    # -- sync ---------------------------------------------------------------
+    def files(self, root: str | None = None) -> list[FileRecord]: ...
+    def file(self, path: str) -> FileRecord | None: ...
+    def document_hashes(self, path: str) -> dict[str, str]: ...
+    def vectors_by_text(self, path: str) -> dict[str, bytes]: ...
+    def write_file(self, path: str, root: str, hash: str, documents: Sequence[Indexed],
+                   keep: Iterable[str] = ()) -> None: ...
+    def delete_file(self, path: str) -> None: ...
+
+    # -- embeddings ---------------------------------------------------------
+    def embedder(self) -> tuple[str, int] | None: ...
+    def reset_vectors(self, name: str, dim: int) -> None: ...
+    def chunk_texts(self, batch: int = 256) -> Iterator[list[tuple[int, Chunk]]]: ...
+    def set_vectors(self, ids: Sequence[int], vectors: np.ndarray) -> None: ...
+    def finish_vectors(self, name: str, dim: int) -> None: ...
+
+    # -- search -------------------------------------------------------------
+    def search_dense(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]: ...
+    def search_lexical(self, terms: Sequence[str], k: int) -> list[tuple[int, float]]: ...
+    def chunks(self, ids: Sequence[int]) -> dict[int, Chunk]: ...
+    def languages(self) -> dict[str, int]: ...
+    def stats(self) -> dict: ...

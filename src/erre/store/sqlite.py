@@ -1,0 +1,292 @@
+"""The default store: one SQLite file with FTS5 for lexical search and sqlite-vec for vectors.
+
+Chunk ids are SQLite rowids shared by three tables: `chunks` (text and place), `chunks_fts`
+(stemmed terms, BM25) and `chunks_vec` (vectors, cosine). Every write that touches them is
+one transaction, so the three always hold the same chunks.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from ..documents import Chunk
+from ..errors import ErreError, MissingExtra
+from . import FileRecord, Indexed
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files(
+    id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE, root TEXT NOT NULL, hash TEXT NOT NULL,
+    ingested_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents(
+    id INTEGER PRIMARY KEY, file_id INTEGER NOT NULL REFERENCES files(id) ON DELETE CASCADE,
+    source TEXT NOT NULL, title TEXT NOT NULL, date TEXT, url TEXT, tags TEXT NOT NULL,
+    language TEXT, format TEXT NOT NULL, hash TEXT NOT NULL, text TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS documents_file ON documents(file_id);
+CREATE TABLE IF NOT EXISTS chunks(
+    id INTEGER PRIMARY KEY,
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    key TEXT NOT NULL, ordinal INTEGER NOT NULL, text TEXT NOT NULL, heading TEXT NOT NULL,
+    page INTEGER, start INTEGER NOT NULL, "end" INTEGER NOT NULL, tokens INTEGER NOT NULL,
+    text_hash TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS chunks_document ON chunks(document_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    terms, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');
+"""
+
+
+def _sqlite():
+    """A SQLite module that can load extensions (the system one often cannot)."""
+    try:
+        import pysqlite3.dbapi2 as sqlite
+    except ImportError:
+        import sqlite3 as sqlite
+    if not hasattr(sqlite.Connection, "enable_load_extension"):
+        raise MissingExtra("A SQLite that can load extensions", "pysqlite3-binary")
+    return sqlite
+
+
+class SQLiteStore:
+    def __init__(self, path: Path | str, *, readonly: bool = False):
+        sqlite = _sqlite()
+        try:
+            import sqlite_vec
+        except ImportError:
+            raise MissingExtra("sqlite-vec", "sqlite-vec") from None
+        self.path = Path(path)
+        if readonly and not self.path.exists():
+            raise FileNotFoundError(self.path)
+        try:
+            self._db = sqlite.connect(str(self.path), isolation_level=None, check_same_thread=False)
+        except sqlite.Error as e:
+            raise ErreError(f"Cannot open the index {self.path}: {e}") from None
+        self._error = sqlite.Error
+        self._db.enable_load_extension(True)
+        sqlite_vec.load(self._db)
+        self._db.enable_load_extension(False)
+        self._db.execute("PRAGMA foreign_keys = ON")
+        self._db.execute("PRAGMA busy_timeout = 10000")
+        if not readonly:
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._db.executescript(
+                f"BEGIN; {_SCHEMA} INSERT OR IGNORE INTO meta VALUES ('schema', '{SCHEMA_VERSION}'); COMMIT;")
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _tx(self):
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    # -- sync ---------------------------------------------------------------
+    def files(self, root: str | None = None) -> list[FileRecord]:
+        sql = ("SELECT f.path, f.root, f.hash, count(d.id) FROM files f "
+               "LEFT JOIN documents d ON d.file_id = f.id")
+        args: tuple = ()
+        if root is not None:
+            sql += " WHERE f.root = ?"
+            args = (root,)
+        rows = self._db.execute(sql + " GROUP BY f.id ORDER BY f.path", args).fetchall()
+        return [FileRecord(*r) for r in rows]
+
+    def file(self, path: str) -> FileRecord | None:
+        row = self._db.execute(
+            "SELECT f.path, f.root, f.hash, (SELECT count(*) FROM documents WHERE file_id = f.id) "
+            "FROM files f WHERE f.path = ?", (path,)).fetchone()
+        return FileRecord(*row) if row else None
+
+    def document_hashes(self, path: str) -> dict[str, str]:
+        rows = self._db.execute(
+            "SELECT d.source, d.hash FROM documents d JOIN files f ON f.id = d.file_id "
+            "WHERE f.path = ?", (path,)).fetchall()
+        return dict(rows)
+
+    def vectors_by_text(self, path: str) -> dict[str, bytes]:
+        if not self._has_vectors():
+            return {}
+        rows = self._db.execute(
+            "SELECT c.text_hash, v.embedding FROM chunks c JOIN documents d ON d.id = c.document_id "
+            "JOIN files f ON f.id = d.file_id JOIN chunks_vec v ON v.rowid = c.id WHERE f.path = ?",
+            (path,)).fetchall()
+        return dict(rows)
+
+    def write_file(self, path: str, root: str, hash: str, documents: Sequence[Indexed],
+                   keep: Iterable[str] = ()) -> None:
+        """Make the file's documents exactly `keep` (unchanged, left as they are) plus `documents`."""
+        keep = set(keep)
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        with self._tx() as db:
+            row = db.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()
+            if row:
+                file_id = row[0]
+                db.execute("UPDATE files SET root = ?, hash = ?, ingested_at = ? WHERE id = ?",
+                           (root, hash, now, file_id))
+                stale = [r[0] for r in db.execute(
+                    "SELECT id, source FROM documents WHERE file_id = ?", (file_id,)) if r[1] not in keep]
+                self._delete_documents(stale)
+            else:
+                file_id = db.execute("INSERT INTO files(path, root, hash, ingested_at) VALUES (?,?,?,?)",
+                                     (path, root, hash, now)).lastrowid
+            for item in documents:
+                self._insert(file_id, item)
+
+    def _insert(self, file_id: int, item: Indexed) -> None:
+        d = item.document
+        doc_id = self._db.execute(
+            "INSERT INTO documents(file_id, source, title, date, url, tags, language, format, hash, text) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (file_id, d.source, d.title, d.date, d.url, json.dumps(list(d.tags), ensure_ascii=False),
+             d.language, d.format, d.hash, d.text)).lastrowid
+        if len(item.vectors) != len(item.chunks) or len(item.terms) != len(item.chunks):
+            raise ValueError("one vector and one term string per chunk")
+        vectors = np.ascontiguousarray(item.vectors, dtype=np.float32)
+        for c, terms, vec in zip(item.chunks, item.terms, vectors):
+            cid = self._db.execute(
+                'INSERT INTO chunks(document_id, key, ordinal, text, heading, page, start, "end", tokens, '
+                "text_hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (doc_id, c.key, c.ordinal, c.text, json.dumps(list(c.heading), ensure_ascii=False),
+                 c.page, c.start, c.end, c.tokens, c.context_hash)).lastrowid
+            self._db.execute("INSERT INTO chunks_fts(rowid, terms) VALUES (?, ?)", (cid, terms))
+            self._db.execute("INSERT INTO chunks_vec(rowid, embedding) VALUES (?, ?)", (cid, vec.tobytes()))
+
+    def _delete_documents(self, doc_ids: Sequence[int]) -> None:
+        for doc_id in doc_ids:
+            ids = [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE document_id = ?", (doc_id,))]
+            self._db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(i,) for i in ids])
+            if self._has_vectors():
+                self._db.executemany("DELETE FROM chunks_vec WHERE rowid = ?", [(i,) for i in ids])
+            self._db.execute("DELETE FROM chunks WHERE document_id = ?", (doc_id,))
+            self._db.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+
+    def delete_file(self, path: str) -> None:
+        with self._tx() as db:
+            row = db.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()
+            if not row:
+                return
+            self._delete_documents([r[0] for r in db.execute(
+                "SELECT id FROM documents WHERE file_id = ?", (row[0],))])
+            db.execute("DELETE FROM files WHERE id = ?", (row[0],))
+
+    # -- embeddings ---------------------------------------------------------
+    def _has_vectors(self) -> bool:
+        return self._db.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'chunks_vec'").fetchone() is not None
+
+    def embedder(self) -> tuple[str, int] | None:
+        name, dim = self._meta("embedder"), self._meta("dim")
+        if name is None or dim is None or not self._has_vectors():
+            return None
+        return name, int(dim)
+
+    def reset_vectors(self, name: str, dim: int) -> None:
+        """Drop every vector and prepare for `dim`-sized ones from embedder `name`."""
+        with self._tx() as db:
+            db.execute("DROP TABLE IF EXISTS chunks_vec")
+            db.execute(f"CREATE VIRTUAL TABLE chunks_vec USING vec0("
+                       f"embedding float[{int(dim)}] distance_metric=cosine)")
+            db.execute("DELETE FROM meta WHERE key IN ('embedder', 'dim')")
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('embedder_pending', ?)", (name,))
+
+    def chunk_texts(self, batch: int = 256) -> Iterator[list[tuple[int, Chunk]]]:
+        last = 0
+        while True:
+            ids = [r[0] for r in self._db.execute(
+                "SELECT id FROM chunks WHERE id > ? ORDER BY id LIMIT ?", (last, batch))]
+            if not ids:
+                return
+            got = self.chunks(ids)
+            yield [(i, got[i]) for i in ids]
+            last = ids[-1]
+
+    def set_vectors(self, ids: Sequence[int], vectors: np.ndarray) -> None:
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        with self._tx() as db:
+            db.executemany("INSERT OR REPLACE INTO chunks_vec(rowid, embedding) VALUES (?, ?)",
+                           [(int(i), v.tobytes()) for i, v in zip(ids, vectors)])
+
+    def finish_vectors(self, name: str, dim: int) -> None:
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('embedder', ?)", (name,))
+            db.execute("INSERT OR REPLACE INTO meta VALUES ('dim', ?)", (str(dim),))
+            db.execute("DELETE FROM meta WHERE key = 'embedder_pending'")
+
+    # -- search -------------------------------------------------------------
+    def search_dense(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        if not self._has_vectors():
+            return []
+        q = np.ascontiguousarray(vector, dtype=np.float32).tobytes()
+        rows = self._db.execute(
+            "SELECT rowid, distance FROM chunks_vec WHERE embedding MATCH ? AND k = ? ORDER BY distance",
+            (q, int(k))).fetchall()
+        return [(r[0], 1.0 - r[1]) for r in rows]
+
+    def search_lexical(self, terms: Sequence[str], k: int) -> list[tuple[int, float]]:
+        terms = [t for t in terms if t]
+        if not terms:
+            return []
+        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        rows = self._db.execute(
+            "SELECT rowid, bm25(chunks_fts) FROM chunks_fts WHERE chunks_fts MATCH ? "
+            "ORDER BY bm25(chunks_fts) LIMIT ?", (match, int(k))).fetchall()
+        return [(r[0], -r[1]) for r in rows]
+
+    def chunks(self, ids: Sequence[int]) -> dict[int, Chunk]:
+        out: dict[int, Chunk] = {}
+        ids = list(ids)
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            marks = ",".join("?" * len(part))
+            for r in self._db.execute(
+                    f'SELECT c.id, d.source, d.title, c.text, c.start, c."end", c.heading, c.page, d.date, '
+                    f"d.url, d.language, c.tokens, c.ordinal FROM chunks c "
+                    f"JOIN documents d ON d.id = c.document_id WHERE c.id IN ({marks})", part):
+                out[r[0]] = Chunk(source=r[1], title=r[2], text=r[3], start=r[4], end=r[5],
+                                  heading=tuple(json.loads(r[6])), page=r[7], date=r[8], url=r[9],
+                                  language=r[10], tokens=r[11], ordinal=r[12])
+        return out
+
+    def languages(self) -> dict[str, int]:
+        rows = self._db.execute(
+            "SELECT coalesce(d.language, 'und'), count(*) FROM chunks c "
+            "JOIN documents d ON d.id = c.document_id GROUP BY 1 ORDER BY 2 DESC").fetchall()
+        return dict(rows)
+
+    def stats(self) -> dict:
+        one = lambda sql: self._db.execute(sql).fetchone()[0]  # noqa: E731
+        formats = dict(self._db.execute("SELECT format, count(*) FROM documents GROUP BY 1 ORDER BY 2 DESC"))
+        emb = self.embedder()
+        size = sum(os.path.getsize(p) for p in (self.path, Path(f"{self.path}-wal")) if os.path.exists(p))
+        return {
+            "files": one("SELECT count(*) FROM files"),
+            "documents": one("SELECT count(*) FROM documents"),
+            "chunks": one("SELECT count(*) FROM chunks"),
+            "tokens": one("SELECT coalesce(sum(tokens), 0) FROM chunks"),
+            "languages": self.languages(),
+            "formats": formats,
+            "embedder": emb[0] if emb else None,
+            "dim": emb[1] if emb else None,
+            "last_ingest": one("SELECT max(ingested_at) FROM files"),
+            "size_bytes": size,
+            "path": str(self.path),
+        }
+

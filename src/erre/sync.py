@@ -1,0 +1,178 @@
+"""Bring the index in line with the files given to `erre ingest`.
+
+Sync, not append: a file whose content hash is unchanged is not read again and nothing is
+written for it; a changed file has its documents replaced (vectors of unchanged chunk texts
+are reused, not recomputed); a file that disappeared from an ingested folder leaves the
+index. Each file is written in one transaction. A file that can't be read is reported and
+its previous version, if any, stays in the index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import chunk, ingest, language
+from .config import Settings
+from .documents import Document
+from .embed import Embedder
+from .errors import ErreError, LoadError
+from .store import Indexed, Store
+
+Progress = Callable[[str, int, int], None]  # (what, done, total)
+
+
+@dataclass
+class Report:
+    files: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    documents: int = 0
+    chunks: int = 0  # chunks written
+    embedded: int = 0  # chunks whose vector was computed (the rest were reused)
+    reembedded: int = 0
+    errors: list[LoadError] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        parts = [f"{self.files} files", f"{self.added} added", f"{self.updated} updated",
+                 f"{self.unchanged} unchanged", f"{self.removed} removed",
+                 f"{self.chunks} chunks written ({self.embedded} embedded)"]
+        if self.reembedded:
+            parts.append(f"{self.reembedded} chunks re-embedded")
+        if self.skipped:
+            parts.append(f"{len(self.skipped)} skipped")
+        parts.append(f"{len(self.errors)} failed")
+        return ", ".join(parts) + f" in {self.seconds:.1f}s"
+
+    def as_dict(self) -> dict:
+        return {
+            "files": self.files, "added": self.added, "updated": self.updated,
+            "unchanged": self.unchanged, "removed": self.removed, "documents": self.documents,
+            "chunks": self.chunks, "embedded": self.embedded, "reembedded": self.reembedded,
+            "errors": [{"source": e.path, "reason": e.reason} for e in self.errors],
+            "skipped": [{"source": s, "reason": why} for s, why in self.skipped],
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def ensure_embedder(store: Store, embedder: Embedder, progress: Progress | None = None) -> int:
+    """Make every vector in the store come from `embedder`; returns how many were recomputed."""
+    current = store.embedder()
+    if current == (embedder.name, embedder.dim):
+        return 0
+    store.reset_vectors(embedder.name, embedder.dim)
+    total = store.stats()["chunks"]
+    done = 0
+    for batch in store.chunk_texts():
+        vectors = embedder.passages([c.context for _, c in batch])
+        store.set_vectors([i for i, _ in batch], vectors)
+        done += len(batch)
+        if progress:
+            progress("re-embedding", done, total)
+    store.finish_vectors(embedder.name, embedder.dim)
+    return done
+
+
+def _targets(sources: Sequence[str | Path]) -> list[tuple[Path, list[tuple[Path, str]] | None]]:
+    """(root, [(file, source)]) for each argument; None for a path that no longer exists."""
+    out = []
+    for s in sources:
+        root = Path(s).expanduser().absolute()
+        if root.is_dir():
+            out.append((root, [(p, p.relative_to(root).as_posix()) for p in ingest.discover(root)]))
+        elif root.is_file():
+            out.append((root, [(root, root.name)]))
+        else:
+            out.append((root, None))
+    return out
+
+
+def run(store: Store, embedder: Embedder, sources: Sequence[str | Path], settings: Settings,
+        progress: Progress | None = None) -> Report:
+    """Ingest `sources` (files and folders) into `store`."""
+    started = time.perf_counter()
+    report = Report()
+    targets = _targets(sources)
+    for root, files in targets:
+        if files is None and not store.files(str(root)):
+            raise ErreError(f"Not found: {root} (give a folder or a file to ingest)")
+    report.reembedded = ensure_embedder(store, embedder, progress)
+    options = ingest.Options(include_drafts=settings.ingest_include_drafts,
+                             max_bytes=settings.ingest_max_file_mb * 1024 * 1024)
+    total = sum(len(f or ()) for _, f in targets)
+    done = 0
+    for root, files in targets:
+        seen: set[str] = set()
+        for path, source in files or ():
+            seen.add(str(path))
+            _sync_file(store, embedder, path, source, str(root), settings, options, report)
+            done += 1
+            if progress:
+                progress("ingesting", done, total)
+        for record in store.files(str(root)):
+            if record.path not in seen:
+                store.delete_file(record.path)
+                report.removed += 1
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _sync_file(store: Store, embedder: Embedder, path: Path, source: str, root: str,
+               settings: Settings, options: ingest.Options, report: Report) -> None:
+    report.files += 1
+    try:
+        data = ingest.read_bytes(path, source, options)
+    except LoadError as e:
+        report.errors.append(e)
+        return
+    digest = hashlib.sha256(data).hexdigest()
+    known = store.file(str(path))
+    if known is not None and known.hash == digest:
+        report.unchanged += 1
+        return
+    result = ingest.read(path, source, data, options)
+    report.errors.extend(result.errors)
+    report.skipped.extend(result.skipped)
+    if not result.documents and result.errors:
+        return  # unreadable now: whatever was indexed before stays
+    old = store.document_hashes(str(path))
+    keep = {d.source for d in result.documents if old.get(d.source) == d.hash}
+    changed = [d for d in result.documents if d.source not in keep]
+    reuse = store.vectors_by_text(str(path)) if changed and old else {}
+    indexed = [_index(d, embedder, settings, reuse, report) for d in changed]
+    store.write_file(str(path), root, digest, indexed, keep=keep)
+    report.documents += len(changed)
+    if known is None:
+        report.added += 1
+    else:
+        report.updated += 1
+
+
+def _index(doc: Document, embedder: Embedder, settings: Settings, reuse: dict[str, bytes],
+           report: Report) -> Indexed:
+    chunks = chunk.split(doc, settings.chunk_tokens, settings.chunk_overlap, embedder.count_tokens)
+    terms = [" ".join(language.terms(c.context, c.language)) for c in chunks]
+    vectors = np.zeros((len(chunks), embedder.dim), np.float32)
+    todo = []
+    for i, c in enumerate(chunks):
+        cached = reuse.get(c.context_hash)
+        if cached is not None and len(cached) == 4 * embedder.dim:
+            vectors[i] = np.frombuffer(cached, np.float32)
+        else:
+            todo.append(i)
+    batch = max(1, settings.embed_batch)
+    for s in range(0, len(todo), batch):
+        part = todo[s:s + batch]
+        vectors[part] = embedder.passages([chunks[i].context for i in part])
+    report.chunks += len(chunks)
+    report.embedded += len(todo)
+    return Indexed(doc, chunks, terms, vectors)

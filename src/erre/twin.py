@@ -1,0 +1,52 @@
+"""A twin: its home directory, settings, index and embedder, opened lazily."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from . import config, embed
+from .config import Settings
+from .embed import Embedder
+from .errors import NoIndex
+from .store import Store
+
+
+@dataclass
+class Twin:
+    home: Path
+    settings: Settings
+    _opened: list = field(default_factory=list, repr=False)
+
+    @classmethod
+    def open(cls, home: str | Path | None = None, **overrides) -> "Twin":
+        path = config.resolve_home(str(home) if home else None)
+        return cls(path, config.load(path).with_(**overrides))
+
+    @property
+    def index_path(self) -> Path:
+        return self.home / config.INDEX_FILE
+
+    @cached_property
+    def store(self) -> Store:
+        from .store.sqlite import SQLiteStore
+
+        s = SQLiteStore(self.index_path)
+        self._opened.append(s)
+        return s
+
+    def existing_store(self) -> Store:
+        """The index, or NoIndex when nothing was ingested yet."""
+        if not self.index_path.exists():
+            raise NoIndex(str(self.home))
+        return self.store
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return embed.load(self.settings)
+
+    def close(self) -> None:
+        for s in self._opened:
+            s.close()
+        self._opened.clear()
