@@ -129,6 +129,11 @@ def decode(data: bytes, source: str) -> str:
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()
+    # Short Western texts fool detectors into exotic code pages; a Western one that reads as
+    # cleanly is the likelier truth for the writers erre is for
+    western = from_bytes(data, cp_isolation=["cp1252", "latin_1", "iso8859_15"]).best()
+    if western is not None and (best is None or western.chaos <= best.chaos + 0.05):
+        best = western
     if best is None:
         raise LoadError(source, "unknown text encoding (save it as UTF-8)")
     return str(best)

@@ -43,7 +43,8 @@ def load(path: Path, data: bytes, source: str, options) -> list[Document]:
             # the chapter title heads the path; drop a first heading that repeats it
             if found and found[0].text == chapter:
                 found = found[1:]
-            found = [Paragraph(p.text, (chapter, *p.heading), p.page) for p in found]
+            found = [Paragraph(p.text, p.heading if p.heading[:1] == (chapter,) else (chapter, *p.heading),
+                               p.page) for p in found]
             paras.append(Paragraph(chapter, (chapter,)))
         paras.extend(found)
     meta = book.get_metadata("DC", "title")
