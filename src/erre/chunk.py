@@ -121,7 +121,7 @@ def _pack(doc: Document, units: list[_Unit], budget: int, overlap: int, count):
                 used = count(doc.text[cur[0].start:u.end])
                 continue
             yield cur[0].start, cur[-1].end, cur[0].block
-            carry = [] if new_section else _overlap(doc, cur[-1], overlap, count)
+            carry = [] if new_section else _overlap(doc, cur, overlap, count)
             if carry and count(doc.text[carry[0].start:u.end]) <= budget:
                 cur = carry + [u]
             else:
@@ -133,16 +133,37 @@ def _pack(doc: Document, units: list[_Unit], budget: int, overlap: int, count):
         yield cur[0].start, cur[-1].end, cur[0].block
 
 
-def _overlap(doc: Document, last: _Unit, overlap: int, count) -> list[_Unit]:
-    """The trailing sentences of `last` that fit in `overlap` tokens."""
+def _overlap(doc: Document, cur: list[_Unit], overlap: int, count) -> list[_Unit]:
+    """The trailing sentences of the chunk `cur` that fit in `overlap` tokens."""
     if overlap <= 0:
         return []
-    spans = sentences(doc.text[last.start:last.end], last.start)
+    end = cur[-1].end
     start = None
-    for a, _ in reversed(spans[1:] if len(spans) > 1 else []):
-        if count(doc.text[a:last.end]) > overlap:
-            break
-        start = a
-    if start is None:
-        return []
-    return [_Unit(start, last.end, count(doc.text[start:last.end]), last.block)]
+    for u in reversed(cur):
+        for a, _ in reversed(sentences(doc.text[u.start:u.end], u.start)):
+            if a <= cur[0].start or count(doc.text[a:end]) > overlap:
+                return _carry(doc, start, end, cur[-1].block, count)
+            start = a
+    return _carry(doc, start, end, cur[-1].block, count)
+
+
+def _carry(doc: Document, start: int | None, end: int, block: Block, count) -> list[_Unit]:
+    return [] if start is None else [_Unit(start, end, count(doc.text[start:end]), block)]
+
+def units(chunk: Chunk, min_words: int = 8) -> list[tuple[int, int]]:
+    """Sentence spans of a chunk (document offsets) for sentence-level vectors; a sentence
+    shorter than `min_words` joins the next one, so every unit says something."""
+    spans = sentences(chunk.text, chunk.start)
+    out: list[tuple[int, int]] = []
+    start = None
+    for a, b in spans:
+        start = a if start is None else start
+        if len(chunk.text[start - chunk.start:b - chunk.start].split()) >= min_words:
+            out.append((start, b))
+            start = None
+    if start is not None:
+        if out:
+            out[-1] = (out[-1][0], spans[-1][1])
+        else:
+            out.append((start, spans[-1][1]))
+    return out or [(chunk.start, chunk.end)]

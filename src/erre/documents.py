@@ -97,10 +97,19 @@ class Chunk:
         return hashlib.sha256(raw).hexdigest()[:24]
 
     @property
+    def header(self) -> str:
+        """Title and heading path: the context a passage is read in."""
+        return " > ".join(h for h in (self.title, *self.heading) if h)
+
+    @property
     def context(self) -> str:
-        """The text as it is embedded and indexed: title and headings give it context."""
-        head = " > ".join(h for h in (self.title, *self.heading) if h)
-        return f"{head}\n\n{self.text}" if head else self.text
+        """The text as it is indexed: title and headings give it context."""
+        return f"{self.header}\n\n{self.text}" if self.header else self.text
+
+    def in_context(self, start: int, end: int) -> str:
+        """A span of the chunk (document offsets) with the chunk's header before it."""
+        part = self.text[start - self.start:end - self.start]
+        return f"{self.header}\n\n{part}" if self.header else part
 
     @property
     def context_hash(self) -> str:
@@ -119,4 +128,5 @@ class Passage:
     lexical: float | None = None  # BM25 score, when the lexical side found it
     rank_dense: int | None = None
     rank_lexical: int | None = None
+    quote: tuple[int, int] | None = None  # span (document offsets) of the sentence that matched best
     extra: dict = field(default_factory=dict, compare=False)

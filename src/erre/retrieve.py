@@ -1,9 +1,10 @@
 """Hybrid search: lexical (BM25 over language-aware stems) and dense (cosine), fused.
 
-Each side returns its best candidates; their ranks are fused with weights (weighted
-reciprocal-rank fusion, k=60 as in Cormack et al. 2009). The lexical side's weight depends
-on the question's language: BM25 is strong when the question shares the language of the
-writings and weak across languages, where dense retrieval carries the search.
+Dense search compares the question with each chunk's sentences (a chunk scores by its best
+sentence, blended with its mean vector), so a question about one fact finds the sentence
+that states it. Lexical and dense scores are normalised and combined with weights; the
+lexical weight depends on the question's language: BM25 is strong when the question shares
+the language of the writings and weak across languages, where dense search carries it.
 Each passage keeps its raw evidence (cosine similarity, BM25 score, ranks) so that the
 answering stage can tell a question the writings cover from one they don't.
 """
@@ -12,21 +13,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from . import language
 from .documents import Passage
 from .embed import Embedder
 from .errors import EmbedderMismatch, NoIndex
-from .store import Store
+from .store import DenseHit, Store
 
-RRF_K = 60
 MODES = ("hybrid", "dense", "lexical")
 
 
 @dataclass(frozen=True)
 class Weights:
-    dense: float = 1.0
-    lexical_same_language: float = 1.0  # question in a language most of the index is written in
-    lexical_other_language: float = 0.25  # question in another language: names and numbers only
+    """How the evidence is combined; the defaults were fitted on SQuAD-it dev (docs/retrieval.md)."""
+
+    unit: float = 0.7  # dense score = unit * best sentence cosine + (1 - unit) * chunk cosine
+    lexical_same_language: float = 0.35  # question in a language the index is mostly written in
+    lexical_other_language: float = 0.1  # question in another language: names and numbers only
 
 
 def search(store: Store, embedder: Embedder | None, query: str, k: int = 8, *,
@@ -40,7 +44,7 @@ def search(store: Store, embedder: Embedder | None, query: str, k: int = 8, *,
     if not langs:
         raise NoIndex(str(getattr(store, "path", "the store")))
     n = max(candidates, k)
-    dense: list[tuple[int, float]] = []
+    dense: list[DenseHit] = []
     lexical: list[tuple[int, float]] = []
     qlang = language.detect_query(query, tuple(langs))
     if mode in ("hybrid", "dense"):
@@ -56,28 +60,46 @@ def search(store: Store, embedder: Embedder | None, query: str, k: int = 8, *,
         # stems under the question's language and under each language of the index, so a
         # name or a number matches whatever stemmer the passage went through
         lexical = store.search_lexical(language.query_terms(query, (qlang, *langs)), n)
-    total = sum(langs.values())
-    same = langs.get(qlang, 0) / total >= 0.2
-    w_lex = weights.lexical_same_language if same else weights.lexical_other_language
-    fused = fuse(dense, lexical, w_dense=weights.dense if mode != "lexical" else 0.0,
-                 w_lexical=w_lex if mode != "dense" else 1.0)
-    top = fused[:k]
-    chunks = store.chunks([cid for cid, *_ in top])
-    return [Passage(id=cid, chunk=chunks[cid], score=score, dense=d, lexical=lx,
-                    rank_dense=rd, rank_lexical=rl, extra={"language": qlang})
-            for cid, score, d, lx, rd, rl in top if cid in chunks]
+    same = langs.get(qlang, 0) / sum(langs.values()) >= 0.2
+    w_lex = {"dense": 0.0, "lexical": 1.0}.get(
+        mode, weights.lexical_same_language if same else weights.lexical_other_language)
+    rows = fuse(dense, lexical, w_lexical=w_lex, unit=weights.unit)[:k]
+    chunks = store.chunks([r.id for r in rows])
+    return [Passage(id=r.id, chunk=chunks[r.id], score=r.score, dense=r.dense, lexical=r.lexical,
+                    rank_dense=r.rank_dense, rank_lexical=r.rank_lexical, quote=r.span,
+                    extra={"language": qlang})
+            for r in rows if r.id in chunks]
 
 
-def fuse(dense: list[tuple[int, float]], lexical: list[tuple[int, float]], *,
-         w_dense: float = 1.0, w_lexical: float = 1.0, k: int = RRF_K):
-    """Weighted reciprocal-rank fusion: [(id, score, cosine, bm25, dense rank, lexical rank)]."""
-    rows: dict[int, list] = {}
-    for rank, (cid, sim) in enumerate(dense, 1):
-        rows.setdefault(cid, [cid, 0.0, None, None, None, None])
-        rows[cid][1] += w_dense / (k + rank)
-        rows[cid][2], rows[cid][4] = sim, rank
-    for rank, (cid, bm25) in enumerate(lexical, 1):
-        rows.setdefault(cid, [cid, 0.0, None, None, None, None])
-        rows[cid][1] += w_lexical / (k + rank)
-        rows[cid][3], rows[cid][5] = bm25, rank
-    return sorted((tuple(r) for r in rows.values()), key=lambda r: (-r[1], r[0]))
+@dataclass
+class _Row:
+    id: int
+    score: float = 0.0
+    dense: float | None = None
+    lexical: float | None = None
+    rank_dense: int | None = None
+    rank_lexical: int | None = None
+    span: tuple[int, int] | None = None
+
+
+def fuse(dense: list[DenseHit], lexical: list[tuple[int, float]], *, w_lexical: float,
+         unit: float = 0.7) -> list[_Row]:
+    """Convex combination of normalised scores: the dense score min-max scaled over the
+    candidates, BM25 divided by the best BM25. Scores, unlike ranks, keep how much better the
+    first candidate is than the next, which is what lifts recall@1 above rank fusion."""
+    rows: dict[int, _Row] = {}
+    if dense:
+        scores = np.array([unit * h.unit + (1 - unit) * h.chunk for h in dense])
+        lo, hi = float(scores.min()), float(scores.max())
+        order = np.argsort(-scores, kind="stable")
+        for rank, i in enumerate(order, 1):
+            h = dense[i]
+            r = rows[h.id] = _Row(h.id, dense=float(scores[i]), rank_dense=rank, span=h.span)
+            r.score += (1 - w_lexical) * ((scores[i] - lo) / (hi - lo) if hi > lo else 1.0)
+    if lexical:
+        top = max(s for _, s in lexical) or 1.0
+        for rank, (cid, s) in enumerate(lexical, 1):
+            r = rows.setdefault(cid, _Row(cid))
+            r.lexical, r.rank_lexical = s, rank
+            r.score += w_lexical * s / top
+    return sorted(rows.values(), key=lambda r: (-r.score, r.id))

@@ -19,10 +19,10 @@ import numpy as np
 
 from . import chunk, ingest, language
 from .config import Settings
-from .documents import Document
+from .documents import Chunk, Document
 from .embed import Embedder
 from .errors import ErreError, LoadError
-from .store import Indexed, Store
+from .store import ChunkVectors, Indexed, Store
 
 Progress = Callable[[str, int, int], None]  # (what, done, total)
 
@@ -36,7 +36,7 @@ class Report:
     removed: int = 0
     documents: int = 0
     chunks: int = 0  # chunks written
-    embedded: int = 0  # chunks whose vector was computed (the rest were reused)
+    embedded: int = 0  # sentence units whose vector was computed (the rest were reused)
     reembedded: int = 0
     errors: list[LoadError] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
@@ -45,7 +45,7 @@ class Report:
     def summary(self) -> str:
         parts = [f"{self.files} files", f"{self.added} added", f"{self.updated} updated",
                  f"{self.unchanged} unchanged", f"{self.removed} removed",
-                 f"{self.chunks} chunks written ({self.embedded} embedded)"]
+                 f"{self.chunks} chunks written ({self.embedded} sentences embedded)"]
         if self.reembedded:
             parts.append(f"{self.reembedded} chunks re-embedded")
         if self.skipped:
@@ -64,8 +64,9 @@ class Report:
         }
 
 
-def ensure_embedder(store: Store, embedder: Embedder, progress: Progress | None = None) -> int:
-    """Make every vector in the store come from `embedder`; returns how many were recomputed."""
+def ensure_embedder(store: Store, embedder: Embedder, settings: Settings,
+                    progress: Progress | None = None) -> int:
+    """Make every vector in the store come from `embedder`; returns how many chunks were redone."""
     current = store.embedder()
     if current == (embedder.name, embedder.dim):
         return 0
@@ -73,13 +74,44 @@ def ensure_embedder(store: Store, embedder: Embedder, progress: Progress | None 
     total = store.stats()["chunks"]
     done = 0
     for batch in store.chunk_texts():
-        vectors = embedder.passages([c.context for _, c in batch])
-        store.set_vectors([i for i, _ in batch], vectors)
+        vectors, _ = embed_chunks([c for _, c in batch], embedder, {}, settings.embed_batch)
+        store.set_vectors([(i, v) for (i, _), v in zip(batch, vectors)])
         done += len(batch)
         if progress:
             progress("re-embedding", done, total)
     store.finish_vectors(embedder.name, embedder.dim)
     return done
+
+
+def embed_chunks(chunks: Sequence[Chunk], embedder: Embedder, reuse: dict[str, bytes],
+                 batch: int = 32) -> tuple[list[ChunkVectors], int]:
+    """Sentence-unit vectors of each chunk (reusing known ones by text hash) and their mean.
+    Returns the vectors and how many unit texts were embedded."""
+    spans = [chunk.units(c) for c in chunks]
+    texts = [[c.in_context(a, b) for a, b in sp] for c, sp in zip(chunks, spans)]
+    flat = [t for ts in texts for t in ts]
+    hashes = [hashlib.sha256(t.encode("utf-8", "surrogatepass")).hexdigest()[:32] for t in flat]
+    vectors = np.zeros((len(flat), embedder.dim), np.float32)
+    todo = []
+    for i, h in enumerate(hashes):
+        cached = reuse.get(h)
+        if cached is not None and len(cached) == 4 * embedder.dim:
+            vectors[i] = np.frombuffer(cached, np.float32)
+        else:
+            todo.append(i)
+    batch = max(1, batch)
+    for s in range(0, len(todo), batch):
+        part = todo[s:s + batch]
+        vectors[part] = embedder.passages([flat[i] for i in part])
+    out = []
+    pos = 0
+    for sp in spans:
+        v = vectors[pos:pos + len(sp)]
+        mean = v.mean(axis=0)
+        mean /= np.linalg.norm(mean) or 1.0
+        out.append(ChunkVectors(mean, [(a, b, h) for (a, b), h in zip(sp, hashes[pos:pos + len(sp)])], v))
+        pos += len(sp)
+    return out, len(todo)
 
 
 def _targets(sources: Sequence[str | Path]) -> list[tuple[Path, list[tuple[Path, str]] | None]]:
@@ -105,7 +137,7 @@ def run(store: Store, embedder: Embedder, sources: Sequence[str | Path], setting
     for root, files in targets:
         if files is None and not store.files(str(root)):
             raise ErreError(f"Not found: {root} (give a folder or a file to ingest)")
-    report.reembedded = ensure_embedder(store, embedder, progress)
+    report.reembedded = ensure_embedder(store, embedder, settings, progress)
     options = ingest.Options(include_drafts=settings.ingest_include_drafts,
                              max_bytes=settings.ingest_max_file_mb * 1024 * 1024)
     total = sum(len(f or ()) for _, f in targets)
@@ -161,18 +193,7 @@ def _index(doc: Document, embedder: Embedder, settings: Settings, reuse: dict[st
            report: Report) -> Indexed:
     chunks = chunk.split(doc, settings.chunk_tokens, settings.chunk_overlap, embedder.count_tokens)
     terms = [" ".join(language.terms(c.context, c.language)) for c in chunks]
-    vectors = np.zeros((len(chunks), embedder.dim), np.float32)
-    todo = []
-    for i, c in enumerate(chunks):
-        cached = reuse.get(c.context_hash)
-        if cached is not None and len(cached) == 4 * embedder.dim:
-            vectors[i] = np.frombuffer(cached, np.float32)
-        else:
-            todo.append(i)
-    batch = max(1, settings.embed_batch)
-    for s in range(0, len(todo), batch):
-        part = todo[s:s + batch]
-        vectors[part] = embedder.passages([chunks[i].context for i in part])
+    vectors, embedded = embed_chunks(chunks, embedder, reuse, settings.embed_batch)
     report.chunks += len(chunks)
-    report.embedded += len(todo)
+    report.embedded += embedded
     return Indexed(doc, chunks, terms, vectors)

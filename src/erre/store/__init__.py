@@ -25,13 +25,32 @@ class FileRecord:
 
 
 @dataclass(frozen=True)
+class ChunkVectors:
+    """A chunk's vectors: one per sentence unit, and their normalised mean for the chunk."""
+
+    chunk: np.ndarray  # (dim,)
+    units: Sequence[tuple[int, int, str]]  # (start, end, hash of the embedded text)
+    unit_vectors: np.ndarray  # (len(units), dim)
+
+
+@dataclass(frozen=True)
 class Indexed:
     """A document ready to be written: its chunks, their index terms and vectors."""
 
     document: Document
     chunks: Sequence[Chunk]
     terms: Sequence[str]  # space-separated stems, one string per chunk
-    vectors: np.ndarray  # (len(chunks), dim) float32 unit vectors
+    vectors: Sequence[ChunkVectors]
+
+
+@dataclass(frozen=True)
+class DenseHit:
+    """A chunk found by vector search: cosine with the chunk's vector and with its best unit."""
+
+    id: int
+    chunk: float
+    unit: float
+    span: tuple[int, int]  # the best unit, in document offsets
 
 
 class Store(Protocol):
@@ -50,11 +69,11 @@ class Store(Protocol):
     def embedder(self) -> tuple[str, int] | None: ...
     def reset_vectors(self, name: str, dim: int) -> None: ...
     def chunk_texts(self, batch: int = 256) -> Iterator[list[tuple[int, Chunk]]]: ...
-    def set_vectors(self, ids: Sequence[int], vectors: np.ndarray) -> None: ...
+    def set_vectors(self, items: Sequence[tuple[int, ChunkVectors]]) -> None: ...
     def finish_vectors(self, name: str, dim: int) -> None: ...
 
     # -- search -------------------------------------------------------------
-    def search_dense(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]: ...
+    def search_dense(self, vector: np.ndarray, k: int) -> list[DenseHit]: ...
     def search_lexical(self, terms: Sequence[str], k: int) -> list[tuple[int, float]]: ...
     def chunks(self, ids: Sequence[int]) -> dict[int, Chunk]: ...
     def languages(self) -> dict[str, int]: ...

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..documents import Chunk
 from ..errors import ErreError, MissingExtra
-from . import FileRecord, Indexed
+from . import ChunkVectors, DenseHit, FileRecord, Indexed
 
 SCHEMA_VERSION = 1
 
@@ -39,6 +39,10 @@ CREATE TABLE IF NOT EXISTS chunks(
     page INTEGER, start INTEGER NOT NULL, "end" INTEGER NOT NULL, tokens INTEGER NOT NULL,
     text_hash TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_document ON chunks(document_id);
+CREATE TABLE IF NOT EXISTS units(
+    id INTEGER PRIMARY KEY, chunk_id INTEGER NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL, text_hash TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS units_chunk ON units(chunk_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     terms, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');
 """
@@ -125,8 +129,9 @@ class SQLiteStore:
         if not self._has_vectors():
             return {}
         rows = self._db.execute(
-            "SELECT c.text_hash, v.embedding FROM chunks c JOIN documents d ON d.id = c.document_id "
-            "JOIN files f ON f.id = d.file_id JOIN chunks_vec v ON v.rowid = c.id WHERE f.path = ?",
+            "SELECT u.text_hash, v.embedding FROM units u JOIN chunks c ON c.id = u.chunk_id "
+            "JOIN documents d ON d.id = c.document_id JOIN files f ON f.id = d.file_id "
+            "JOIN units_vec v ON v.rowid = u.id WHERE f.path = ?",
             (path,)).fetchall()
         return dict(rows)
 
@@ -159,24 +164,39 @@ class SQLiteStore:
              d.language, d.format, d.hash, d.text)).lastrowid
         if len(item.vectors) != len(item.chunks) or len(item.terms) != len(item.chunks):
             raise ValueError("one vector and one term string per chunk")
-        vectors = np.ascontiguousarray(item.vectors, dtype=np.float32)
-        for c, terms, vec in zip(item.chunks, item.terms, vectors):
+        for c, terms, vec in zip(item.chunks, item.terms, item.vectors):
             cid = self._db.execute(
                 'INSERT INTO chunks(document_id, key, ordinal, text, heading, page, start, "end", tokens, '
                 "text_hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (doc_id, c.key, c.ordinal, c.text, json.dumps(list(c.heading), ensure_ascii=False),
                  c.page, c.start, c.end, c.tokens, c.context_hash)).lastrowid
             self._db.execute("INSERT INTO chunks_fts(rowid, terms) VALUES (?, ?)", (cid, terms))
-            self._db.execute("INSERT INTO chunks_vec(rowid, embedding) VALUES (?, ?)", (cid, vec.tobytes()))
+            self._write_vectors(cid, vec)
+
+    def _write_vectors(self, cid: int, vec: ChunkVectors) -> None:
+        self._db.execute("INSERT OR REPLACE INTO chunks_vec(rowid, embedding) VALUES (?, ?)",
+                         (cid, _blob(vec.chunk)))
+        for (start, end, h), v in zip(vec.units, vec.unit_vectors):
+            uid = self._db.execute('INSERT INTO units(chunk_id, start, "end", text_hash) VALUES (?,?,?,?)',
+                                   (cid, start, end, h)).lastrowid
+            self._db.execute("INSERT INTO units_vec(rowid, embedding) VALUES (?, ?)", (uid, _blob(v)))
 
     def _delete_documents(self, doc_ids: Sequence[int]) -> None:
         for doc_id in doc_ids:
             ids = [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE document_id = ?", (doc_id,))]
             self._db.executemany("DELETE FROM chunks_fts WHERE rowid = ?", [(i,) for i in ids])
-            if self._has_vectors():
-                self._db.executemany("DELETE FROM chunks_vec WHERE rowid = ?", [(i,) for i in ids])
+            self._delete_vectors(ids)
             self._db.execute("DELETE FROM chunks WHERE document_id = ?", (doc_id,))
             self._db.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+
+    def _delete_vectors(self, chunk_ids: Sequence[int]) -> None:
+        if not self._has_vectors():
+            return
+        for cid in chunk_ids:
+            self._db.execute("DELETE FROM units_vec WHERE rowid IN (SELECT id FROM units WHERE chunk_id = ?)",
+                             (cid,))
+            self._db.execute("DELETE FROM units WHERE chunk_id = ?", (cid,))
+            self._db.execute("DELETE FROM chunks_vec WHERE rowid = ?", (cid,))
 
     def delete_file(self, path: str) -> None:
         with self._tx() as db:
@@ -202,8 +222,11 @@ class SQLiteStore:
         """Drop every vector and prepare for `dim`-sized ones from embedder `name`."""
         with self._tx() as db:
             db.execute("DROP TABLE IF EXISTS chunks_vec")
-            db.execute(f"CREATE VIRTUAL TABLE chunks_vec USING vec0("
-                       f"embedding float[{int(dim)}] distance_metric=cosine)")
+            db.execute("DROP TABLE IF EXISTS units_vec")
+            db.execute("DELETE FROM units")
+            for table in ("chunks_vec", "units_vec"):
+                db.execute(f"CREATE VIRTUAL TABLE {table} USING vec0("
+                           f"embedding float[{int(dim)}] distance_metric=cosine)")
             db.execute("DELETE FROM meta WHERE key IN ('embedder', 'dim')")
             db.execute("INSERT OR REPLACE INTO meta VALUES ('embedder_pending', ?)", (name,))
 
@@ -218,11 +241,11 @@ class SQLiteStore:
             yield [(i, got[i]) for i in ids]
             last = ids[-1]
 
-    def set_vectors(self, ids: Sequence[int], vectors: np.ndarray) -> None:
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        with self._tx() as db:
-            db.executemany("INSERT OR REPLACE INTO chunks_vec(rowid, embedding) VALUES (?, ?)",
-                           [(int(i), v.tobytes()) for i, v in zip(ids, vectors)])
+    def set_vectors(self, items: Sequence[tuple[int, ChunkVectors]]) -> None:
+        with self._tx():
+            for cid, vec in items:
+                self._delete_vectors([cid])
+                self._write_vectors(cid, vec)
 
     def finish_vectors(self, name: str, dim: int) -> None:
         with self._tx() as db:
@@ -231,14 +254,39 @@ class SQLiteStore:
             db.execute("DELETE FROM meta WHERE key = 'embedder_pending'")
 
     # -- search -------------------------------------------------------------
-    def search_dense(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+    def search_dense(self, vector: np.ndarray, k: int) -> list[DenseHit]:
+        """Chunks near `vector` by their own vector or by one of their sentence units."""
         if not self._has_vectors():
             return []
-        q = np.ascontiguousarray(vector, dtype=np.float32).tobytes()
-        rows = self._db.execute(
-            "SELECT rowid, distance FROM chunks_vec WHERE embedding MATCH ? AND k = ? ORDER BY distance",
-            (q, int(k))).fetchall()
-        return [(r[0], 1.0 - r[1]) for r in rows]
+        q = _blob(vector)
+        best: dict[int, tuple[float, int, int]] = {}  # chunk -> (unit cosine, span)
+        for cid, start, end, dist in self._db.execute(
+                'SELECT u.chunk_id, u.start, u."end", n.distance FROM (SELECT rowid, distance FROM units_vec '
+                "WHERE embedding MATCH ? AND k = ?) n JOIN units u ON u.id = n.rowid", (q, int(k) * 4)):
+            if cid not in best or 1 - dist > best[cid][0]:
+                best[cid] = (1 - dist, start, end)
+        ids = set(best) | {r[0] for r in self._db.execute(
+            "SELECT rowid FROM chunks_vec WHERE embedding MATCH ? AND k = ?", (q, int(k)))}
+        missing = [i for i in ids if i not in best]
+        for i in range(0, len(missing), 500):
+            part = missing[i:i + 500]
+            for cid, start, end, sim in self._db.execute(
+                    f'SELECT u.chunk_id, u.start, u."end", 1 - vec_distance_cosine(v.embedding, ?) '
+                    f"FROM units u JOIN units_vec v ON v.rowid = u.id "
+                    f"WHERE u.chunk_id IN ({','.join('?' * len(part))})", (q, *part)):
+                if cid not in best or sim > best[cid][0]:
+                    best[cid] = (sim, start, end)
+        hits = []
+        id_list = list(ids)
+        for i in range(0, len(id_list), 500):
+            part = id_list[i:i + 500]
+            for cid, sim in self._db.execute(
+                    f"SELECT rowid, 1 - vec_distance_cosine(embedding, ?) FROM chunks_vec "
+                    f"WHERE rowid IN ({','.join('?' * len(part))})", (q, *part)):
+                u = best.get(cid)
+                if u is not None:
+                    hits.append(DenseHit(cid, float(sim), float(u[0]), (u[1], u[2])))
+        return hits
 
     def search_lexical(self, terms: Sequence[str], k: int) -> list[tuple[int, float]]:
         terms = [t for t in terms if t]
@@ -280,6 +328,7 @@ class SQLiteStore:
             "files": one("SELECT count(*) FROM files"),
             "documents": one("SELECT count(*) FROM documents"),
             "chunks": one("SELECT count(*) FROM chunks"),
+            "units": one("SELECT count(*) FROM units"),
             "tokens": one("SELECT coalesce(sum(tokens), 0) FROM chunks"),
             "languages": self.languages(),
             "formats": formats,
@@ -290,3 +339,7 @@ class SQLiteStore:
             "path": str(self.path),
         }
 
+
+
+def _blob(vector) -> bytes:
+    return np.ascontiguousarray(vector, dtype=np.float32).tobytes()
