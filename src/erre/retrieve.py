@@ -29,7 +29,7 @@ class Weights:
     """How the evidence is combined; the defaults were fitted on SQuAD-it dev (docs/retrieval.md)."""
 
     unit: float = 0.7  # dense score = unit * best sentence cosine + (1 - unit) * chunk cosine
-    lexical_same_language: float = 0.35  # question in a language the index is mostly written in
+    lexical_same_language: float = 0.4  # question in a language the index is mostly written in
     lexical_other_language: float = 0.1  # question in another language: names and numbers only
 
 

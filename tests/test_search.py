@@ -1,0 +1,80 @@
+"""Hybrid search over the built-in sample corpus: Italian and English questions, scores, modes."""
+
+from __future__ import annotations
+
+import pytest
+
+from erre import retrieve, sync
+from erre.errors import EmbedderMismatch
+
+from .conftest import SAMPLE
+
+
+@pytest.fixture
+def sample_twin(twin):
+    report = sync.run(twin.store, twin.embedder, [str(SAMPLE)], twin.settings)
+    assert not report.errors and report.added >= 7
+    return twin
+
+
+@pytest.mark.parametrize("question, source", [
+    ("Perché scrivi ancora a mano?", "_posts/2023-02-14-perche-scrivo-a-mano.md"),
+    ("Quali regole hai dato agli studenti per usare i chatbot?", "_posts/2023-09-03-intelligenza-artificiale-a-scuola.md"),
+    ("Why not use the famous commercial services in your workshops?", "_posts/2024-03-20-modelli-aperti.md"),
+    ("Is fine-tuning worth it, or is retrieval better?", "_posts/2024-11-02-fine-tuning-o-rag.md"),
+    ("Chi era la signora Rina?", "note/biblioteca-di-quartiere.html"),
+    ("How many times do you read a book?", "note/lettura-lenta.txt"),
+])
+def test_hybrid_finds_the_answering_document(sample_twin, question, source):
+    passages = retrieve.search(sample_twin.store, sample_twin.embedder, question, k=3)
+    assert passages[0].chunk.source == source
+
+
+def test_passages_carry_evidence_and_a_quote(sample_twin):
+    [p] = retrieve.search(sample_twin.store, sample_twin.embedder, "Chi era la signora Rina?", k=1)
+    assert p.dense is not None and -1 <= p.dense <= 1
+    assert p.lexical is not None and p.lexical > 0
+    assert p.rank_dense == 1 and p.rank_lexical == 1
+    start, end = p.quote
+    assert p.chunk.start <= start < end <= p.chunk.end
+    assert "Rina" in p.chunk.text[start - p.chunk.start:end - p.chunk.start]
+
+
+def test_unrelated_question_scores_lower_than_a_covered_one(sample_twin):
+    covered = retrieve.search(sample_twin.store, sample_twin.embedder, "Perché scrivi a mano ogni mattina?", k=1)[0]
+    unrelated = retrieve.search(sample_twin.store, sample_twin.embedder,
+                                "Qual è la ricetta della carbonara?", k=1)[0]
+    assert covered.dense > unrelated.dense + 0.05
+
+
+def test_draft_is_not_searchable(sample_twin):
+    sources = {r[0] for r in sample_twin.store._db.execute("SELECT source FROM documents")}
+    assert "_posts/2025-05-30-bozza-valutazione.md" not in sources and "README.md" not in sources
+
+
+@pytest.mark.parametrize("mode", ["dense", "lexical"])
+def test_single_modes(sample_twin, mode):
+    passages = retrieve.search(sample_twin.store, sample_twin.embedder if mode == "dense" else None,
+                               "biblioteca di quartiere farmacia", k=2, mode=mode)
+    assert passages[0].chunk.source == "note/biblioteca-di-quartiere.html"
+    assert all((p.lexical is None) == (mode == "dense") for p in passages)
+
+
+def test_search_refuses_vectors_of_another_model(sample_twin):
+    from erre.embed.use import USEEmbedder
+
+    with pytest.raises(EmbedderMismatch, match="erre ingest"):
+        retrieve.search(sample_twin.store, USEEmbedder(), "quaderno", k=1)
+
+
+@pytest.mark.parametrize("dense, lexical, w, expected", [
+    ([], [(1, 3.0), (2, 1.5)], 1.0, [1, 2]),
+    ([(1, 0.9, 0.9), (2, 0.5, 0.5)], [], 0.0, [1, 2]),
+    ([(1, 0.80, 0.80), (2, 0.79, 0.79), (3, 0.4, 0.4)], [(2, 5.0), (1, 1.0)], 0.35, [2, 1, 3]),
+    ([(1, 0.90, 0.90), (2, 0.50, 0.50)], [(2, 5.0), (1, 4.9)], 0.35, [1, 2]),
+])
+def test_fuse(dense, lexical, w, expected):
+    from erre.store import DenseHit
+
+    hits = [DenseHit(i, c, u, (0, 1)) for i, c, u in dense]
+    assert [r.id for r in retrieve.fuse(hits, lexical, w_lexical=w)] == expected
