@@ -55,3 +55,19 @@ def test_openai_compatible_backend_matches_the_local_model(e5_server, e5, monkey
 def test_openai_backend_unreachable_says_so():
     with pytest.raises(BackendError, match="unreachable"):
         OpenAIEmbedder("http://127.0.0.1:9/v1", "m")
+
+
+def test_sentence_transformers_needs_a_model():
+    from erre import config, embed
+    from erre.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="embed.model"):
+        embed.load(config.Settings(embed_backend="sentence-transformers"))
+
+
+def test_unknown_backend_lists_the_available_ones():
+    from erre import config, embed
+    from erre.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="Available: e5, use"):
+        embed.load(config.Settings(embed_backend="llama"))

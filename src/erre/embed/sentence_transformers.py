@@ -28,7 +28,8 @@ class STEmbedder:
             torch.set_num_threads(threads)
         except ImportError:  # pragma: no cover - sentence-transformers needs torch
             pass
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dim())
         self.name = "st:" + os.path.basename(os.path.normpath(model))
         self._qp, self._pp = query_prefix, passage_prefix
 
