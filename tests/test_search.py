@@ -78,3 +78,12 @@ def test_fuse(dense, lexical, w, expected):
 
     hits = [DenseHit(i, c, u, (0, 1)) for i, c, u in dense]
     assert [r.id for r in retrieve.fuse(hits, lexical, w_lexical=w)] == expected
+
+
+def test_search_refuses_an_unfinished_reembedding(sample_twin):
+    store, e5 = sample_twin.store, sample_twin.embedder
+    store.reset_vectors(e5.name, e5.dim)  # as if a re-embedding was killed before it finished
+    with pytest.raises(EmbedderMismatch, match="unfinished"):
+        retrieve.search(store, e5, "quaderno", k=1)
+    assert sync.ensure_embedder(store, e5, sample_twin.settings) == store.stats()["chunks"]
+    assert retrieve.search(store, e5, "quaderno", k=1)

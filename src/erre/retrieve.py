@@ -51,8 +51,8 @@ def search(store: Store, embedder: Embedder | None, query: str, k: int = 8, *,
         if embedder is None:
             raise ValueError("dense search needs an embedder")
         indexed = store.embedder()
-        if indexed and indexed[0] != embedder.name:
-            raise EmbedderMismatch(indexed[0], embedder.name)
+        if indexed != (embedder.name, embedder.dim):
+            raise EmbedderMismatch(indexed[0] if indexed else "an unfinished re-embedding", embedder.name)
         if query_vector is None:
             query_vector = embedder.queries([query])[0]
         dense = store.search_dense(query_vector, n)
