@@ -6,6 +6,7 @@ import json
 import sys
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -104,7 +105,7 @@ class _progress_bar:
 
     def __init__(self, enabled: bool):
         self.enabled = enabled and sys.stderr.isatty()
-        self.bars: dict[str, object] = {}
+        self.bars: dict[str, Any] = {}
 
     def __call__(self, what: str, done: int, total: int) -> None:
         if not self.enabled:

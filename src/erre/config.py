@@ -11,7 +11,9 @@ import dataclasses
 import difflib
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 from .errors import ConfigError, NoTwin
@@ -104,10 +106,10 @@ def _check_key(key: str, where: str) -> None:
         raise ConfigError(f"{where}: unknown setting '{key}'.{hint}")
 
 
-def load(home: Path, env: dict | None = None) -> Settings:
+def load(home: Path, env: Mapping[str, str] | None = None) -> Settings:
     """Settings of the twin at `home`: its erre.toml, then ERRE_* variables."""
-    env = os.environ if env is None else env
-    values: dict[str, object] = {}
+    environ: Mapping[str, str] = os.environ if env is None else env
+    values: dict[str, Any] = {}
     path = home / CONFIG_FILE
     if not path.exists():
         raise NoTwin(str(home))
@@ -120,8 +122,8 @@ def load(home: Path, env: dict | None = None) -> Settings:
         values[key] = _coerce(key, value, str(path))
     for key in _DEFAULTS:
         var = "ERRE_" + _attr(key).upper()
-        if var in env:
-            values[key] = _coerce(key, env[var], var)
+        if var in environ:
+            values[key] = _coerce(key, environ[var], var)
     return Settings(**{_attr(k): v for k, v in values.items()})
 
 

@@ -116,7 +116,7 @@ def embed_chunks(chunks: Sequence[Chunk], embedder: Embedder, reuse: dict[str, b
 
 def _targets(sources: Sequence[str | Path]) -> list[tuple[Path, list[tuple[Path, str]] | None]]:
     """(root, [(file, source)]) for each argument; None for a path that no longer exists."""
-    out = []
+    out: list[tuple[Path, list[tuple[Path, str]] | None]] = []
     for s in sources:
         root = Path(s).expanduser().absolute()
         if root.is_dir():
@@ -176,6 +176,9 @@ def _sync_file(store: Store, embedder: Embedder, path: Path, source: str, root: 
     report.skipped.extend(result.skipped)
     if not result.documents and result.errors:
         return  # unreadable now: whatever was indexed before stays
+    if not result.documents and known is None:
+        store.write_file(str(path), root, digest, [])  # remembered, so it is not read again
+        return  # only drafts: reported as skipped, not added
     old = store.document_hashes(str(path))
     keep = {d.source for d in result.documents if old.get(d.source) == d.hash}
     changed = [d for d in result.documents if d.source not in keep]

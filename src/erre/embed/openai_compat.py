@@ -34,7 +34,7 @@ class OpenAIEmbedder:
     def _embed(self, texts: list[str]) -> np.ndarray:
         import httpx
 
-        out = []
+        out: list[list[float]] = []
         for i in range(0, len(texts), self._batch):
             part = texts[i:i + self._batch]
             try:

@@ -29,7 +29,7 @@ class STEmbedder:
         except ImportError:  # pragma: no cover - sentence-transformers needs torch
             pass
         dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
-        self.dim = int(dim())
+        self.dim: int = int(dim() or 0)
         self.name = "st:" + os.path.basename(os.path.normpath(model))
         self._qp, self._pp = query_prefix, passage_prefix
 
