@@ -182,3 +182,17 @@ def test_kill_during_ingest_leaves_a_consistent_store(twin, tmp_path):
     assert report.unchanged == done and report.added == 40 - done
     assert counts(store)["documents"] == 40
     assert_consistent(store)
+
+
+def test_including_drafts_or_changing_the_budget_rereads_unchanged_files(twin, tmp_path):
+    folder = corpus(tmp_path / "w")
+    write(folder / "bozza.md", "---\ntitle: Bozza\ndraft: true\n---\nUna bozza che ora voglio includere.\n")
+    first = ingest(twin, folder)
+    assert first.skipped == [("bozza.md", "draft")] and first.added == 3
+    twin.settings = twin.settings.with_(ingest_include_drafts=True)
+    report = ingest(twin, folder)
+    assert report.added == 1 and report.updated == 3 and report.embedded == 1  # only the draft's sentence is new
+    assert counts(twin.store)["documents"] == 4
+    twin.settings = twin.settings.with_(chunk_tokens=100)
+    assert ingest(twin, folder).updated == 4
+    assert_consistent(twin.store)

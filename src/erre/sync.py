@@ -114,6 +114,19 @@ def embed_chunks(chunks: Sequence[Chunk], embedder: Embedder, reuse: dict[str, b
     return out, len(todo)
 
 
+# bump when loaders or chunking change what a file becomes, so every file is read again
+PIPELINE_VERSION = 1
+
+
+def _digest(data: bytes, settings: Settings) -> str:
+    """Hash of a file's bytes and of the settings that shape its chunks: changing the chunk
+    budget or including drafts re-reads files whose bytes did not change."""
+    h = hashlib.sha256(f"{PIPELINE_VERSION}/{settings.chunk_tokens}/{settings.chunk_overlap}/"
+                       f"{settings.ingest_include_drafts}\n".encode())
+    h.update(data)
+    return h.hexdigest()
+
+
 def _targets(sources: Sequence[str | Path]) -> list[tuple[Path, list[tuple[Path, str]] | None]]:
     """(root, [(file, source)]) for each argument; None for a path that no longer exists."""
     out: list[tuple[Path, list[tuple[Path, str]] | None]] = []
@@ -166,7 +179,7 @@ def _sync_file(store: Store, embedder: Embedder, path: Path, source: str, root: 
     except LoadError as e:
         report.errors.append(e)
         return
-    digest = hashlib.sha256(data).hexdigest()
+    digest = _digest(data, settings)
     known = store.file(str(path))
     if known is not None and known.hash == digest:
         report.unchanged += 1
@@ -186,7 +199,7 @@ def _sync_file(store: Store, embedder: Embedder, path: Path, source: str, root: 
     indexed = [_index(d, embedder, settings, reuse, report) for d in changed]
     store.write_file(str(path), root, digest, indexed, keep=keep)
     report.documents += len(changed)
-    if known is None:
+    if known is None or known.documents == 0:
         report.added += 1
     else:
         report.updated += 1
