@@ -1,0 +1,55 @@
+"""Retrieval benchmark: ingest a JSONL corpus (or a folder) into a fresh twin, then report
+recall@1, recall@5 and MRR@10 for lexical, dense and hybrid search.
+
+    python bench/retrieval.py ../shared/eval/squad-it/dev/passages.jsonl \\
+        ../shared/eval/squad-it/dev/questions.jsonl
+
+The question file has `question` and `passage_id` (or `sources`) per line, as for
+`erre eval retrieval`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("corpus", help="a JSONL file or a folder to ingest")
+    ap.add_argument("questions")
+    ap.add_argument("--home", help="keep the twin here (default: a temporary directory)")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+
+    from erre import config, sync
+    from erre.eval import retrieval
+    from erre.twin import Twin
+
+    home = Path(args.home or tempfile.mkdtemp(prefix="erre-bench-"))
+    config.init(home, "bench")
+    twin = Twin.open(home)
+    t0 = time.perf_counter()
+    report = sync.run(twin.store, twin.embedder, [args.corpus], twin.settings)
+    ingest_s = time.perf_counter() - t0
+    questions = retrieval.load_questions(Path(args.questions))
+    results = [retrieval.evaluate(twin.store, twin.embedder if m != "lexical" else None, questions, mode=m)
+               for m in ("lexical", "dense", "hybrid")]
+    stats = twin.store.stats()
+    twin.close()
+    if args.json:
+        print(json.dumps({"ingest_s": round(ingest_s, 1), "chunks": stats["chunks"], "units": stats["units"],
+                          "results": results}, indent=2))
+        return
+    print(f"ingest {ingest_s:.1f}s: {report.summary()}")
+    print(f"{'mode':8} {'questions':>9} {'R@1':>6} {'R@5':>6} {'MRR@10':>7} {'seconds':>8}")
+    for r in results:
+        print(f"{r['mode']:8} {r['questions']:>9} {r['recall@1']:6.3f} {r['recall@5']:6.3f} "
+              f"{r['mrr@10']:7.3f} {r['seconds']:8.1f}")
+
+
+if __name__ == "__main__":
+    main()
