@@ -35,6 +35,8 @@ def test_init_ingest_search_status_eval(tmp_path):
     status = json.loads(erre("status", "--json", home=home).stdout)
     assert status["documents"] == out["documents"] and status["languages"]["it"] > 0
     assert status["embedder"].startswith("e5:")
+    assert list(status["roots"].values()) == [out["files"]]
+    assert "Languages:  it" in erre("status", home=home).stdout
 
     questions = write(tmp_path / "q.jsonl",
                       '{"question": "Chi era la signora Rina?", "sources": ["note/biblioteca-di-quartiere.html"]}\n'

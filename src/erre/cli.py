@@ -201,7 +201,11 @@ def status(home: str | None, as_json: bool) -> None:
     click.echo(f"Languages:  {langs} (chunks)")
     click.echo(f"Embedder:   {stats['embedder'] or '-'} ({stats['dim'] or '-'} dimensions)")
     click.echo(f"Index:      {stats['path']}, {stats['size_bytes'] / 1e6:.1f} MB")
-    click.echo(f"Last ingest: {stats['last_ingest'] or '-'}")
+    click.echo(f"Ingested:   {stats['last_ingest'] or '-'}")
+    for root, n in stats["roots"].items():
+        click.echo(f"  {root} ({n} files)")
+    if stats["roots"]:
+        click.echo("Re-run `erre ingest` on these paths to bring the index up to date.")
 
 
 @main.group("eval")

@@ -331,6 +331,7 @@ class SQLiteStore:
             "units": one("SELECT count(*) FROM units"),
             "tokens": one("SELECT coalesce(sum(tokens), 0) FROM chunks"),
             "languages": self.languages(),
+            "roots": dict(self._db.execute("SELECT root, count(*) FROM files GROUP BY root ORDER BY root")),
             "formats": formats,
             "embedder": emb[0] if emb else None,
             "dim": emb[1] if emb else None,
