@@ -113,7 +113,7 @@ def test_pdf_keeps_page_numbers(tmp_path):
     pdf = FPDF()
     pdf.set_title("Libro di prova")
     pdf.set_font("helvetica", size=12)
-    for n, text in enumerate(["Prima pagina: il quaderno a righe.", "Seconda pagina: la biblioteca."], 1):
+    for text in ["Prima pagina: il quaderno a righe.", "Seconda pagina: la biblioteca."]:
         pdf.add_page()
         pdf.multi_cell(0, 10, text)
     path = tmp_path / "libro.pdf"

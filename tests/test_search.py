@@ -19,7 +19,8 @@ def sample_twin(twin):
 
 @pytest.mark.parametrize("question, source", [
     ("Perché scrivi ancora a mano?", "_posts/2023-02-14-perche-scrivo-a-mano.md"),
-    ("Quali regole hai dato agli studenti per usare i chatbot?", "_posts/2023-09-03-intelligenza-artificiale-a-scuola.md"),
+    ("Quali regole hai dato agli studenti per usare i chatbot?",
+     "_posts/2023-09-03-intelligenza-artificiale-a-scuola.md"),
     ("Why not use the famous commercial services in your workshops?", "_posts/2024-03-20-modelli-aperti.md"),
     ("Is fine-tuning worth it, or is retrieval better?", "_posts/2024-11-02-fine-tuning-o-rag.md"),
     ("Chi era la signora Rina?", "note/biblioteca-di-quartiere.html"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ..documents import Document, Paragraph, assemble
+from ..documents import Paragraph, assemble
 from ..errors import LoadError
 from . import decode
 from .text import paragraphs

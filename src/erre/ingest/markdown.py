@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from pathlib import Path
 
-from ..documents import Document, Paragraph, assemble
+from ..documents import Paragraph, assemble
 from ..errors import LoadError
 from . import Skipped, decode, title_from_name
 
