@@ -1,6 +1,6 @@
 """Language of a text, and the terms a lexical index keeps of it.
 
-Lexical search matches stems, not words: "pensato", "penso" and "pensiero" meet in the
+Lexical search matches stems, not words: "pensato", "penso" and "pensare" meet in the
 Italian Snowball stem. Each text is stemmed with the stemmer of its own language; a query
 is stemmed with every stemmer the index uses, so proper names and numbers still match
 across languages.

@@ -1,8 +1,9 @@
 """Read files into documents: one loader per format, chosen by file suffix.
 
-`read(path, root)` never raises for a bad file: it returns the documents it could read
+`read(path, source)` never raises for a bad file: it returns the documents it could read
 and a LoadError naming the file and the reason for what it could not, so one corrupt PDF
-never stops the ingest of a folder.
+never stops the ingest of a folder. A loader returns documents, and may return a LoadError
+for a part it could not read (a bad JSONL line) or a Skipped (a draft) in their place.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from .. import language
 from ..documents import Document
 from ..errors import LoadError
 
-Loader = Callable[[Path, bytes, str, "Options"], list[Document]]
+Loader = Callable[[Path, bytes, str, "Options"], list]
 
 
 @dataclass(frozen=True)
