@@ -196,3 +196,16 @@ def test_including_drafts_or_changing_the_budget_rereads_unchanged_files(twin, t
     twin.settings = twin.settings.with_(chunk_tokens=100)
     assert ingest(twin, folder).updated == 4
     assert_consistent(twin.store)
+
+
+def test_languages_follow_writes_from_another_connection(twin, tmp_path):
+    from erre.store.sqlite import SQLiteStore
+
+    folder = corpus(tmp_path / "w")
+    ingest(twin, folder)
+    reader = SQLiteStore(twin.index_path)
+    assert reader.languages() == twin.store.languages() and "en" not in reader.languages()
+    write(folder / "english.md", "An English post about reading slowly and writing by hand every morning.\n")
+    ingest(twin, folder)
+    assert reader.languages().get("en") == 1
+    reader.close()

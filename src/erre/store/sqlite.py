@@ -74,6 +74,7 @@ class SQLiteStore:
         except sqlite.Error as e:
             raise ErreError(f"Cannot open the index {self.path}: {e}") from None
         self._error = sqlite.Error
+        self._languages: tuple[tuple[int, int], dict[str, int]] | None = None
         self._db.enable_load_extension(True)
         sqlite_vec.load(self._db)
         self._db.enable_load_extension(False)
@@ -314,10 +315,15 @@ class SQLiteStore:
         return out
 
     def languages(self) -> dict[str, int]:
-        rows = self._db.execute(
-            "SELECT coalesce(d.language, 'und'), count(*) FROM chunks c "
-            "JOIN documents d ON d.id = c.document_id GROUP BY 1 ORDER BY 2 DESC").fetchall()
-        return dict(rows)
+        """Chunks per language; asked on every search, so cached until the index changes
+        (data_version moves when another connection commits, total_changes when this one does)."""
+        version = (self._db.execute("PRAGMA data_version").fetchone()[0], self._db.total_changes)
+        if self._languages is None or self._languages[0] != version:
+            rows = self._db.execute(
+                "SELECT coalesce(d.language, 'und'), count(*) FROM chunks c "
+                "JOIN documents d ON d.id = c.document_id GROUP BY 1 ORDER BY 2 DESC").fetchall()
+            self._languages = (version, dict(rows))
+        return dict(self._languages[1])
 
     def stats(self) -> dict:
         one = lambda sql: self._db.execute(sql).fetchone()[0]  # noqa: E731
