@@ -13,9 +13,7 @@ import argparse
 import json
 import resource
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 
 def main() -> None:
@@ -25,12 +23,10 @@ def main() -> None:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
-    from erre import config, sync
-    from erre.twin import Twin
+    import _twin
+    from erre import sync
 
-    home = Path(args.home or tempfile.mkdtemp(prefix="erre-bench-"))
-    config.init(home, "bench")
-    twin = Twin.open(home)
+    twin = _twin.fresh(args.home)
     t0 = time.perf_counter()
     cold = sync.run(twin.store, twin.embedder, [args.folder], twin.settings)
     cold_s = time.perf_counter() - t0
@@ -39,7 +35,7 @@ def main() -> None:
     warm_s = time.perf_counter() - t0
     stats = twin.store.stats()
     out = {
-        "folder": args.folder, "home": str(home), "files": cold.files, "documents": stats["documents"],
+        "folder": args.folder, "home": str(twin.home), "files": cold.files, "documents": stats["documents"],
         "failed": [f"{e.path}: {e.reason}" for e in cold.errors], "skipped": len(cold.skipped),
         "chunks": stats["chunks"], "units_embedded": cold.embedded, "tokens": stats["tokens"],
         "cold_s": round(cold_s, 2), "chunks_per_s": round(stats["chunks"] / cold_s, 2),

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import tempfile
 import time
 from pathlib import Path
 
@@ -25,13 +24,11 @@ def main() -> None:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
-    from erre import config, sync
+    import _twin
+    from erre import sync
     from erre.eval import retrieval
-    from erre.twin import Twin
 
-    home = Path(args.home or tempfile.mkdtemp(prefix="erre-bench-"))
-    config.init(home, "bench")
-    twin = Twin.open(home)
+    twin = _twin.fresh(args.home)
     t0 = time.perf_counter()
     report = sync.run(twin.store, twin.embedder, [args.corpus], twin.settings)
     ingest_s = time.perf_counter() - t0

@@ -62,3 +62,11 @@ def test_home_from_environment(tmp_path, monkeypatch):
     erre("init", "x", home=home)
     monkeypatch.setenv("ERRE_HOME", str(home))
     assert "env-twin" in erre("config").stdout
+
+
+def test_question_file_errors_name_the_line(tmp_path):
+    home = tmp_path / "t"
+    erre("init", "t", home=home)
+    bad = write(tmp_path / "bad.jsonl", '{"question": "x", "sources": ["a.md"]}\n[1, 2]\n')
+    proc = erre("eval", "retrieval", str(bad), home=home, check=False)
+    assert proc.returncode == 1 and "line 2: expected a JSON object" in proc.stderr

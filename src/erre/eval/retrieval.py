@@ -41,10 +41,12 @@ def load_questions(path: Path) -> list[Question]:
             obj = json.loads(line)
         except json.JSONDecodeError as e:
             raise ErreError(f"{path} line {n}: not valid JSON ({e.msg})") from None
+        if not isinstance(obj, dict):
+            raise ErreError(f"{path} line {n}: expected a JSON object")
         gold = obj.get("sources") or ([obj["passage_id"]] if obj.get("passage_id") is not None else [])
-        if not isinstance(obj, dict) or not obj.get("question") or not gold:
+        if not obj.get("question") or not isinstance(gold, list) or not gold:
             raise ErreError(f"{path} line {n}: needs 'question' and 'passage_id' or 'sources'")
-        out.append(Question(str(obj["question"]), frozenset(str(g).lstrip("./") for g in gold)))
+        out.append(Question(str(obj["question"]), frozenset(str(g).removeprefix("./") for g in gold)))
     if not out:
         raise ErreError(f"{path}: no questions")
     return out
@@ -82,6 +84,6 @@ def _rank(q: Question, sources: list[str]) -> int | None:
     for s in sources:
         if s not in seen:
             seen.append(s)
-            if s in q.gold or s.lstrip("./") in q.gold:
+            if s in q.gold:
                 return len(seen)
     return None

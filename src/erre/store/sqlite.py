@@ -73,7 +73,6 @@ class SQLiteStore:
             self._db = sqlite.connect(str(self.path), isolation_level=None, check_same_thread=False)
         except sqlite.Error as e:
             raise ErreError(f"Cannot open the index {self.path}: {e}") from None
-        self._error = sqlite.Error
         self._languages: tuple[tuple[int, int], dict[str, int]] | None = None
         self._db.enable_load_extension(True)
         sqlite_vec.load(self._db)
