@@ -46,3 +46,68 @@ def write(path: Path, text: str | bytes) -> Path:
     else:
         path.write_text(text, encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny_gguf(tmp_path_factory) -> Path:
+    """A random-weight GGUF that llama.cpp loads and runs for real."""
+    pytest.importorskip("llama_cpp")
+    from tests import tiny_gguf
+
+    return tiny_gguf.write(tmp_path_factory.mktemp("gguf") / "tiny.gguf")
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tiny_gguf):
+    from erre.llm.llamacpp import LlamaCppModel
+
+    return LlamaCppModel(tiny_gguf, context=2048, threads=2)
+
+
+class ScriptedModel:
+    """A ChatModel that answers from a script: for pipeline tests that need to know what the
+    model says (real models are tested in test_llm.py). Counts about 4 characters a token."""
+
+    name = "scripted"
+
+    def __init__(self, *answers: str, context: int = 4096):
+        self.answers = list(answers)
+        self.context = context
+        self.calls: list[list[dict]] = []
+
+    def count(self, messages) -> int:
+        return sum(len(m["content"]) // 4 + 4 for m in messages)
+
+    def stream(self, messages, *, max_tokens, temperature, stop=()):
+        self.calls.append([dict(m) for m in messages])
+        text = self.answers.pop(0) if self.answers else "Va bene."
+        for i in range(0, len(text), 3):  # in small pieces, as a model streams
+            yield text[i:i + 3]
+
+
+@pytest.fixture(scope="session")
+def _sample_home(tmp_path_factory, e5) -> Path:
+    from erre import config, sync
+    from erre.twin import Twin
+
+    home = tmp_path_factory.mktemp("sample-twin")
+    (home / config.CONFIG_FILE).write_text(config.render(config.Settings(name="Lucia Ferri")), encoding="utf-8")
+    t = Twin.open(home)
+    sync.run(t.store, e5, [str(SAMPLE)], t.settings)
+    t.close()
+    return home
+
+
+@pytest.fixture
+def sample_twin(_sample_home, tmp_path, e5):
+    """A twin with erre's sample corpus ingested (a copy of one made per session)."""
+    import shutil
+
+    from erre.twin import Twin
+
+    home = tmp_path / "sample-twin"
+    shutil.copytree(_sample_home, home)
+    t = Twin.open(home)
+    t.__dict__["embedder"] = e5
+    yield t
+    t.close()

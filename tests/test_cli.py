@@ -70,3 +70,66 @@ def test_question_file_errors_name_the_line(tmp_path):
     bad = write(tmp_path / "bad.jsonl", '{"question": "x", "sources": ["a.md"]}\n[1, 2]\n')
     proc = erre("eval", "retrieval", str(bad), home=home, check=False)
     assert proc.returncode == 1 and "line 2: expected a JSON object" in proc.stderr
+
+
+def _sample(tmp_path):
+    home = tmp_path / "lucia"
+    erre("init", "lucia", "--name", "Lucia Ferri", home=home)
+    erre("ingest", "--sample", home=home)
+    return home
+
+
+def test_ask_json_prints_one_answer_object(tmp_path, tiny_gguf):
+    home = _sample(tmp_path)
+    out = json.loads(erre("ask", "Perché scrivi ancora a mano?", "--json", "--model", str(tiny_gguf),
+                          home=home).stdout)
+    assert set(out) == {"answer", "abstained", "language", "citations", "timings"}
+    assert out["abstained"] is False and out["language"] == "it"
+    assert out["citations"] and set(out["citations"][0]) == {"n", "source", "title", "url", "page", "quote", "score"}
+    assert out["citations"][0]["source"] == "_posts/2023-02-14-perche-scrivo-a-mano.md"
+    assert set(out["timings"]) >= {"retrieve_ms", "first_token_ms", "total_ms"}
+
+    never = json.loads(erre("ask", "Who won the World Cup in 1982?", "--json", "--model", str(tiny_gguf),
+                            home=home).stdout)
+    assert never["abstained"] and never["language"] == "en" and never["citations"] == []
+
+    text = erre("ask", "Perché scrivi ancora a mano?", "--model", str(tiny_gguf), home=home).stdout
+    assert "\nSources\n[" in text and "perche-scrivo-a-mano.md" in text
+
+
+def test_chat_stores_the_conversation_and_resumes_it(tmp_path, tiny_gguf):
+    home = _sample(tmp_path)
+    cmd = [sys.executable, "-m", "erre.cli", "chat", "--model", str(tiny_gguf), "--home", str(home)]
+    proc = subprocess.run(cmd, input="Perché scrivi ancora a mano?\n/sources\nE quando?\n/reset\n/quit\n",
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.count("Sources") >= 2 and "New conversation." in proc.stdout
+    listed = erre("chat", "--list", home=home).stdout.splitlines()
+    assert len(listed) == 1 and "4 messages" in listed[0] and "Perché scrivi ancora a mano?" in listed[0]
+    resumed = subprocess.run(cmd + ["--resume", "last"], input="/quit\n", capture_output=True, text=True,
+                             timeout=300)
+    assert "Resumed" in resumed.stdout and "(4 messages)" in resumed.stdout
+
+
+def test_ask_without_a_model_or_server_says_what_to_do(tmp_path):
+    home = _sample(tmp_path)
+    proc = erre("ask", "Perché scrivi a mano?", "--model", str(tmp_path / "none.gguf"), home=home, check=False)
+    assert proc.returncode == 1 and "Model file not found" in proc.stderr and "Traceback" not in proc.stderr
+    proc = erre("ask", "Perché scrivi a mano?", "--llm", "openai", home=home, check=False)
+    assert proc.returncode == 1 and "--base-url" in proc.stderr
+
+
+def test_eval_answers_reports_citations_answers_and_abstention(tmp_path, tiny_gguf):
+    home = _sample(tmp_path)
+    qs = write(tmp_path / "q.jsonl", "\n".join(json.dumps(q) for q in [
+        {"question": "Perché scrivi ancora a mano?", "sources": ["_posts/2023-02-14-perche-scrivo-a-mano.md"],
+         "keywords": ["zzzz-never"]},
+        {"question": "Chi ha vinto il campionato di Serie A nel 1998?", "kind": "unanswerable"},
+    ]))
+    out = json.loads(erre("eval", "answers", str(qs), "--json", "--model", str(tiny_gguf),
+                          "--out", str(tmp_path / "a.jsonl"), home=home).stdout)
+    assert out["questions"] == 2 and out["citation_hit"] == 1.0 and out["answer_hit"] == 0.0
+    assert out["abstention"] == 1.0 and out["false_abstention"] == 0.0
+    assert out["first_token_ms_p50"] is not None
+    records = [json.loads(x) for x in (tmp_path / "a.jsonl").read_text().splitlines()]
+    assert [r["abstained"] for r in records] == [False, True]

@@ -6,12 +6,15 @@ import json
 import sys
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import __version__, config
 from .errors import ErreError
+
+if TYPE_CHECKING:
+    from .documents import Answer
 
 home_option = click.option("--home", envvar="ERRE_HOME", type=click.Path(file_okay=False),
                            help="The twin's directory (default: $ERRE_HOME, else the last twin created).")
@@ -41,6 +44,8 @@ def main(debug: bool) -> None:
     erre init massimo --name "Massimo Chiriatti"
     erre ingest ~/writing ~/books/libro.pdf
     erre search "cosa penso del fine-tuning?"
+    erre ask "Perché scrivi ancora a mano?"
+    erre chat
     erre status
     """
 
@@ -114,8 +119,8 @@ class _progress_bar:
 
         bar = self.bars.get(what)
         if bar is None:
-            bar = self.bars[what] = tqdm(total=total, desc=what, unit="file" if what == "ingesting" else "chunk",
-                                         leave=False, file=sys.stderr)
+            unit = {"ingesting": "file", "answering": "question"}.get(what, "chunk")
+            bar = self.bars[what] = tqdm(total=total, desc=what, unit=unit, leave=False, file=sys.stderr)
         bar.update(done - bar.n)
 
     def close(self) -> None:
@@ -176,6 +181,167 @@ def _passage_json(p) -> dict:
     }
 
 
+def _model_options(f):
+    """--llm, --model, --base-url: the chat model for this run (over erre.toml)."""
+    f = click.option("--base-url", default=None, help="OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1")(f)
+    f = click.option("--model", default=None,
+                     help="GGUF file or shipped model (llamacpp); model name on the server (openai).")(f)
+    f = click.option("--llm", "backend", type=click.Choice(["llamacpp", "openai"]), default=None,
+                     help="Chat backend (default: llm.backend, else llamacpp).")(f)
+    return f
+
+
+def _open_for_chat(home, backend, model, base_url):
+    from .twin import Twin
+
+    overrides = {"llm_backend": backend, "llm_model": model, "llm_base_url": base_url}
+    if base_url and not backend:
+        overrides["llm_backend"] = "openai"
+    twin = Twin.open(home, **overrides)
+    twin.existing_store()
+    return twin
+
+
+def _load_model(twin) -> None:
+    if sys.stderr.isatty():
+        click.echo("Loading the model…", err=True, nl=False)
+    try:
+        twin.model
+    finally:
+        if sys.stderr.isatty():
+            click.echo("\r" + " " * 20 + "\r", err=True, nl=False)
+
+
+def _print_sources(citations) -> None:
+    if not citations:
+        return
+    click.echo()
+    click.secho("Sources", bold=True)
+    for c in citations:
+        where = c.source + (f", p. {c.page}" if c.page else "")
+        click.echo(f"[{c.n}] {c.title} ({where})" + (f" {c.url}" if c.url else ""))
+        click.echo(f"    “{c.quote}”")
+
+
+def _stream(twin, question: str, history) -> "Answer":
+    from . import chat
+
+    r = chat.reply(twin, question, history)
+    for piece in r:
+        click.echo(piece, nl=False)
+    click.echo()
+    assert r.answer is not None
+    _print_sources(r.answer.citations)
+    return r.answer
+
+
+@main.command()
+@click.argument("question")
+@click.option("--conversation", default=None, help="Continue a stored conversation (its id).")
+@_model_options
+@home_option
+@json_option
+def ask(question: str, conversation: str | None, backend: str | None, model: str | None,
+        base_url: str | None, home: str | None, as_json: bool) -> None:
+    """Ask the twin: a first-person answer from the writings, with numbered sources.
+
+    \b
+    erre ask "Perché scrivi ancora a mano?"
+    erre ask "..." --json
+    erre ask "..." --model ~/models/qwen2.5-7b-instruct-q4_k_m.gguf
+    erre ask "..." --llm openai --base-url http://127.0.0.1:11434/v1 --model qwen2.5:7b-instruct
+    """
+    from . import chat
+
+    twin = _open_for_chat(home, backend, model, base_url)
+    try:
+        history = []
+        if conversation:
+            if twin.store.conversation(conversation) is None:
+                raise ErreError(f"No conversation {conversation}. See: erre chat --list")
+            history = twin.store.turns(conversation)
+        if not as_json:
+            _load_model(twin)
+            answer = _stream(twin, question, history)
+        else:
+            answer = chat.answer(twin, question, history)
+        if conversation:
+            twin.store.add_exchange(conversation, question, answer)
+    finally:
+        twin.close()
+    if as_json:
+        _echo_json(answer.as_dict())
+
+
+@main.command("chat")
+@click.option("--resume", "resume", default=None, help="Resume a conversation: its id, or 'last'.")
+@click.option("--list", "list_", is_flag=True, help="List stored conversations and exit.")
+@_model_options
+@home_option
+def chat_cmd(resume: str | None, list_: bool, backend: str | None, model: str | None,
+             base_url: str | None, home: str | None) -> None:
+    """Talk with the twin; the conversation is stored and can be resumed.
+
+    \b
+    Commands: /reset (new conversation), /sources (of the last answer), /help, /quit
+    erre chat
+    erre chat --resume last
+    """
+    twin = _open_for_chat(home, backend, model, base_url)
+    store = twin.store
+    try:
+        if list_:
+            for c in store.conversations(limit=100):
+                click.echo(f"{c.id}  {c.updated[:16].replace('T', ' ')}  {c.turns:3} messages  {c.title}")
+            return
+        conversation = None
+        history = []
+        if resume:
+            found = store.conversations(limit=1) if resume == "last" else [store.conversation(resume)]
+            if not found or found[0] is None:
+                raise ErreError(f"No conversation {resume}. See: erre chat --list")
+            conversation = found[0].id
+            history = store.turns(conversation)
+            click.echo(f"Resumed “{found[0].title}” ({len(history)} messages).")
+        _load_model(twin)
+        click.echo(f"{twin.settings.name or 'The twin'} is listening. /help for commands, Ctrl-D to leave.")
+        last = None
+        while True:
+            try:
+                line = input("> ").strip()
+            except (EOFError, KeyboardInterrupt):
+                click.echo()
+                return
+            if not line:
+                continue
+            if line in ("/quit", "/exit"):
+                return
+            if line == "/help":
+                click.echo("/reset  start a new conversation\n/sources  sources of the last answer\n/quit  leave")
+                continue
+            if line == "/reset":
+                conversation, history, last = None, [], None
+                click.echo("New conversation.")
+                continue
+            if line == "/sources":
+                if last is None or not last.citations:
+                    click.echo("No sources yet.")
+                else:
+                    _print_sources(last.citations)
+                continue
+            try:
+                last = _stream(twin, line, history)
+            except ErreError as e:
+                click.echo(f"erre: {e}", err=True)
+                continue
+            if conversation is None:
+                conversation = store.new_conversation(line[:80], channel="cli")
+            store.add_exchange(conversation, line, last)
+            history = store.turns(conversation)
+    finally:
+        twin.close()
+
+
 @main.command()
 @home_option
 @json_option
@@ -210,7 +376,7 @@ def status(home: str | None, as_json: bool) -> None:
 
 @main.group("eval")
 def eval_group() -> None:
-    """Measure the twin: retrieval quality."""
+    """Measure the twin: retrieval and answer quality."""
 
 
 @eval_group.command("retrieval")
@@ -243,6 +409,42 @@ def eval_retrieval(questions: str, mode: str, home: str | None, as_json: bool) -
     for r in results:
         click.echo(f"{r['mode']:8} {r['questions']:>9} {r['recall@1']:6.3f} {r['recall@5']:6.3f} "
                    f"{r['mrr@10']:7.3f}")
+
+
+@eval_group.command("answers")
+@click.argument("questions", type=click.Path(exists=True, dir_okay=False))
+@click.option("--limit", type=int, default=None, help="Answer a random sample of this many questions.")
+@click.option("--seed", type=int, default=0, help="Seed of the sample.")
+@click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
+              help="Write every question with its answer and citations here (JSON Lines).")
+@_model_options
+@home_option
+@json_option
+def eval_answers(questions: str, limit: int | None, seed: int, out: str | None, backend: str | None,
+                 model: str | None, base_url: str | None, home: str | None, as_json: bool) -> None:
+    """Run the answer pipeline over a question set: citations, answers, abstention, latency.
+
+    \b
+    erre eval answers questions.jsonl --limit 200 --out answers.jsonl
+    """
+    from .eval import answers
+
+    items = answers.load(Path(questions), limit=limit, seed=seed)
+    twin = _open_for_chat(home, backend, model, base_url)
+    progress = _progress_bar(enabled=not as_json)
+    try:
+        _load_model(twin)
+        summary, records = answers.run(twin, items, progress=lambda d, t: progress("answering", d, t))
+    finally:
+        progress.close()
+        twin.close()
+    if out:
+        Path(out).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    if as_json:
+        _echo_json(summary)
+        return
+    for key, value in summary.items():
+        click.echo(f"{key:28} {'-' if value is None else value}")
 
 
 @main.command("config")

@@ -38,6 +38,20 @@ SETTINGS: list[tuple[str, object, str]] = [
     ("ingest.max_file_mb", 50, "Files larger than this are refused"),
     ("search.k", 8, "Passages returned by a search"),
     ("search.candidates", 50, "Candidates taken from each side (lexical, dense) before fusion"),
+    ("llm.backend", "llamacpp", "Chat backend: llamacpp (embedded, default) or openai (any OpenAI-compatible server)"),
+    ("llm.model", "", "llamacpp: a GGUF file or a shipped model name (empty: qwen2.5-coder-1.5b); "
+                      "openai: the model name on the server, e.g. qwen2.5:7b-instruct"),
+    ("llm.base_url", "", "Base URL of an OpenAI-compatible chat server, e.g. http://127.0.0.1:11434/v1"),
+    ("llm.api_key_env", "OPENAI_API_KEY", "Environment variable holding the chat server's API key"),
+    ("llm.context", 4096, "Tokens the model sees at once (prompt and answer); raise it for bigger models"),
+    ("llm.threads", 2, "CPU threads for the embedded model (0: all cores)"),
+    ("llm.max_tokens", 400, "Longest answer, in tokens"),
+    ("llm.temperature", 0.2, "Sampling temperature (0: always the most likely token)"),
+    ("llm.timeout", 300, "Seconds to wait for a chat server"),
+    ("chat.passages", 4, "Passages given to the model as evidence (fewer if they don't fit the context)"),
+    ("chat.history_turns", 6, "Past messages kept in the prompt (oldest dropped first)"),
+    ("chat.abstain_below", "auto", "Relevance under which the twin says it never wrote about it: a "
+                                   "cosine, 'auto' (calibrated for the embedder) or 0 (never abstain)"),
 ]
 
 
@@ -62,6 +76,18 @@ class Settings:
     ingest_max_file_mb: int = 50
     search_k: int = 8
     search_candidates: int = 50
+    llm_backend: str = "llamacpp"
+    llm_model: str = ""
+    llm_base_url: str = ""
+    llm_api_key_env: str = "OPENAI_API_KEY"
+    llm_context: int = 4096
+    llm_threads: int = 2
+    llm_max_tokens: int = 400
+    llm_temperature: float = 0.2
+    llm_timeout: int = 300
+    chat_passages: int = 4
+    chat_history_turns: int = 6
+    chat_abstain_below: str = "auto"
 
     def with_(self, **changes) -> "Settings":
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -83,6 +109,8 @@ def _coerce(key: str, value, where: str):
             raise ValueError
         if isinstance(default, int):
             return int(value)
+        if isinstance(default, float):
+            return float(value)
         return str(value)
     except (TypeError, ValueError):
         raise ConfigError(f"{where}: {key} must be a {type(default).__name__}, not {value!r}") from None
@@ -145,7 +173,7 @@ def render(settings: Settings) -> str:
 def _toml(value) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int):
+    if isinstance(value, (int, float)):
         return str(value)
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
 

@@ -130,3 +130,51 @@ class Passage:
     rank_lexical: int | None = None
     quote: tuple[int, int] | None = None  # span (document offsets) of the sentence that matched best
     extra: dict = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A passage an answer relies on; `n` is the number the answer's [n] markers use."""
+
+    n: int
+    source: str
+    title: str
+    url: str | None
+    page: int | None
+    quote: str
+    score: float
+    passage_id: int = 0
+    start: int = 0  # span of the quoted passage in its document
+    end: int = 0
+
+    def as_dict(self) -> dict:
+        return {"n": self.n, "source": self.source, "title": self.title, "url": self.url,
+                "page": self.page, "quote": self.quote, "score": round(self.score, 4)}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the twin said, the passages it rests on, and how long it took."""
+
+    text: str
+    abstained: bool
+    language: str
+    citations: tuple[Citation, ...] = ()
+    timings: dict = field(default_factory=dict, compare=False)
+    query: str = ""  # the standalone question that was searched (a follow-up, condensed)
+    model: str = ""
+
+    def as_dict(self) -> dict:
+        return {"answer": self.text, "abstained": self.abstained, "language": self.language,
+                "citations": [c.as_dict() for c in self.citations], "timings": dict(self.timings)}
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One message of a stored conversation."""
+
+    role: str  # "user" or "assistant"
+    content: str
+    citations: tuple[Citation, ...] = ()
+    abstained: bool = False
+    created: str = ""

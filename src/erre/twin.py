@@ -1,4 +1,4 @@
-"""A twin: its home directory, settings, index and embedder, opened lazily."""
+"""A twin: its home directory, settings, index, embedder and chat model, opened lazily."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from . import config, embed
+from . import config, embed, llm
 from .config import Settings
 from .embed import Embedder
 from .errors import NoIndex
@@ -45,6 +45,10 @@ class Twin:
     @cached_property
     def embedder(self) -> Embedder:
         return embed.load(self.settings)
+
+    @cached_property
+    def model(self) -> llm.ChatModel:
+        return llm.load(self.settings, self.home)
 
     def close(self) -> None:
         for s in self._opened:

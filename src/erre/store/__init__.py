@@ -2,7 +2,9 @@
 
 SQLite (one file) is the default; a scale-out backend (PostgreSQL with pgvector) implements
 the same protocol. Writes of one file's documents happen in one transaction, so a crash
-leaves either the old version of a file or the new one, never half of it.
+leaves either the old version of a file or the new one, never half of it. Conversations live
+in the same database, so every channel shares them; a question and its answer are written
+together, so a conversation never holds a question without its answer.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
-from ..documents import Chunk, Document
+from ..documents import Answer, Chunk, Document, Turn
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,17 @@ class DenseHit:
     span: tuple[int, int]  # the best unit, in document offsets
 
 
+@dataclass(frozen=True)
+class Conversation:
+    id: str
+    title: str
+    channel: str  # where it happens: cli, web, api, telegram
+    owner: str | None  # who may see it (a chat id, a browser), None for local use
+    created: str
+    updated: str
+    turns: int
+
+
 class Store(Protocol):
     def close(self) -> None: ...
 
@@ -75,6 +88,15 @@ class Store(Protocol):
     # -- search -------------------------------------------------------------
     def search_dense(self, vector: np.ndarray, k: int) -> list[DenseHit]: ...
     def search_lexical(self, terms: Sequence[str], k: int) -> list[tuple[int, float]]: ...
+    def unit_vectors(self, chunk_ids: Sequence[int]) -> dict[int, list[tuple[int, int, np.ndarray]]]: ...
     def chunks(self, ids: Sequence[int]) -> dict[int, Chunk]: ...
     def languages(self) -> dict[str, int]: ...
     def stats(self) -> dict: ...
+
+    # -- conversations ------------------------------------------------------
+    def new_conversation(self, title: str, channel: str = "cli", owner: str | None = None) -> str: ...
+    def conversations(self, owner: str | None = None, limit: int = 50) -> list[Conversation]: ...
+    def conversation(self, id: str) -> Conversation | None: ...
+    def turns(self, conversation_id: str) -> list[Turn]: ...
+    def add_exchange(self, conversation_id: str, question: str, answer: Answer) -> None: ...
+    def delete_conversation(self, id: str) -> bool: ...

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -16,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..documents import Chunk
+from ..documents import Answer, Chunk, Citation, Turn
 from ..errors import ErreError, MissingExtra
-from . import ChunkVectors, DenseHit, FileRecord, Indexed
+from . import ChunkVectors, Conversation, DenseHit, FileRecord, Indexed
 
 SCHEMA_VERSION = 1
 
@@ -43,6 +44,16 @@ CREATE TABLE IF NOT EXISTS units(
     id INTEGER PRIMARY KEY, chunk_id INTEGER NOT NULL REFERENCES chunks(id) ON DELETE CASCADE,
     start INTEGER NOT NULL, "end" INTEGER NOT NULL, text_hash TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS units_chunk ON units(chunk_id);
+CREATE TABLE IF NOT EXISTS conversations(
+    id TEXT PRIMARY KEY, title TEXT NOT NULL, channel TEXT NOT NULL, owner TEXT,
+    created TEXT NOT NULL, updated TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS conversations_owner ON conversations(owner, updated);
+CREATE TABLE IF NOT EXISTS turns(
+    id INTEGER PRIMARY KEY,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    role TEXT NOT NULL, content TEXT NOT NULL, citations TEXT NOT NULL, abstained INTEGER NOT NULL,
+    created TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS turns_conversation ON turns(conversation_id, id);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     terms, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');
 """
@@ -139,7 +150,7 @@ class SQLiteStore:
                    keep: Iterable[str] = ()) -> None:
         """Make the file's documents exactly `keep` (unchanged, left as they are) plus `documents`."""
         keep = set(keep)
-        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        now = _now()
         with self._tx() as db:
             row = db.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()
             if row:
@@ -288,6 +299,21 @@ class SQLiteStore:
                     hits.append(DenseHit(cid, float(sim), float(u[0]), (u[1], u[2])))
         return hits
 
+    def unit_vectors(self, chunk_ids: Sequence[int]) -> dict[int, list[tuple[int, int, np.ndarray]]]:
+        """The sentence units of these chunks with their vectors: (start, end, vector)."""
+        out: dict[int, list[tuple[int, int, np.ndarray]]] = {}
+        if not self._has_vectors() or not chunk_ids:
+            return out
+        ids = list(chunk_ids)
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            for cid, start, end, blob in self._db.execute(
+                    f'SELECT u.chunk_id, u.start, u."end", v.embedding FROM units u '
+                    f"JOIN units_vec v ON v.rowid = u.id WHERE u.chunk_id IN ({','.join('?' * len(part))}) "
+                    f"ORDER BY u.chunk_id, u.start", part):
+                out.setdefault(cid, []).append((start, end, np.frombuffer(blob, dtype=np.float32)))
+        return out
+
     def search_lexical(self, terms: Sequence[str], k: int) -> list[tuple[int, float]]:
         terms = [t for t in terms if t]
         if not terms:
@@ -345,6 +371,55 @@ class SQLiteStore:
             "path": str(self.path),
         }
 
+
+    # -- conversations ------------------------------------------------------
+    def new_conversation(self, title: str, channel: str = "cli", owner: str | None = None) -> str:
+        cid, now = uuid.uuid4().hex, _now()
+        with self._tx() as db:
+            db.execute("INSERT INTO conversations VALUES (?,?,?,?,?,?)", (cid, title[:200], channel, owner, now, now))
+        return cid
+
+    _CONVERSATION = ("SELECT c.id, c.title, c.channel, c.owner, c.created, c.updated, "
+                     "(SELECT count(*) FROM turns t WHERE t.conversation_id = c.id) FROM conversations c ")
+
+    def conversations(self, owner: str | None = None, limit: int = 50) -> list[Conversation]:
+        sql = self._CONVERSATION
+        args: tuple[str, ...] = ()
+        if owner is not None:
+            sql, args = sql + "WHERE c.owner = ? ", (owner,)
+        rows = self._db.execute(sql + "ORDER BY c.updated DESC, (SELECT max(t.id) FROM turns t WHERE "
+                                "t.conversation_id = c.id) DESC, c.rowid DESC LIMIT ?", (*args, int(limit)))
+        return [Conversation(*r) for r in rows]
+
+    def conversation(self, id: str) -> Conversation | None:
+        row = self._db.execute(self._CONVERSATION + "WHERE c.id = ?", (id,)).fetchone()
+        return Conversation(*row) if row else None
+
+    def turns(self, conversation_id: str) -> list[Turn]:
+        rows = self._db.execute("SELECT role, content, citations, abstained, created FROM turns "
+                                "WHERE conversation_id = ? ORDER BY id", (conversation_id,))
+        return [Turn(r[0], r[1], tuple(Citation(**c) for c in json.loads(r[2])), bool(r[3]), r[4])
+                for r in rows]
+
+    def add_exchange(self, conversation_id: str, question: str, answer: Answer) -> None:
+        now = _now()
+        cites = json.dumps([c.__dict__ for c in answer.citations], ensure_ascii=False)
+        with self._tx() as db:
+            if not db.execute("UPDATE conversations SET updated = ? WHERE id = ?", (now, conversation_id)).rowcount:
+                raise ErreError(f"No conversation {conversation_id}. Start a new one.")
+            db.execute("INSERT INTO turns(conversation_id, role, content, citations, abstained, created) "
+                       "VALUES (?,?,?,?,?,?)", (conversation_id, "user", question, "[]", 0, now))
+            db.execute("INSERT INTO turns(conversation_id, role, content, citations, abstained, created) "
+                       "VALUES (?,?,?,?,?,?)", (conversation_id, "assistant", answer.text, cites,
+                                                int(answer.abstained), now))
+
+    def delete_conversation(self, id: str) -> bool:
+        with self._tx() as db:
+            return db.execute("DELETE FROM conversations WHERE id = ?", (id,)).rowcount > 0
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
 def _blob(vector) -> bytes:

@@ -1,0 +1,410 @@
+"""The answer pipeline: the one path from a question to the twin's answer, for every channel.
+
+    question (+ conversation) -> standalone query -> retrieve -> enough evidence?
+        no  -> a short first-person "I never wrote about that", in the question's language
+        yes -> prompt (persona, numbered passages as quoted material, conversation)
+               -> stream -> [n] markers checked against the passages -> Answer with citations
+
+Invariants: a citation always points at a passage that was retrieved and shown to the
+model (markers that point at nothing are removed from the text as it streams); the prompt
+always fits the model's window (passages are trimmed first, then the conversation); whether
+the twin abstains is decided from the retrieval evidence, not left to the model, because a
+small model answers anyway.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import tomllib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from . import language, retrieve
+from .chunk import sentences
+from .documents import Answer, Citation, Passage, Turn
+from .errors import ConfigError, ErreError
+from .llm import Message
+
+# Best-sentence cosine under which the writings don't cover a question, per embedder.
+# Fitted on SQuAD-it dev (questions with their article in the index vs. removed) and checked
+# on Italian and English questions over an Italian blog; see docs/answers.md.
+CALIBRATED = {"e5:multilingual-e5-small-q4": 0.84}
+# Share of the question's content words found in a passage that counts as evidence on its
+# own (same language only): rescues answerable questions whose cosine is low.
+COVERAGE_ENOUGH = 0.7
+ATTRIBUTION_MARGIN = 0.005  # an answer sentence must be a bit closer to a passage than a question
+NEAREST_MARGIN = 0.03  # passages this close under the threshold are named as "related"
+ANSWER_RESERVE = 16  # tokens kept free beyond max_tokens (stop sequences, template tail)
+
+LANGUAGE_NAMES = {"it": "Italian", "en": "English", "fr": "French", "es": "Spanish", "de": "German",
+                  "pt": "Portuguese", "nl": "Dutch", "ca": "Catalan", "ro": "Romanian"}
+_QUOTES = {"en": ("“", "”"), "de": ("„", "“")}
+
+
+@lru_cache(maxsize=None)
+def prompts(lang: str) -> dict[str, str]:
+    """The prompt texts for a language: its own file over the English one."""
+    folder = resources.files("erre") / "prompts"
+    texts = tomllib.loads((folder / "en.toml").read_text(encoding="utf-8"))
+    own = folder / f"{lang}.toml"
+    if lang != "en" and own.is_file():
+        texts.update(tomllib.loads(own.read_text(encoding="utf-8")))
+    return texts
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """How well the retrieved passages cover the question."""
+
+    relevance: float  # best cosine between the question and a passage (its best sentence)
+    coverage: float  # best share of the question's content words found in one passage
+    threshold: float
+
+    @property
+    def enough(self) -> bool:
+        return self.threshold <= 0 or self.relevance >= self.threshold or self.coverage >= COVERAGE_ENOUGH
+
+
+def threshold(settings, embedder_name: str) -> float:
+    raw = str(settings.chat_abstain_below).strip().lower()
+    if raw == "auto":
+        return CALIBRATED.get(embedder_name, 0.0)
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"chat.abstain_below must be a number or 'auto', not {raw!r}") from None
+
+
+def evidence(question: str, qlang: str, passages: Sequence[Passage], limit: float) -> Evidence:
+    relevance = max((p.dense for p in passages if p.dense is not None), default=0.0)
+    asked = set(language.terms(question, qlang))
+    coverage = 0.0
+    if asked:
+        for p in passages[:3]:
+            if p.lexical is not None and p.chunk.language == qlang:
+                found = asked & set(language.terms(p.chunk.context, p.chunk.language))
+                coverage = max(coverage, len(found) / len(asked))
+    return Evidence(relevance, coverage, limit)
+
+
+class Reply:
+    """An answer being written: iterate for the text as it streams; `answer` holds the
+    result once the iteration is over. Retrieval happens on the first step."""
+
+    def __init__(self, twin, question: str, history: Sequence[Turn] = ()):
+        self.twin = twin
+        self.question = " ".join(question.split())
+        self.history = list(history)
+        self.answer: Answer | None = None
+        self.passages: list[Passage] = []  # what the model was shown, numbered from 1
+        self.evidence: Evidence | None = None
+        if not self.question:
+            raise ErreError("The question is empty.")
+
+    def __iter__(self) -> Iterator[str]:
+        return self._run()
+
+    def _run(self) -> Iterator[str]:
+        twin, s = self.twin, self.twin.settings
+        t0 = time.perf_counter()
+        ms = lambda: round((time.perf_counter() - t0) * 1000, 1)  # noqa: E731
+        timings: dict[str, float] = {}
+        store = twin.store
+        langs = store.languages()
+        lang = language.detect_query(self.question, tuple(langs))
+        if lang not in LANGUAGE_NAMES and langs:
+            lang = lang if lang in language.SNOWBALL else next(iter(langs))
+        texts = prompts(lang)
+        if not langs:  # nothing ingested: nothing to answer from
+            self.evidence = Evidence(0.0, 0.0, 1.0)
+            yield from self._abstain(texts["no_index"], lang, timings, ms)
+            return
+        limit = threshold(s, twin.embedder.name)
+        search = lambda q: retrieve.search(store, twin.embedder, q, max(s.search_k, s.chat_passages),  # noqa: E731
+                                           candidates=s.search_candidates)
+        query = self.question
+        previous = next((t.content for t in reversed(self.history) if t.role == "user"), None)
+        if previous is not None:
+            # a rewrite the model could not make: the previous question gives the subject
+            query = condense(twin.model, self.question, self.history) or f"{previous} {self.question}"
+            timings["condense_ms"] = ms()
+        found = search(query)
+        ev = evidence(query, lang, found, limit)
+        if previous is not None and not ev.enough and len(language.words(self.question)) <= 6 \
+                and query != f"{previous} {self.question}":
+            # a short follow-up whose rewrite lost the subject: search with the previous question
+            joined = f"{previous} {self.question}"
+            again = search(joined)
+            ev2 = evidence(joined, lang, again, limit)
+            if ev2.relevance > ev.relevance:
+                query, found, ev = joined, again, ev2
+        timings["retrieve_ms"] = ms()
+        self.evidence = ev
+        if not ev.enough:
+            yield from self._abstain(_abstention(texts, lang, query, found, limit), lang, timings, ms, query)
+            return
+        shown = [p for p in found[:s.chat_passages]
+                 if p.lexical is not None or p.dense is None or p.dense >= limit - NEAREST_MARGIN]
+        messages, self.passages = fit(twin.model, s, self.question, lang, shown or found[:1],
+                                      self.history)
+        markers = Markers(len(self.passages))
+        pieces: list[str] = []
+        for piece in twin.model.stream(messages, max_tokens=s.llm_max_tokens, temperature=s.llm_temperature):
+            out = markers.feed(piece)
+            if out:
+                timings.setdefault("first_token_ms", ms())
+                pieces.append(out)
+                yield out
+        tail = markers.flush()
+        if tail:
+            timings.setdefault("first_token_ms", ms())
+            pieces.append(tail)
+            yield tail
+        timings.setdefault("first_token_ms", ms())
+        text, cited = "".join(pieces).strip(), markers.cited
+        support: dict[int, tuple[int, int]] = {}
+        if not cited and limit > 0:
+            text, cited, support = attribute(text, self.passages, twin.embedder, store, limit + ATTRIBUTION_MARGIN)
+        if not cited:  # nothing attributable: the passages shown are the sources
+            cited = list(range(1, min(3, len(self.passages)) + 1))
+        timings["total_ms"] = ms()
+        self.answer = Answer(text=text, abstained=False, language=lang,
+                             citations=tuple(_citation(n, self.passages[n - 1], support.get(n)) for n in cited),
+                             timings=timings, query=query, model=twin.model.name)
+
+    def _abstain(self, text: str, lang: str, timings: dict, ms, query: str = "") -> Iterator[str]:
+        timings.setdefault("retrieve_ms", ms())
+        timings["first_token_ms"] = ms()
+        yield text
+        timings["total_ms"] = ms()
+        self.answer = Answer(text=text, abstained=True, language=lang, timings=timings,
+                             query=query or self.question)
+
+
+def reply(twin, question: str, history: Sequence[Turn] = ()) -> Reply:
+    """The twin's answer to `question`, streamed: `for piece in r: ...`, then `r.answer`."""
+    return Reply(twin, question, history)
+
+
+def answer(twin, question: str, history: Sequence[Turn] = ()) -> Answer:
+    """The twin's answer to `question`, after the conversation `history` (oldest first)."""
+    r = reply(twin, question, history)
+    for _ in r:
+        pass
+    assert r.answer is not None
+    return r.answer
+
+
+# -- the prompt ------------------------------------------------------------------
+
+def _where(p: Passage) -> str:
+    c = p.chunk
+    where = c.header or c.title or c.source
+    return where + (f", p. {c.page}" if c.page else "")
+
+
+def _history_messages(history: Sequence[Turn], keep: int) -> list[Message]:
+    turns = [t for t in history if t.role in ("user", "assistant") and t.content.strip()]
+    return [Message(role=t.role, content=strip_markers(t.content) if t.role == "assistant" else t.content)
+            for t in turns[-keep:]] if keep > 0 else []
+
+
+def build(settings, question: str, lang: str, passages: Sequence[tuple[Passage, str]],
+          history: Sequence[Message]) -> list[Message]:
+    """The messages for the model: persona and rules, the conversation, then the numbered
+    passages (each with the text to show) and the question."""
+    texts = prompts(lang)
+    name = settings.name or "the author"
+    system = texts["system"].format(name=name, language=LANGUAGE_NAMES.get(lang, "the language of the question"))
+    blocks = "\n\n".join(texts["passage"].format(n=n, where=_escape(_where(p)).replace('"', "'"),
+                                                    text=_escape(text))
+                         for n, (p, text) in enumerate(passages, 1))
+    user = texts["passages"].format(passages=blocks, question=question, name=name,
+                                    language=LANGUAGE_NAMES.get(lang, "the language of the question"))
+    return [Message(role="system", content=system), *history, Message(role="user", content=user)]
+
+
+def _escape(text: str) -> str:
+    """Quoted text can't close its own quotation tag: a planted </passage> stays text."""
+    return _TAG.sub(lambda m: "‹" + m.group(0)[1:], text)
+
+
+_TAG = re.compile(r"</?\s*(?:passaggio|passage)\b", re.IGNORECASE)
+
+
+def fit(model, settings, question: str, lang: str, passages: Sequence[Passage],
+        history: Sequence[Turn]) -> tuple[list[Message], list[Passage]]:
+    """The largest prompt that fits the window: passages in rank order (the last one cut if
+    need be), then as much of the conversation as fits, newest first. A quarter of the room
+    is kept for the conversation when it has that much."""
+    budget = model.context - settings.llm_max_tokens - ANSWER_RESERVE
+    count = lambda shown, past: model.count(build(settings, question, lang, shown, past))  # noqa: E731
+    base = count([], [])
+    if base > budget:
+        raise ErreError(f"The question is too long for the model: {base} tokens of prompt, and the model "
+                        f"has {model.context} with {settings.llm_max_tokens} kept for the answer. "
+                        f"Ask a shorter question, or set llm.context / llm.max_tokens.")
+    past = _history_messages(history, settings.chat_history_turns)
+    reserve = min(count([], past) - base, (budget - base) // 4)
+    shown: list[tuple[Passage, str]] = []
+    for p in passages:
+        text = p.chunk.text
+        while text and count([*shown, (p, text)], []) > budget - reserve:
+            text = _shorten(text)
+        if not text:
+            break
+        shown.append((p, text))
+        if text != p.chunk.text:
+            break
+    if not shown and passages:
+        raise ErreError(f"No passage fits the model's context of {model.context} tokens; "
+                        f"raise llm.context or lower llm.max_tokens.")
+    while past and count(shown, past) > budget:
+        past = past[1:]
+    return build(settings, question, lang, shown, past), [p for p, _ in shown]
+
+
+def _shorten(text: str) -> str:
+    """Text cut by a fifth at a word boundary; "" when too little would be left to be useful."""
+    if len(text) < 200:
+        return ""
+    cut = text[: int(len(text) * 0.8)]
+    return cut[: cut.rfind(" ")] + " …" if " " in cut else cut
+
+
+# -- follow-ups ------------------------------------------------------------------
+
+def condense(model, question: str, history: Sequence[Turn]) -> str | None:
+    """A follow-up ("and when?") rewritten with the conversation into a question that can be
+    searched on its own; None when the model gives something unusable or the same question."""
+    turns = [t for t in history if t.role in ("user", "assistant")][-4:]
+    lines = []
+    for t in turns:
+        content = strip_markers(t.content)
+        lines.append(f"{'Q' if t.role == 'user' else 'A'}: {content[:400] + '…' if len(content) > 400 else content}")
+    prompt = prompts("en")["condense"].format(conversation="\n".join(lines), question=question)
+    out = "".join(model.stream([Message(role="user", content=prompt)], max_tokens=80, temperature=0.0))
+    out = next((line.strip() for line in out.splitlines() if line.strip()), "")
+    out = re.sub(r"^[^:\n]{0,30}:\s*(?=\S)", "", out).strip(" \"'«»“”")
+    if not 3 <= len(out) <= max(300, 3 * len(question)) or len(language.words(out)) < 2:
+        return None
+    return None if language.words(out) == language.words(question) else out
+
+
+# -- citations -------------------------------------------------------------------
+
+_MARKER = re.compile(r"\[(?:(?:passaggio|passage|fonte|source|doc)\s*)?(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]",
+                     re.IGNORECASE)
+_PARTIAL = re.compile(r"\[[\w\s,;]{0,24}$")
+
+
+def strip_markers(text: str) -> str:
+    return re.sub(r"\s*" + _MARKER.pattern, "", text, flags=re.IGNORECASE)
+
+
+class Markers:
+    """Checks [n] markers while the text streams: a marker is held back until it is complete,
+    then written as [n] for each number that names a shown passage, or dropped."""
+
+    def __init__(self, passages: int):
+        self.valid = range(1, passages + 1)
+        self.cited: list[int] = []
+        self._held = ""
+
+    def feed(self, piece: str) -> str:
+        out: list[str] = []
+        for ch in piece:
+            if self._held:
+                self._held += ch
+                if ch == "]":
+                    out.append(self._resolve(self._held))
+                    self._held = ""
+                elif not _PARTIAL.match(self._held):
+                    out.append(self._held)
+                    self._held = ""
+            elif ch == "[":
+                self._held = ch
+            else:
+                out.append(ch)
+        return "".join(out)
+
+    def flush(self) -> str:
+        held, self._held = self._held, ""
+        return held
+
+    def _resolve(self, marker: str) -> str:
+        m = _MARKER.fullmatch(marker)
+        if not m:
+            return marker
+        kept = []
+        for n in (int(x) for x in re.split(r"[,;]", m.group(1))):
+            if n in self.valid and n not in kept:
+                kept.append(n)
+                if n not in self.cited:
+                    self.cited.append(n)
+        return "".join(f"[{n}]" for n in kept)
+
+
+def attribute(text: str, passages: Sequence[Passage], embedder, store,
+              minimum: float) -> tuple[str, list[int], dict[int, tuple[int, int]]]:
+    """Markers for an answer the model wrote without them (small models seldom cite): each
+    sentence gets the number of the shown passage holding the sentence most like it, when
+    that likeness passes `minimum`. Returns the marked text, the numbers cited in order, and
+    for each number the span of its sentence that supports the answer best."""
+    spans = [(a, b) for a, b in sentences(text) if len(text[a:b].split()) >= 4]
+    units = store.unit_vectors([p.id for p in passages])
+    if not spans or not units:
+        return text, [], {}
+    vectors = embedder.queries([text[a:b] for a, b in spans])
+    cited: list[int] = []
+    support: dict[int, tuple[float, tuple[int, int]]] = {}
+    inserts: list[tuple[int, str]] = []
+    for (a, b), v in zip(spans, vectors):
+        best = max(((float(vec @ v), n, (us, ue)) for n, p in enumerate(passages, 1)
+                    for us, ue, vec in units.get(p.id, ())), default=None)
+        if best is None or best[0] < minimum:
+            continue
+        sim, n, span = best
+        if n not in cited:
+            cited.append(n)
+        if sim > support.get(n, (0.0, span))[0]:
+            support[n] = (sim, span)
+        end = b - (len(text[a:b]) - len(text[a:b].rstrip(".!?;:…")))
+        inserts.append((end, f" [{n}]"))
+    for pos, marker in reversed(inserts):
+        text = text[:pos] + marker + text[pos:]
+    return text, cited, {n: span for n, (_, span) in support.items()}
+
+
+def _citation(n: int, p: Passage, support: tuple[int, int] | None = None) -> Citation:
+    c = p.chunk
+    span = support or p.quote
+    if span:
+        quote = c.text[span[0] - c.start:span[1] - c.start].strip()
+    else:
+        quote = ""
+    quote = " ".join(quote.split()) or " ".join(c.text.split())
+    if len(quote) > 400:
+        quote = quote[:400].rsplit(" ", 1)[0] + " …"
+    return Citation(n=n, source=c.source, title=c.title, url=c.url, page=c.page, quote=quote,
+                    score=float(p.score), passage_id=p.id, start=c.start, end=c.end)
+
+
+def _abstention(texts: dict[str, str], lang: str, question: str, found: Sequence[Passage], limit: float) -> str:
+    """'I never wrote about that', naming the nearest things the author did write about when
+    they come close to the threshold and share a third of the question's words."""
+    asked = set(language.terms(question, lang))
+    near: list[str] = []
+    for p in found:
+        if (p.dense or 0.0) < limit - NEAREST_MARGIN or p.chunk.language != lang or not asked:
+            continue
+        shared = asked & set(language.terms(p.chunk.context, lang))
+        if len(shared) / len(asked) >= 1 / 3 and p.chunk.title not in near:
+            near.append(p.chunk.title)
+    if not near:
+        return texts["abstain"]
+    left, right = _QUOTES.get(lang, ("«", "»"))
+    return texts["abstain_nearest"].format(titles=", ".join(f"{left}{t}{right}" for t in near[:3]))

@@ -1,0 +1,150 @@
+"""Answer quality: the whole pipeline (condense, retrieve, abstain or generate, cite) run over a
+question set, as a visitor would meet it.
+
+A question file is JSON Lines. Each line has `question` and may have:
+- `kind`: "answerable" (default) or "unanswerable" (the writings don't cover it);
+- `sources` (paths as ingested), `passage_id` (a JSONL document id) or `essay_path`: the
+  documents that answer it; a citation hits when its source is one of them (or a path suffix);
+- `answers` or `keywords`: strings of which at least one should appear in the answer
+  (compared without case and accents);
+- `reference_answer`: a free-text answer, compared by token F1 and embedding cosine.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .. import chat, language
+from ..documents import Answer
+from ..errors import ErreError
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    question: str
+    answerable: bool
+    sources: frozenset[str]
+    expected: tuple[str, ...]
+    reference: str | None
+
+
+def load(path: Path, *, limit: int | None = None, seed: int = 0) -> list[Item]:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as e:
+        raise ErreError(f"Cannot read the question file {path}: {e.strerror}") from None
+    items = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise ErreError(f"{path} line {n}: not valid JSON ({e.msg})") from None
+        if not isinstance(obj, dict) or not isinstance(obj.get("question"), str) or not obj["question"].strip():
+            raise ErreError(f"{path} line {n}: expected an object with a 'question'")
+        kind = obj.get("kind", "answerable")
+        if kind not in ("answerable", "unanswerable"):
+            raise ErreError(f"{path} line {n}: kind must be 'answerable' or 'unanswerable', not {kind!r}")
+        gold = obj.get("sources") or [obj.get(k) for k in ("passage_id", "essay_path") if obj.get(k)]
+        expected = obj.get("answers") or obj.get("keywords") or []
+        if not isinstance(gold, list) or not isinstance(expected, list):
+            raise ErreError(f"{path} line {n}: 'sources', 'answers' and 'keywords' must be lists")
+        items.append(Item(str(obj.get("id", n)), obj["question"].strip(), kind == "answerable",
+                          frozenset(str(g).removeprefix("./") for g in gold),
+                          tuple(str(e) for e in expected if str(e).strip()), obj.get("reference_answer")))
+    if not items:
+        raise ErreError(f"{path}: no questions")
+    if limit and limit < len(items):
+        items = random.Random(seed).sample(items, limit)
+    return items
+
+
+def source_hit(gold: frozenset[str], source: str) -> bool:
+    """A cited source matches a gold one when either is a path suffix of the other
+    ("essays/worked.md" and "worked.md")."""
+    return any(g == source or g.endswith("/" + source) or source.endswith("/" + g) for g in gold)
+
+
+def contains(answer: str, expected: tuple[str, ...]) -> bool:
+    text = " ".join(language.words(answer))
+    return any(re.search(r"(?<!\w)" + re.escape(" ".join(language.words(e))) + r"(?!\w)", text)
+               for e in expected if language.words(e))
+
+
+def token_f1(answer: str, reference: str) -> float:
+    a, r = language.words(answer), language.words(reference)
+    if not a or not r:
+        return 0.0
+    common = sum(min(a.count(w), r.count(w)) for w in set(a))
+    if common == 0:
+        return 0.0
+    p, q = common / len(a), common / len(r)
+    return 2 * p * q / (p + q)
+
+
+def run(twin, items: list[Item], progress: Callable[[int, int], None] | None = None) -> tuple[dict, list[dict]]:
+    """Metrics over the set, and one record per question (question, answer, citations, hits)."""
+    records: list[dict] = []
+    for i, item in enumerate(items):
+        r = chat.reply(twin, item.question)
+        for _ in r:
+            pass
+        a: Answer = r.answer  # type: ignore[assignment]
+        cited = [c.source for c in a.citations]
+        rec = {"id": item.id, "question": item.question, "answerable": item.answerable,
+               "answer": a.text, "abstained": a.abstained, "language": a.language,
+               "citations": [c.as_dict() for c in a.citations], "timings": a.timings,
+               "relevance": round(r.evidence.relevance, 4) if r.evidence else None,
+               "citation_hit": any(source_hit(item.sources, s) for s in cited) if item.sources else None,
+               "answer_hit": contains(a.text, item.expected) if item.expected else None}
+        if item.reference:
+            rec["reference_f1"] = round(token_f1(a.text, item.reference), 4)
+            if not a.abstained:
+                vec = twin.embedder.passages([a.text, item.reference])
+                rec["reference_cosine"] = round(float(vec[0] @ vec[1]), 4)
+        records.append(rec)
+        if progress:
+            progress(i + 1, len(items))
+    return summarize(records), records
+
+
+def _share(values) -> float | None:
+    values = [v for v in values if v is not None]
+    return round(float(np.mean(values)), 4) if values else None
+
+
+def _pct(values, q, digits: int = 1) -> float | None:
+    values = [v for v in values if v is not None]
+    return round(float(np.percentile(values, q)), digits) if values else None
+
+
+def summarize(records: list[dict]) -> dict:
+    ans = [r for r in records if r["answerable"]]
+    una = [r for r in records if not r["answerable"]]
+    spoken = [r for r in records if not r["abstained"]]
+    out: dict = {
+        "questions": len(records), "answerable": len(ans), "unanswerable": len(una),
+        "citation_hit": _share(r["citation_hit"] for r in ans),
+        "answer_hit": _share(r["answer_hit"] for r in ans),
+        "reference_f1": _share(r.get("reference_f1") for r in ans),
+        "reference_cosine": _share(r.get("reference_cosine") for r in ans),
+        "false_abstention": _share(r["abstained"] for r in ans),
+        "abstention": _share(r["abstained"] for r in una),
+        "first_token_ms_p50": _pct([r["timings"].get("first_token_ms") for r in spoken], 50),
+        "first_token_ms_p95": _pct([r["timings"].get("first_token_ms") for r in spoken], 95),
+        "total_ms_p50": _pct([r["timings"].get("total_ms") for r in spoken], 50),
+        "total_ms_p95": _pct([r["timings"].get("total_ms") for r in spoken], 95),
+        # where the abstention threshold sits between the two kinds of question
+        "relevance_answerable_p10": _pct([r["relevance"] for r in ans], 10, 4),
+        "relevance_unanswerable_p90": _pct([r["relevance"] for r in una], 90, 4),
+    }
+    return out

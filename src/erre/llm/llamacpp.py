@@ -1,0 +1,69 @@
+"""llama.cpp embedded in the process (llama-cpp-python): any local GGUF file.
+
+The prompt is rendered with the chat template stored in the GGUF file and tokenized once;
+the same tokens are counted (to fit the context window) and run, so the count is exact. One
+model instance is not safe to use from two threads at once: calls are serialised by a lock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from ..errors import BackendError, MissingExtra
+from . import Message
+
+# ChatML, for GGUF files that carry no chat template (most instruct models do carry one)
+_CHATML = ("{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n"
+           "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+
+
+class LlamaCppModel:
+    def __init__(self, path: Path, *, context: int = 4096, threads: int = 2, seed: int = 0):
+        try:
+            import llama_cpp
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+        except ImportError:
+            raise MissingExtra("llama.cpp support", "'erre[llamacpp]'") from None
+        try:
+            self._llm = llama_cpp.Llama(str(path), n_ctx=context, n_threads=threads or None,
+                                        n_threads_batch=threads or None, seed=seed, verbose=False)
+        except (ValueError, RuntimeError, OSError) as e:
+            raise BackendError(f"llama.cpp cannot load {path}: {e}. Is it a GGUF model file?") from None
+        meta = self._llm.metadata
+        trained = int(meta.get(f"{meta.get('general.architecture', 'llama')}.context_length", context))
+        self.context = min(context, trained)
+        self.name = f"llamacpp:{path.stem}"
+        model = self._llm._model
+        eos, bos = self._llm.token_eos(), self._llm.token_bos()
+        self._eos = model.token_get_text(eos) if eos != -1 else ""
+        self._bos = model.token_get_text(bos) if bos != -1 else ""
+        self._template = Jinja2ChatFormatter(
+            template=meta.get("tokenizer.chat_template") or _CHATML, eos_token=self._eos,
+            bos_token=self._bos)
+        self._lock = threading.Lock()
+
+    def _tokens(self, messages: Sequence[Message]) -> list[int]:
+        prompt = self._template(messages=[dict(m) for m in messages]).prompt  # type: ignore[misc]
+        # templates that write the BOS token themselves must not get a second one
+        add_bos = not (self._bos and prompt.startswith(self._bos))
+        return self._llm.tokenize(prompt.encode("utf-8"), add_bos=add_bos, special=True)
+
+    def count(self, messages: Sequence[Message]) -> int:
+        return len(self._tokens(messages))
+
+    def stream(self, messages: Sequence[Message], *, max_tokens: int, temperature: float,
+               stop: Sequence[str] = ()) -> Iterator[str]:
+        tokens = self._tokens(messages)
+        if len(tokens) + max_tokens > self.context:
+            raise BackendError(f"The prompt ({len(tokens)} tokens) and answer ({max_tokens}) do not fit "
+                               f"the model's context of {self.context} tokens")
+        stops = [s for s in (*stop, self._eos, "<|im_end|>") if s]
+        with self._lock:
+            pieces = self._llm.create_completion(tokens, max_tokens=max_tokens, temperature=temperature,
+                                                 stop=stops, stream=True)
+            for piece in pieces:
+                text = piece["choices"][0]["text"]  # type: ignore[index]
+                if text:
+                    yield text

@@ -1,0 +1,135 @@
+"""Chat backends for real: llama.cpp embedded on a random-weight GGUF, and the
+OpenAI-compatible client against llama.cpp's own HTTP server on loopback."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from erre.errors import BackendError, ConfigError
+from erre.llm import openai_compat
+
+MESSAGES = [{"role": "system", "content": "Sei Lucia."}, {"role": "user", "content": "Perché scrivi a mano?"}]
+
+
+def test_llamacpp_streams_pieces_and_stops_at_max_tokens(tiny_model):
+    stream = tiny_model.stream(MESSAGES, max_tokens=6, temperature=0.0)
+    assert iter(stream) is stream  # a generator: text arrives while the model writes
+    pieces = list(stream)
+    assert pieces and all(isinstance(p, str) and p for p in pieces)
+    longer = "".join(tiny_model.stream(MESSAGES, max_tokens=40, temperature=0.0))
+    assert longer.startswith("".join(pieces)) and len(longer) > len("".join(pieces))
+
+
+def test_llamacpp_is_deterministic_at_temperature_zero(tiny_model):
+    first = "".join(tiny_model.stream(MESSAGES, max_tokens=8, temperature=0.0))
+    assert first == "".join(tiny_model.stream(MESSAGES, max_tokens=8, temperature=0.0))
+
+
+def test_llamacpp_count_is_the_rendered_prompt(tiny_model):
+    base = tiny_model.count(MESSAGES)
+    longer = [*MESSAGES[:1], {"role": "user", "content": MESSAGES[1]["content"] + " il la di e che" * 10}]
+    assert base > 10  # template tokens included, not just the words
+    assert tiny_model.count(longer) > base + 40
+
+
+def test_llamacpp_refuses_a_prompt_over_its_context(tiny_model):
+    huge = [{"role": "user", "content": "parola " * 3000}]
+    assert tiny_model.count(huge) > tiny_model.context
+    with pytest.raises(BackendError, match="do not fit"):
+        list(tiny_model.stream(huge, max_tokens=10, temperature=0.0))
+
+
+def test_llamacpp_names_a_file_that_is_not_a_model(tmp_path):
+    pytest.importorskip("llama_cpp")
+    from erre.llm.llamacpp import LlamaCppModel
+
+    bad = tmp_path / "notes.gguf"
+    bad.write_text("not a model")
+    with pytest.raises(BackendError, match="notes.gguf"):
+        LlamaCppModel(bad)
+
+
+def test_a_missing_model_file_says_how_to_set_one(tmp_path):
+    from erre.llm import models
+
+    with pytest.raises(ConfigError, match="llm.model"):
+        models.resolve(str(tmp_path / "missing.gguf"), tmp_path)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def llama_server(tiny_gguf):
+    """llama.cpp's OpenAI-compatible server, on loopback, with an API key."""
+    pytest.importorskip("sse_starlette")
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(tiny_gguf), "--host", "127.0.0.1",
+         "--port", str(port), "--api_key", "test-key", "--n_ctx", "2048", "--verbose", "false"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}/v1"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"{base}/models", headers={"Authorization": "Bearer test-key"}).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("llama.cpp server did not start")
+    yield base
+    proc.terminate()
+    proc.wait(10)
+
+
+def test_openai_backend_streams_from_a_real_server(llama_server, monkeypatch):
+    monkeypatch.setenv("TEST_LLM_KEY", "test-key")
+    model = openai_compat.OpenAIChatModel(llama_server, "tiny", api_key_env="TEST_LLM_KEY", context=2048)
+    pieces = list(model.stream(MESSAGES, max_tokens=6, temperature=0.0))
+    assert pieces and all(isinstance(p, str) for p in pieces)
+    assert model.count(MESSAGES) > 0
+
+
+def test_openai_backend_reports_a_refused_key(llama_server, monkeypatch):
+    monkeypatch.setenv("TEST_LLM_KEY", "wrong")
+    model = openai_compat.OpenAIChatModel(llama_server, "tiny", api_key_env="TEST_LLM_KEY")
+    with pytest.raises(BackendError, match="401"):
+        list(model.stream(MESSAGES, max_tokens=4, temperature=0.0))
+
+
+def test_openai_backend_says_when_nothing_listens():
+    model = openai_compat.OpenAIChatModel(f"http://127.0.0.1:{_free_port()}/v1", "m", timeout=2)
+    with pytest.raises(BackendError, match="Is it running"):
+        list(model.stream(MESSAGES, max_tokens=4, temperature=0.0))
+
+
+def test_openai_backend_needs_a_url_and_a_model():
+    with pytest.raises(ConfigError, match="--base-url"):
+        openai_compat.OpenAIChatModel("", "")
+
+
+@pytest.mark.parametrize("line, piece", [
+    ('data: {"choices": [{"delta": {"content": "Ciao"}}]}', "Ciao"),
+    ('data: {"choices": [{"delta": {"role": "assistant"}}]}', ""),
+    ("data: [DONE]", None),
+    (": keep-alive", ""),
+    ("", ""),
+])
+def test_sse_lines(line, piece):
+    assert openai_compat._piece(line, "x") == piece
+
+
+def test_sse_error_event_is_reported():
+    with pytest.raises(BackendError, match="overloaded"):
+        openai_compat._piece('data: {"error": {"message": "overloaded"}}', "x")
