@@ -162,3 +162,19 @@ def test_an_empty_question_is_refused(sample_twin):
 
     with pytest.raises(ErreError, match="empty"):
         chat.reply(sample_twin, "   ")
+
+
+def test_an_abstention_names_nearby_writings_only_when_they_share_the_question_words(sample_twin):
+    from erre.documents import Chunk, Passage
+
+    def passage(title, text, dense):
+        return Passage(id=1, chunk=Chunk(source="a.md", title=title, text=text, start=0, end=len(text),
+                                         language="it"), score=1.0, dense=dense, lexical=3.0)
+
+    texts = chat.prompts("it")
+    near = [passage("Biblioteche", "La biblioteca di quartiere apre il sabato mattina.", 0.83)]
+    assert "«Biblioteche»" in chat._abstention(texts, "it", "Quando apre la biblioteca di quartiere?", near, 0.84)
+    far = [passage("Altro", "Penso che la biblioteca sia bella.", 0.83)]
+    assert chat._abstention(texts, "it", "Cosa pensi della pittura di Caravaggio?", far, 0.84) == texts["abstain"]
+    low = [passage("Biblioteche", "La biblioteca di quartiere apre il sabato mattina.", 0.70)]
+    assert chat._abstention(texts, "it", "Quando apre la biblioteca di quartiere?", low, 0.84) == texts["abstain"]

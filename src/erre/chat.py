@@ -395,14 +395,14 @@ def _citation(n: int, p: Passage, support: tuple[int, int] | None = None) -> Cit
 
 def _abstention(texts: dict[str, str], lang: str, question: str, found: Sequence[Passage], limit: float) -> str:
     """'I never wrote about that', naming the nearest things the author did write about when
-    they come close to the threshold and share a third of the question's words."""
+    they come close to the threshold and share half of the question's words (two at least)."""
     asked = set(language.terms(question, lang))
     near: list[str] = []
     for p in found:
         if (p.dense or 0.0) < limit - NEAREST_MARGIN or p.chunk.language != lang or not asked:
             continue
         shared = asked & set(language.terms(p.chunk.context, lang))
-        if len(shared) / len(asked) >= 1 / 3 and p.chunk.title not in near:
+        if len(shared) >= 2 and len(shared) / len(asked) >= 1 / 2 and p.chunk.title not in near:
             near.append(p.chunk.title)
     if not near:
         return texts["abstain"]

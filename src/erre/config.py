@@ -2,7 +2,8 @@
 command-line flags. All state of a twin lives under its home directory:
 
     erre.toml     settings (editable)
-    index.db      documents, chunks, full-text index and vectors (SQLite)
+    index.db      documents, chunks, full-text index, vectors and conversations (SQLite)
+    cache/models  the shipped chat model, assembled from its wheels on first use
 """
 
 from __future__ import annotations

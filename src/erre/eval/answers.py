@@ -6,7 +6,8 @@ A question file is JSON Lines. Each line has `question` and may have:
 - `sources` (paths as ingested), `passage_id` (a JSONL document id) or `essay_path`: the
   documents that answer it; a citation hits when its source is one of them (or a path suffix);
 - `answers` or `keywords`: strings of which at least one should appear in the answer
-  (compared without case and accents);
+  (compared without case and accents; an answer as whole words, a keyword as the start of
+  a word, so "expert" finds "experts");
 - `reference_answer`: a free-text answer, compared by token F1 and embedding cosine.
 """
 
@@ -34,6 +35,7 @@ class Item:
     sources: frozenset[str]
     expected: tuple[str, ...]
     reference: str | None
+    prefix: bool = False  # expected strings are keywords (word starts), not whole answers
 
 
 def load(path: Path, *, limit: int | None = None, seed: int = 0) -> list[Item]:
@@ -60,7 +62,8 @@ def load(path: Path, *, limit: int | None = None, seed: int = 0) -> list[Item]:
             raise ErreError(f"{path} line {n}: 'sources', 'answers' and 'keywords' must be lists")
         items.append(Item(str(obj.get("id", n)), obj["question"].strip(), kind == "answerable",
                           frozenset(str(g).removeprefix("./") for g in gold),
-                          tuple(str(e) for e in expected if str(e).strip()), obj.get("reference_answer")))
+                          tuple(str(e) for e in expected if str(e).strip()), obj.get("reference_answer"),
+                          prefix=not obj.get("answers")))
     if not items:
         raise ErreError(f"{path}: no questions")
     if limit and limit < len(items):
@@ -74,9 +77,10 @@ def source_hit(gold: frozenset[str], source: str) -> bool:
     return any(g == source or g.endswith("/" + source) or source.endswith("/" + g) for g in gold)
 
 
-def contains(answer: str, expected: tuple[str, ...]) -> bool:
+def contains(answer: str, expected: tuple[str, ...], *, prefix: bool = False) -> bool:
     text = " ".join(language.words(answer))
-    return any(re.search(r"(?<!\w)" + re.escape(" ".join(language.words(e))) + r"(?!\w)", text)
+    end = "" if prefix else r"(?!\w)"
+    return any(re.search(r"(?<!\w)" + re.escape(" ".join(language.words(e))) + end, text)
                for e in expected if language.words(e))
 
 
@@ -105,7 +109,7 @@ def run(twin, items: list[Item], progress: Callable[[int, int], None] | None = N
                "citations": [c.as_dict() for c in a.citations], "timings": a.timings,
                "relevance": round(r.evidence.relevance, 4) if r.evidence else None,
                "citation_hit": any(source_hit(item.sources, s) for s in cited) if item.sources else None,
-               "answer_hit": contains(a.text, item.expected) if item.expected else None}
+               "answer_hit": contains(a.text, item.expected, prefix=item.prefix) if item.expected else None}
         if item.reference:
             rec["reference_f1"] = round(token_f1(a.text, item.reference), 4)
             if not a.abstained:

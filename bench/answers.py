@@ -1,0 +1,70 @@
+"""Answer quality and latency of the whole pipeline over a corpus and a question set: the
+share of answerable questions citing an expected source, the share whose answer holds an
+expected answer or keyword (or token F1 / cosine against a reference answer), the share of
+unanswerable questions abstained, first-token and total latency.
+
+    python bench/answers.py CORPUS QUESTIONS [--home DIR] [--limit 200] [--out answers.jsonl]
+
+CORPUS is a folder or file to ingest (skipped when --home already holds an index of it).
+The model is the twin's (the default: Qwen2.5-Coder-1.5B-Instruct on llama.cpp).
+
+    python bench/answers.py ../shared/eval/ddbit bench/questions/ddbit.jsonl --home /tmp/ddbit
+    python bench/answers.py ../shared/eval/pg/essays ../shared/eval/pg/questions.jsonl --home /tmp/pg
+    python bench/answers.py ../shared/eval/squad-it/dev/passages.jsonl \\
+        ../shared/eval/squad-it/dev/questions.jsonl --home /tmp/squad --limit 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("corpus")
+    ap.add_argument("questions")
+    ap.add_argument("--home")
+    ap.add_argument("--limit", type=int)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--out")
+    args = ap.parse_args()
+
+    from _twin import fresh
+
+    from erre import sync
+    from erre.eval import answers
+    from erre.twin import Twin
+
+    home = Path(args.home) if args.home else None
+    twin = Twin.open(home) if home and (home / "erre.toml").exists() else fresh(args.home)
+    if not twin.store.files():
+        t0 = time.perf_counter()
+        report = sync.run(twin.store, twin.embedder, [args.corpus], twin.settings)
+        print(f"ingested in {time.perf_counter() - t0:.1f} s: {report.summary()}", file=sys.stderr)
+    items = answers.load(Path(args.questions), limit=args.limit, seed=args.seed)
+    t0 = time.perf_counter()
+    load = time.perf_counter()
+    twin.model
+    print(f"model {twin.model.name} loaded in {time.perf_counter() - load:.1f} s", file=sys.stderr)
+
+    def progress(done: int, total: int) -> None:
+        print(f"\r{done}/{total}", end="", file=sys.stderr, flush=True)
+
+    summary, records = answers.run(twin, items, progress=progress)
+    print(file=sys.stderr)
+    summary["seconds"] = round(time.perf_counter() - t0, 1)
+    summary["model"] = twin.model.name
+    if args.out:
+        Path(args.out).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
+                                  encoding="utf-8")
+    print(json.dumps(summary, indent=2))
+
+
+if __name__ == "__main__":
+    main()
