@@ -178,3 +178,20 @@ def test_an_abstention_names_nearby_writings_only_when_they_share_the_question_w
     assert chat._abstention(texts, "it", "Cosa pensi della pittura di Caravaggio?", far, 0.84) == texts["abstain"]
     low = [passage("Biblioteche", "La biblioteca di quartiere apre il sabato mattina.", 0.70)]
     assert chat._abstention(texts, "it", "Quando apre la biblioteca di quartiere?", low, 0.84) == texts["abstain"]
+
+
+def test_pieces_reach_the_caller_while_the_model_is_still_writing(sample_twin):
+    model = _use(sample_twin, ScriptedModel("Scrivo a mano ogni mattina, per rallentare [1]."))
+    done = []
+    original = model.stream
+
+    def stream(*args, **kwargs):
+        yield from original(*args, **kwargs)
+        done.append(True)
+
+    model.stream = stream
+    it = iter(chat.reply(sample_twin, "Perché scrivi ancora a mano?"))
+    first = next(it)
+    assert first and not done  # the first piece arrived before the model finished
+    rest = "".join(it)
+    assert done and (first + rest).endswith("[1].")

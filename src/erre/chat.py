@@ -112,68 +112,70 @@ class Reply:
         t0 = time.perf_counter()
         ms = lambda: round((time.perf_counter() - t0) * 1000, 1)  # noqa: E731
         timings: dict[str, float] = {}
-        store = twin.store
-        langs = store.languages()
+        langs = twin.store.languages()
         lang = language.detect_query(self.question, tuple(langs))
-        if lang not in LANGUAGE_NAMES and langs:
-            lang = lang if lang in language.SNOWBALL else next(iter(langs))
+        if lang == "und" and langs:
+            lang = next(iter(langs))
         texts = prompts(lang)
         if not langs:  # nothing ingested: nothing to answer from
             self.evidence = Evidence(0.0, 0.0, 1.0)
             yield from self._abstain(texts["no_index"], lang, timings, ms)
             return
         limit = threshold(s, twin.embedder.name)
-        search = lambda q: retrieve.search(store, twin.embedder, q, max(s.search_k, s.chat_passages),  # noqa: E731
-                                           candidates=s.search_candidates)
-        query = self.question
-        previous = next((t.content for t in reversed(self.history) if t.role == "user"), None)
-        if previous is not None:
-            # a rewrite the model could not make: the previous question gives the subject
-            query = condense(twin.model, self.question, self.history) or f"{previous} {self.question}"
-            timings["condense_ms"] = ms()
-        found = search(query)
-        ev = evidence(query, lang, found, limit)
-        if previous is not None and not ev.enough and len(language.words(self.question)) <= 6 \
-                and query != f"{previous} {self.question}":
-            # a short follow-up whose rewrite lost the subject: search with the previous question
-            joined = f"{previous} {self.question}"
-            again = search(joined)
-            ev2 = evidence(joined, lang, again, limit)
-            if ev2.relevance > ev.relevance:
-                query, found, ev = joined, again, ev2
-        timings["retrieve_ms"] = ms()
-        self.evidence = ev
-        if not ev.enough:
+        query, found, self.evidence = self._retrieve(lang, limit, timings, ms)
+        if not self.evidence.enough:
             yield from self._abstain(_abstention(texts, lang, query, found, limit), lang, timings, ms, query)
             return
         shown = [p for p in found[:s.chat_passages]
                  if p.lexical is not None or p.dense is None or p.dense >= limit - NEAREST_MARGIN]
-        messages, self.passages = fit(twin.model, s, self.question, lang, shown or found[:1],
-                                      self.history)
+        messages, self.passages = fit(twin.model, s, self.question, lang, shown or found[:1], self.history)
         markers = Markers(len(self.passages))
         pieces: list[str] = []
-        for piece in twin.model.stream(messages, max_tokens=s.llm_max_tokens, temperature=s.llm_temperature):
-            out = markers.feed(piece)
-            if out:
+        stream = twin.model.stream(messages, max_tokens=s.llm_max_tokens, temperature=s.llm_temperature)
+        for piece in _checked(stream, markers):
+            if piece:
                 timings.setdefault("first_token_ms", ms())
-                pieces.append(out)
-                yield out
-        tail = markers.flush()
-        if tail:
-            timings.setdefault("first_token_ms", ms())
-            pieces.append(tail)
-            yield tail
+                pieces.append(piece)
+                yield piece
         timings.setdefault("first_token_ms", ms())
         text, cited = "".join(pieces).strip(), markers.cited
         support: dict[int, tuple[int, int]] = {}
         if not cited and limit > 0:
-            text, cited, support = attribute(text, self.passages, twin.embedder, store, limit + ATTRIBUTION_MARGIN)
+            text, cited, support = attribute(text, self.passages, twin.embedder, twin.store,
+                                             limit + ATTRIBUTION_MARGIN)
         if not cited:  # nothing attributable: the passages shown are the sources
             cited = list(range(1, min(3, len(self.passages)) + 1))
         timings["total_ms"] = ms()
         self.answer = Answer(text=text, abstained=False, language=lang,
                              citations=tuple(_citation(n, self.passages[n - 1], support.get(n)) for n in cited),
                              timings=timings, query=query, model=twin.model.name)
+
+    def _retrieve(self, lang: str, limit: float, timings: dict, ms) -> tuple[str, list[Passage], Evidence]:
+        """The query searched (a follow-up condensed), the passages found, their evidence."""
+        twin, s = self.twin, self.twin.settings
+
+        def search(q: str) -> tuple[list[Passage], Evidence]:
+            found = retrieve.search(twin.store, twin.embedder, q, max(s.search_k, s.chat_passages),
+                                    candidates=s.search_candidates)
+            return found, evidence(q, lang, found, limit)
+
+        previous = next((t.content for t in reversed(self.history) if t.role == "user"), None)
+        if previous is None:
+            found, ev = search(self.question)
+            timings["retrieve_ms"] = ms()
+            return self.question, found, ev
+        joined = f"{previous} {self.question}"
+        # a rewrite the model could not make: the previous question gives the subject
+        query = condense(twin.model, self.question, self.history) or joined
+        timings["condense_ms"] = ms()
+        found, ev = search(query)
+        if not ev.enough and query != joined and len(language.words(self.question)) <= 6:
+            # a short follow-up whose rewrite lost the subject: try with the previous question
+            again, ev2 = search(joined)
+            if ev2.relevance > ev.relevance:
+                query, found, ev = joined, again, ev2
+        timings["retrieve_ms"] = ms()
+        return query, found, ev
 
     def _abstain(self, text: str, lang: str, timings: dict, ms, query: str = "") -> Iterator[str]:
         timings.setdefault("retrieve_ms", ms())
@@ -182,6 +184,13 @@ class Reply:
         timings["total_ms"] = ms()
         self.answer = Answer(text=text, abstained=True, language=lang, timings=timings,
                              query=query or self.question)
+
+
+def _checked(stream: Iterator[str], markers: "Markers") -> Iterator[str]:
+    """The model's text as it streams, with its [n] markers checked."""
+    for piece in stream:
+        yield markers.feed(piece)
+    yield markers.flush()
 
 
 def reply(twin, question: str, history: Sequence[Turn] = ()) -> Reply:

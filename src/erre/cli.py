@@ -303,6 +303,10 @@ def chat_cmd(resume: str | None, list_: bool, backend: str | None, model: str | 
             conversation = found[0].id
             history = store.turns(conversation)
             click.echo(f"Resumed “{found[0].title}” ({len(history)} messages).")
+        try:
+            import readline  # noqa: F401  (line editing and history for input())
+        except ImportError:
+            pass
         _load_model(twin)
         click.echo(f"{twin.settings.name or 'The twin'} is listening. /help for commands, Ctrl-D to leave.")
         last = None
@@ -333,6 +337,9 @@ def chat_cmd(resume: str | None, list_: bool, backend: str | None, model: str | 
                 last = _stream(twin, line, history)
             except ErreError as e:
                 click.echo(f"erre: {e}", err=True)
+                continue
+            except KeyboardInterrupt:  # stop this answer, keep the conversation as it was
+                click.echo("\n(interrupted: not stored)")
                 continue
             if conversation is None:
                 conversation = store.new_conversation(line[:80], channel="cli")
