@@ -195,3 +195,26 @@ def test_pieces_reach_the_caller_while_the_model_is_still_writing(sample_twin):
     assert first and not done  # the first piece arrived before the model finished
     rest = "".join(it)
     assert done and (first + rest).endswith("[1].")
+
+
+def test_the_prompt_fits_a_real_model_window(sample_twin, tiny_gguf):
+    """Counted with llama.cpp's own tokenizer and chat template, the prompt never overflows."""
+    from erre.llm.llamacpp import LlamaCppModel
+
+    model = LlamaCppModel(tiny_gguf, context=1024, threads=2)  # its byte-level vocabulary makes long prompts
+    sample_twin.settings = sample_twin.settings.with_(llm_max_tokens=64)
+    sent = []
+    original = model.stream
+
+    def stream(messages, **kwargs):
+        sent.append(model.count(messages))
+        yield from original(messages, **kwargs)
+
+    model.stream = stream
+    _use(sample_twin, model)
+    history = [Turn("user" if i % 2 == 0 else "assistant", "Una frase lunga sul quaderno a righe. " * 8)
+               for i in range(6)]
+    r = chat.reply(sample_twin, "Perché usi modelli aperti nei laboratori?", history)
+    "".join(r)
+    assert len(sent) == 2 and max(sent) <= 1024 - 64  # the rewrite of the follow-up, then the answer
+    assert r.answer is not None and not r.answer.abstained

@@ -37,6 +37,7 @@ CALIBRATED = {"e5:multilingual-e5-small-q4": 0.84}
 COVERAGE_ENOUGH = 0.7
 ATTRIBUTION_MARGIN = 0.005  # an answer sentence must be a bit closer to a passage than a question
 NEAREST_MARGIN = 0.03  # passages this close under the threshold are named as "related"
+CONDENSE_TOKENS = 80  # longest rewrite of a follow-up
 ANSWER_RESERVE = 16  # tokens kept free beyond max_tokens (stop sequences, template tail)
 
 LANGUAGE_NAMES = {"it": "Italian", "en": "English", "fr": "French", "es": "Spanish", "de": "German",
@@ -294,8 +295,16 @@ def condense(model, question: str, history: Sequence[Turn]) -> str | None:
     for t in turns:
         content = strip_markers(t.content)
         lines.append(f"{'Q' if t.role == 'user' else 'A'}: {content[:400] + '…' if len(content) > 400 else content}")
-    prompt = prompts("en")["condense"].format(conversation="\n".join(lines), question=question)
-    out = "".join(model.stream([Message(role="user", content=prompt)], max_tokens=80, temperature=0.0))
+    template = prompts("en")["condense"]
+    budget = model.context - CONDENSE_TOKENS - ANSWER_RESERVE
+    while True:  # the oldest lines go first when the window is small
+        prompt = template.format(conversation="\n".join(lines), question=question)
+        if model.count([Message(role="user", content=prompt)]) <= budget:
+            break
+        if not lines:
+            return None
+        lines = lines[1:]
+    out = "".join(model.stream([Message(role="user", content=prompt)], max_tokens=CONDENSE_TOKENS, temperature=0.0))
     out = next((line.strip() for line in out.splitlines() if line.strip()), "")
     out = re.sub(r"^[^:\n]{0,30}:\s*(?=\S)", "", out).strip(" \"'«»“”")
     if not 3 <= len(out) <= max(300, 3 * len(question)) or len(language.words(out)) < 2:
