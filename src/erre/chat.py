@@ -1,6 +1,7 @@
 """The answer pipeline: the one path from a question to the twin's answer, for every channel.
 
-    question (+ conversation) -> standalone query -> retrieve -> enough evidence?
+    question (+ conversation) -> an order to the twin? (guard: declined by rule)
+        -> standalone query -> retrieve -> enough evidence?
         no  -> a short first-person "I never wrote about that", in the question's language
         yes -> prompt (persona, numbered passages as quoted material, conversation)
                -> stream -> [n] markers checked against the passages -> Answer with citations
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from . import language, retrieve
+from . import guard, language, retrieve
 from .chunk import sentences
 from .documents import Answer, Citation, Passage, Turn
 from .errors import ConfigError, ErreError
@@ -118,6 +119,11 @@ class Reply:
         if lang == "und" and langs:
             lang = next(iter(langs))
         texts = prompts(lang)
+        declined = guard.check(self.question)
+        if declined:  # an order to the twin, not a question: declined by rule
+            self.evidence = Evidence(0.0, 0.0, 1.0)
+            yield from self._abstain(texts[f"decline_{declined}"], lang, timings, ms)
+            return
         if not langs:  # nothing ingested: nothing to answer from
             self.evidence = Evidence(0.0, 0.0, 1.0)
             yield from self._abstain(texts["no_index"], lang, timings, ms)

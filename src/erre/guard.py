@@ -1,0 +1,53 @@
+"""Questions the twin declines before any retrieval: attempts to take over its instructions
+(prompt injection, role play, requests for the system prompt) and requests to write
+malicious software. A small model follows such orders when they come with passages that
+look related, so the decision is made here, by rule, and costs nothing.
+
+Questions *about* these subjects ("how does ransomware spread?", "what is prompt
+injection?") are not declined: only orders to the twin are.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# an order starts a sentence or follows "please", "can you"...: questions about the subject don't
+_ORDER = r"(?:^|[.!?:;,\n]\s*|\b(?:puoi|potresti|per favore|can you|could you|please|now|ora|adesso)\s+)"
+_PATTERNS = {
+    "injection": [
+        # "ignore / forget all previous instructions", "ignora le tue regole"
+        _ORDER + r"(ignora\w*|ignore|dimentica\w*|disregard|forget|scorda\w*|oublie\w*|olvida\w*|vergiss\w*)\b"
+        r"[^.?!\n]{0,30}\b(previous|prior|above|earlier|your|all|precedenti|tue|sopra|tutte|vos|tus|deine)\b"
+        r"[^.?!\n]{0,20}\b(istruzion\w*|instruction\w*|regol\w*|rules?|prompt|indicazion\w*|consign\w*|"
+        r"instrucci\w*|anweisung\w*)",
+        # asking for the hidden instructions
+        r"\b(system|sistema)\s*prompt\b|\bprompt\s+(di\s+)?sistema\b|\binitial\s+instructions?\b|"
+        r"\bistruzioni\s+(iniziali|nascoste|di\s+sistema)\b",
+        # a new role: "ora sei un pirata", "you are now DAN", "pretend to be"
+        r"\b(ora|adesso|d'ora in poi|da ora)\s+(tu\s+)?sei\s+(un|una|uno|il|la|lo)\b|\bfai\s+finta\s+di\s+essere\b|"
+        r"\byou\s+are\s+now\b|\bfrom\s+now\s+on\s+you\b|\bpretend\s+(to\s+be|you\s+are)\b|"
+        r"\bjailbreak\w*\b|\bdeveloper\s+mode\b|\bmodalita\s+sviluppatore\b",
+    ],
+    "malware": [
+        # "scrivi un virus", "write me a keylogger", "generate ransomware code"
+        _ORDER + r"(scrivi\w*|scrivete|crea|creami|create|genera\w*|programma\w*|sviluppa\w*|write|generate|code|"
+        r"build|make|develop|escribe|ecris|schreib\w*)\b[^.?!\n]{0,40}\b(virus|malware|ransomware|keylogger|"
+        r"trojan\w*|worm|exploit\w*|backdoor|rootkit|spyware|botnet)\b",
+    ],
+}
+_COMPILED = {kind: [re.compile(p, re.IGNORECASE) for p in patterns] for kind, patterns in _PATTERNS.items()}
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def check(question: str) -> str | None:
+    """"injection" or "malware" when the question is an order the twin declines, else None."""
+    text = _fold(question)
+    for kind, patterns in _COMPILED.items():
+        if any(p.search(text) for p in patterns):
+            return kind
+    return None
