@@ -224,13 +224,17 @@ def _print_sources(citations) -> None:
 
 
 def _stream(twin, question: str, history) -> "Answer":
+    """Prints the answer as it is written (on a terminal), or whole with its citation markers
+    (when the output goes to a file or a pipe), then the sources."""
     from . import chat
 
     r = chat.reply(twin, question, history)
+    live = sys.stdout.isatty()
     for piece in r:
-        click.echo(piece, nl=False)
-    click.echo()
+        if live:
+            click.echo(piece, nl=False)
     assert r.answer is not None
+    click.echo("" if live else r.answer.text)
     _print_sources(r.answer.citations)
     return r.answer
 
