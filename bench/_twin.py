@@ -13,3 +13,20 @@ def fresh(home: str | None):
     path = Path(home or tempfile.mkdtemp(prefix="erre-bench-"))
     config.init(path, "bench")
     return Twin.open(path)
+
+
+def with_corpus(home: str | None, corpus: str):
+    """The twin in `home` (made if missing), with `corpus` ingested if its index is empty."""
+    import sys
+    import time
+
+    from erre import sync
+    from erre.twin import Twin
+
+    path = Path(home) if home else None
+    twin = Twin.open(path) if path and (path / "erre.toml").exists() else fresh(home)
+    if not twin.store.files():
+        t0 = time.perf_counter()
+        report = sync.run(twin.store, twin.embedder, [corpus], twin.settings)
+        print(f"ingested in {time.perf_counter() - t0:.1f} s: {report.summary()}", file=sys.stderr)
+    return twin

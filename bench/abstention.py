@@ -33,15 +33,11 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
 
-    from _twin import fresh
+    from _twin import with_corpus
 
-    from erre import chat, language, retrieve, sync
-    from erre.twin import Twin
+    from erre import chat, language, retrieve
 
-    home = Path(args.home) if args.home else None
-    twin = Twin.open(home) if home and (home / "erre.toml").exists() else fresh(args.home)
-    if not twin.store.files():
-        sync.run(twin.store, twin.embedder, [args.corpus], twin.settings)
+    twin = with_corpus(args.home, args.corpus)
     store, embedder, k = twin.store, twin.embedder, twin.settings.search_k
     langs = tuple(store.languages())
     qs = [json.loads(line) for line in open(args.questions, encoding="utf-8") if line.strip()]

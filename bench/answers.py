@@ -35,21 +35,13 @@ def main() -> None:
     ap.add_argument("--out")
     args = ap.parse_args()
 
-    from _twin import fresh
+    from _twin import with_corpus
 
-    from erre import sync
     from erre.eval import answers
-    from erre.twin import Twin
 
-    home = Path(args.home) if args.home else None
-    twin = Twin.open(home) if home and (home / "erre.toml").exists() else fresh(args.home)
-    if not twin.store.files():
-        t0 = time.perf_counter()
-        report = sync.run(twin.store, twin.embedder, [args.corpus], twin.settings)
-        print(f"ingested in {time.perf_counter() - t0:.1f} s: {report.summary()}", file=sys.stderr)
+    twin = with_corpus(args.home, args.corpus)
     items = answers.load(Path(args.questions), limit=args.limit, seed=args.seed)
-    t0 = time.perf_counter()
-    load = time.perf_counter()
+    t0 = load = time.perf_counter()
     twin.model
     print(f"model {twin.model.name} loaded in {time.perf_counter() - load:.1f} s", file=sys.stderr)
 

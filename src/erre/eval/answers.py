@@ -13,7 +13,6 @@ A question file is JSON Lines. Each line has `question` and may have:
 
 from __future__ import annotations
 
-import json
 import random
 import re
 from collections.abc import Callable
@@ -25,6 +24,7 @@ import numpy as np
 from .. import chat, language
 from ..documents import Answer
 from ..errors import ErreError
+from . import questions
 
 
 @dataclass(frozen=True)
@@ -39,19 +39,9 @@ class Item:
 
 
 def load(path: Path, *, limit: int | None = None, seed: int = 0) -> list[Item]:
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as e:
-        raise ErreError(f"Cannot read the question file {path}: {e.strerror}") from None
     items = []
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise ErreError(f"{path} line {n}: not valid JSON ({e.msg})") from None
-        if not isinstance(obj, dict) or not isinstance(obj.get("question"), str) or not obj["question"].strip():
+    for n, obj in questions(path):
+        if not isinstance(obj.get("question"), str) or not obj["question"].strip():
             raise ErreError(f"{path} line {n}: expected an object with a 'question'")
         kind = obj.get("kind", "answerable")
         if kind not in ("answerable", "unanswerable"):

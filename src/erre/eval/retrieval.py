@@ -8,7 +8,6 @@ document count once, at the rank of its best passage.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from .. import retrieve
 from ..embed import Embedder
 from ..errors import ErreError
 from ..store import Store
+from . import questions
 
 
 @dataclass(frozen=True)
@@ -30,19 +30,7 @@ class Question:
 
 def load_questions(path: Path) -> list[Question]:
     out = []
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as e:
-        raise ErreError(f"Cannot read the question file {path}: {e.strerror}") from None
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise ErreError(f"{path} line {n}: not valid JSON ({e.msg})") from None
-        if not isinstance(obj, dict):
-            raise ErreError(f"{path} line {n}: expected a JSON object")
+    for n, obj in questions(path):
         gold = obj.get("sources") or ([obj["passage_id"]] if obj.get("passage_id") is not None else [])
         if not obj.get("question") or not isinstance(gold, list) or not gold:
             raise ErreError(f"{path} line {n}: needs 'question' and 'passage_id' or 'sources'")
