@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from importlib import resources
@@ -46,6 +47,7 @@ def main(debug: bool) -> None:
     erre search "cosa penso del fine-tuning?"
     erre ask "Perché scrivi ancora a mano?"
     erre chat
+    erre persona build
     erre status
     """
 
@@ -383,6 +385,58 @@ def status(home: str | None, as_json: bool) -> None:
         click.echo(f"  {root} ({n} files)")
     if stats["roots"]:
         click.echo("Re-run `erre ingest` on these paths to bring the index up to date.")
+
+
+@main.group("persona")
+def persona_group() -> None:
+    """The author's style profile (persona.md in the twin's directory)."""
+
+
+@persona_group.command("build")
+@home_option
+@json_option
+def persona_build(home: str | None, as_json: bool) -> None:
+    """Study the ingested writings and write persona.md (your Voice section is kept).
+
+    \b
+    erre persona build
+    """
+    from . import persona
+    from .twin import Twin
+
+    twin = Twin.open(home)
+    try:
+        profile = persona.build(twin.existing_store().documents(), twin.settings.name)
+        path = persona.save(profile, twin.home)
+    finally:
+        twin.close()
+    if as_json:
+        _echo_json({**dataclasses.asdict(profile), "path": str(path)})
+        return
+    click.echo(persona.summary(profile))
+    click.echo(f"\nWritten to {path}: edit it freely, and describe your voice in its Voice section.")
+
+
+@persona_group.command("show")
+@home_option
+@json_option
+def persona_show(home: str | None, as_json: bool) -> None:
+    """Print the profile as persona.md holds it, the author's edits included.
+
+    \b
+    erre persona show --json
+    """
+    from . import persona
+
+    path = config.resolve_home(home)
+    profile = persona.load(path)
+    if as_json:
+        _echo_json(dataclasses.asdict(profile))
+        return
+    click.secho(f"{profile.name}: how I write", bold=True)
+    click.echo(persona.summary(profile))
+    if profile.voice:
+        click.echo(f"\nVoice:\n{profile.voice}")
 
 
 @main.group("eval")

@@ -4,6 +4,7 @@ command-line flags. All state of a twin lives under its home directory:
     erre.toml     settings (editable)
     index.db      documents, chunks, full-text index, vectors and conversations (SQLite)
     cache/models  the shipped chat model, assembled from its wheels on first use
+    persona.md    the author's style profile (erre persona build), editable
 """
 
 from __future__ import annotations

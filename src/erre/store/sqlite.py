@@ -299,6 +299,10 @@ class SQLiteStore:
                     hits.append(DenseHit(cid, float(sim), float(u[0]), (u[1], u[2])))
         return hits
 
+    def documents(self) -> Iterator[tuple[str, str, str | None, str]]:
+        """(source, title, language, text) of every document, in source order."""
+        yield from self._db.execute("SELECT source, title, language, text FROM documents ORDER BY source, id")
+
     def unit_vectors(self, chunk_ids: Sequence[int]) -> dict[int, list[tuple[int, int, np.ndarray]]]:
         """The sentence units of these chunks with their vectors: (start, end, vector)."""
         out: dict[int, list[tuple[int, int, np.ndarray]]] = {}
