@@ -1,0 +1,112 @@
+"""How much a text reads like the author: an authorship-verification model.
+
+The model learns the author's texts against a background of other writers in the same
+language, from features that carry style more than topic: character n-grams (within words:
+endings, prefixes, punctuation habits) and the relative frequencies of function words (the
+classic signal of stylometry, Burrows 2002). A logistic regression separates the two; its
+output is calibrated (Platt scaling, fitted on texts held out of each training fold, never on
+windows of a text the fold trained on) so a score is a probability. Texts are cut into windows
+of about the length of an answer, so the model is trained on what it will judge.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import language
+from .errors import ErreError, MissingExtra
+
+WINDOW_WORDS = 120  # about the length of a twin's answer
+_WORD = re.compile(r"\S+")
+
+
+def windows(text: str, size: int = WINDOW_WORDS) -> list[str]:
+    """Consecutive windows of `size` words; a last piece shorter than half a window joins the
+    one before. A text shorter than a window is one window."""
+    words = _WORD.findall(text)
+    if not words:
+        return []
+    cuts = list(range(0, len(words), size))
+    if len(cuts) > 1 and len(words) - cuts[-1] < size // 2:
+        cuts.pop()
+    return [" ".join(words[a:b]) for a, b in zip(cuts, [*cuts[1:], len(words)])]
+
+
+def _sklearn():
+    try:
+        import sklearn  # noqa: F401
+    except ImportError:
+        raise MissingExtra("scikit-learn (the style model)", "scikit-learn") from None
+
+
+def _features(lang: str):
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion, make_pipeline
+    from sklearn.preprocessing import Normalizer
+
+    function_words = sorted(language.stopwords(lang)) or None
+    return FeatureUnion([
+        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=2,
+                                  max_features=40000, lowercase=False)),
+        # relative frequencies of function words (the language's stop words)
+        ("function_words", make_pipeline(
+            CountVectorizer(vocabulary=function_words, token_pattern=r"(?u)\b\w+\b",
+                            preprocessor=lambda t: language.fold(t)),
+            Normalizer(norm="l1"))) if function_words else ("function_words", "drop"),
+    ])
+
+
+@dataclass
+class Verifier:
+    """A trained model: `score` gives, for each text, the probability the author wrote it."""
+
+    lang: str
+    model: object
+    author_windows: int
+    background_windows: int
+
+    def score(self, texts: Sequence[str]) -> np.ndarray:
+        """Probability per text; a text longer than a window is scored as the mean of its windows."""
+        out = []
+        for text in texts:
+            parts = windows(text) or [text]
+            out.append(float(np.mean(self.model.predict_proba(parts)[:, 1])))  # type: ignore[attr-defined]
+        return np.array(out)
+
+
+def train(author: Sequence[str], background: Sequence[str], lang: str, *, folds: int = 5,
+          seed: int = 0) -> Verifier:
+    """A verifier for `author`'s texts against `background` texts (other writers, same language)."""
+    _sklearn()
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GroupKFold
+    from sklearn.pipeline import make_pipeline
+
+    x: list[str] = []
+    y: list[int] = []
+    groups: list[int] = []  # the text each window comes from: folds never split a text
+    texts = [(1, t) for t in author] + [(0, t) for t in background]
+    for text_id, (label, t) in enumerate(texts):
+        ws = windows(t)
+        x += ws
+        y += [label] * len(ws)
+        groups += [text_id] * len(ws)
+    n_author, n_background = y.count(1), y.count(0)
+    if n_author < 4 or n_background < 4:
+        raise ErreError(f"Too little text to learn a style: {n_author} windows of the author and "
+                        f"{n_background} of other writers ({WINDOW_WORDS} words each); 4 of each at least")
+    n_texts = len(set(groups))  # texts with at least one window
+    splits = list(GroupKFold(n_splits=max(2, min(folds, n_texts // 2))).split(x, y, groups))
+    splits = [(a, b) for a, b in splits if len(set(np.array(y)[a])) == 2 and len(set(np.array(y)[b])) == 2]
+    classifier = make_pipeline(_features(lang), LogisticRegression(C=10.0, class_weight="balanced", max_iter=3000))
+    if splits:
+        model = CalibratedClassifierCV(classifier, method="sigmoid", cv=splits)
+    else:  # too few texts to hold any out: an uncalibrated fit is the best there is
+        model = classifier
+    model.fit(x, y)
+    return Verifier(lang=lang, model=model, author_windows=n_author, background_windows=n_background)
