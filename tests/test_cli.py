@@ -83,7 +83,8 @@ def test_ask_json_prints_one_answer_object(tmp_path, tiny_gguf):
     home = _sample(tmp_path)
     out = json.loads(erre("ask", "Perché scrivi ancora a mano?", "--json", "--model", str(tiny_gguf),
                           home=home).stdout)
-    assert set(out) == {"answer", "abstained", "language", "citations", "timings"}
+    assert set(out) == {"answer", "abstained", "language", "citations", "timings", "style"}
+    assert out["style"] is None  # no style model trained
     assert out["abstained"] is False and out["language"] == "it"
     assert out["citations"] and set(out["citations"][0]) == {"n", "source", "title", "url", "page", "quote", "score"}
     assert out["citations"][0]["source"] == "_posts/2023-02-14-perche-scrivo-a-mano.md"

@@ -39,3 +39,14 @@ def test_bad_value_is_named(tmp_path):
 def test_missing_twin(tmp_path):
     with pytest.raises(NoTwin, match="erre init"):
         config.load(tmp_path / "none", env={})
+
+
+def test_the_rendered_defaults_are_valid_toml_with_each_section_once():
+    import tomllib
+
+    from erre import config
+
+    text = config.render(config.Settings())
+    tomllib.loads(text)
+    headers = [line for line in text.splitlines() if line.startswith("[")]
+    assert len(headers) == len(set(headers))

@@ -155,9 +155,11 @@ class Reply:
         if not cited:  # nothing attributable: the passages shown are the sources
             cited = list(range(1, min(3, len(self.passages)) + 1))
         timings["total_ms"] = ms()
+        verifier = twin.verifier
+        style = {"score": round(float(verifier.score([strip_markers(text)])[0]), 4)} if verifier and text else None
         self.answer = Answer(text=text, abstained=False, language=lang,
                              citations=tuple(_citation(n, self.passages[n - 1], support.get(n)) for n in cited),
-                             timings=timings, query=query, model=twin.model.name)
+                             timings=timings, query=query, model=twin.model.name, style=style)
 
     def _retrieve(self, lang: str, limit: float, timings: dict, ms) -> tuple[str, list[Passage], Evidence]:
         """The query searched (a follow-up condensed), the passages found, their evidence."""

@@ -439,6 +439,80 @@ def persona_show(home: str | None, as_json: bool) -> None:
         click.echo(f"\nVoice:\n{profile.voice}")
 
 
+@main.group("style")
+def style_group() -> None:
+    """How much a text reads like the author: a model trained on the writings."""
+
+
+@style_group.command("train")
+@click.option("--background", multiple=True, help="Texts by other writers in the author's language (folder or "
+                                                   "file; repeatable). Default: style.background.")
+@home_option
+@json_option
+def style_train(background: tuple[str, ...], home: str | None, as_json: bool) -> None:
+    """Learn the author's style against other writers; prints the held-out ROC AUC.
+
+    \b
+    erre style train --background ~/corpora/altri-autori
+    """
+    import time
+
+    from . import style
+    from .twin import Twin
+
+    twin = Twin.open(home)
+    try:
+        paths = list(background) or [p.strip() for p in twin.settings.style_background.split(",") if p.strip()]
+        if not paths:
+            raise ErreError("The style model needs texts by other writers in the author's language: "
+                            "pass --background FOLDER or set style.background in erre.toml")
+        store = twin.existing_store()
+        lang = max(store.languages().items(), key=lambda kv: kv[1])[0]
+        author = [text for _, _, doc_lang, text in store.documents() if doc_lang == lang]
+        others = style.background_texts(paths)
+        t0 = time.perf_counter()
+        auc = style.check(author, others, lang)
+        verifier = style.train(author, others, lang)
+        style.save(verifier, twin.home)
+    finally:
+        twin.close()
+    out = {"language": lang, "author_texts": len(author), "background_texts": len(others),
+           "author_windows": verifier.author_windows, "background_windows": verifier.background_windows,
+           "heldout_auc": round(auc, 4), "seconds": round(time.perf_counter() - t0, 1)}
+    if as_json:
+        _echo_json(out)
+        return
+    click.echo(f"Learned {out['author_texts']} texts ({out['author_windows']} windows) in '{lang}' against "
+               f"{out['background_texts']} by other writers ({out['background_windows']} windows) in "
+               f"{out['seconds']} s. Held-out ROC AUC: {out['heldout_auc']:.3f}")
+
+
+@style_group.command("score")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@home_option
+@json_option
+def style_score(file, home: str | None, as_json: bool) -> None:
+    """The probability that a text (a file, or - for standard input) was written by the author.
+
+    \b
+    erre style score answer.txt
+    """
+    from . import style
+
+    path = config.resolve_home(home)
+    verifier = style.load(path)
+    if verifier is None:
+        raise ErreError(f"No style model in {path}. Run: erre style train --background FOLDER")
+    text = file.read()
+    if not text.strip():
+        raise ErreError("The text is empty.")
+    score = float(verifier.score([text])[0])
+    if as_json:
+        _echo_json({"score": round(score, 4), "windows": len(style.windows(text))})
+        return
+    click.echo(f"{score:.3f}")
+
+
 @main.group("eval")
 def eval_group() -> None:
     """Measure the twin: retrieval and answer quality."""

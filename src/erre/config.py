@@ -5,6 +5,7 @@ command-line flags. All state of a twin lives under its home directory:
     index.db      documents, chunks, full-text index, vectors and conversations (SQLite)
     cache/models  the shipped chat model, assembled from its wheels on first use
     persona.md    the author's style profile (erre persona build), editable
+    style.pkl     the style model (erre style train)
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ SETTINGS: list[tuple[str, object, str]] = [
     ("chat.history_turns", 6, "Past messages kept in the prompt (oldest dropped first)"),
     ("chat.abstain_below", "auto", "Relevance under which the twin says it never wrote about it: a "
                                    "cosine, 'auto' (calibrated for the embedder) or 0 (never abstain)"),
+    ("style.background", "", "Texts by other writers in the author's language (folders or files, separated by "
+                             "commas) that the style model learns the author against"),
 ]
 
 
@@ -89,6 +92,7 @@ class Settings:
     llm_timeout: int = 300
     chat_passages: int = 4
     chat_history_turns: int = 6
+    style_background: str = ""
     chat_abstain_below: str = "auto"
 
     def with_(self, **changes) -> "Settings":

@@ -163,10 +163,12 @@ class Answer:
     timings: dict = field(default_factory=dict, compare=False)
     query: str = ""  # the standalone question that was searched (a follow-up, condensed)
     model: str = ""
+    style: dict | None = None  # {"score": probability the author wrote it}, when a style model exists
 
     def as_dict(self) -> dict:
         return {"answer": self.text, "abstained": self.abstained, "language": self.language,
-                "citations": [c.as_dict() for c in self.citations], "timings": dict(self.timings)}
+                "citations": [c.as_dict() for c in self.citations], "timings": dict(self.timings),
+                "style": self.style}
 
 
 @dataclass(frozen=True)

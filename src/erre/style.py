@@ -54,8 +54,7 @@ def _features(lang: str):
                                   max_features=40000, lowercase=False)),
         # relative frequencies of function words (the language's stop words)
         ("function_words", make_pipeline(
-            CountVectorizer(vocabulary=function_words, token_pattern=r"(?u)\b\w+\b",
-                            preprocessor=lambda t: language.fold(t)),
+            CountVectorizer(vocabulary=function_words, token_pattern=r"(?u)\b\w+\b", preprocessor=language.fold),
             Normalizer(norm="l1"))) if function_words else ("function_words", "drop"),
     ])
 
@@ -110,3 +109,78 @@ def train(author: Sequence[str], background: Sequence[str], lang: str, *, folds:
         model = classifier
     model.fit(x, y)
     return Verifier(lang=lang, model=model, author_windows=n_author, background_windows=n_background)
+
+
+# -- background texts and the twin's model ------------------------------------------
+
+MODEL_FILE = "style.pkl"
+
+
+def background_texts(paths: Sequence[str]) -> list[str]:
+    """Texts by other writers, from files or folders in any format erre ingests."""
+    from pathlib import Path
+
+    from . import ingest
+
+    texts: list[str] = []
+    for raw in paths:
+        path = Path(raw).expanduser()
+        if not path.exists():
+            raise ErreError(f"Background not found: {raw} (a folder of texts by other writers in the "
+                            f"author's language; set style.background or pass --background)")
+        files = [path] if path.is_file() else list(ingest.discover(path))
+        for f in files:
+            result = ingest.read(f, f.name)
+            texts += [d.text for d in result.documents if d.text.strip()]
+    return texts
+
+
+def save(verifier: Verifier, home) -> None:
+    """Pickled into the twin's home (only erre writes it; it is loaded only from there)."""
+    import pickle
+    from pathlib import Path
+
+    import sklearn
+
+    path = Path(home) / MODEL_FILE
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(pickle.dumps({"sklearn": sklearn.__version__, "verifier": verifier}))
+    tmp.replace(path)
+
+
+def load(home) -> Verifier | None:
+    """The twin's trained verifier, or None when `erre style train` was not run."""
+    import pickle
+    from pathlib import Path
+
+    path = Path(home) / MODEL_FILE
+    if not path.exists():
+        return None
+    _sklearn()
+    import sklearn
+
+    data = pickle.loads(path.read_bytes())
+    if data.get("sklearn") != sklearn.__version__:
+        raise ErreError(f"{path} was trained with scikit-learn {data.get('sklearn')}, this is "
+                        f"{sklearn.__version__}. Run: erre style train")
+    return data["verifier"]
+
+
+def check(author: Sequence[str], background: Sequence[str], lang: str, *, seed: int = 0) -> float:
+    """ROC AUC on held-out texts: trained on 80% of each side's texts, tested on the windows of
+    the other 20%. How well the model tells the author from the background."""
+    import random
+
+    from sklearn.metrics import roc_auc_score
+
+    rng = random.Random(seed)
+    a, b = list(author), list(background)
+    rng.shuffle(a)
+    rng.shuffle(b)
+    cut_a, cut_b = max(1, len(a) // 5), max(1, len(b) // 5)
+    if len(a) - cut_a < 2 or len(b) - cut_b < 2:
+        raise ErreError("Too few texts to hold some out: 3 of the author and 3 of other writers at least")
+    v = train(a[cut_a:], b[cut_b:], lang, seed=seed)
+    wa = [w for t in a[:cut_a] for w in windows(t)]
+    wb = [w for t in b[:cut_b] for w in windows(t)]
+    return float(roc_auc_score([1] * len(wa) + [0] * len(wb), v.score(wa + wb)))

@@ -50,6 +50,13 @@ class Twin:
     def model(self) -> llm.ChatModel:
         return llm.load(self.settings, self.home)
 
+    @cached_property
+    def verifier(self):
+        """The style model (`erre style train`), or None."""
+        from . import style
+
+        return style.load(self.home)
+
     def close(self) -> None:
         for s in self._opened:
             s.close()

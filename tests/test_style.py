@@ -1,0 +1,93 @@
+"""The style model: it tells two writers apart on texts it never saw, its scores are
+probabilities, it is saved in the twin and scores every answer once trained."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+
+import pytest
+
+from erre import style
+from erre.errors import ErreError
+from tests.conftest import ScriptedModel, write
+
+CASUAL = ["Insomma, io ci provo sempre.", "Davvero, non ci avevo pensato!", "Lo dico spesso: meglio poco ma bene.",
+          "E poi? Poi niente, si ricomincia.", "Mi piace, ecco.", "Ci penso su e ti dico.",
+          "Io scrivo a mano, sai?", "Boh, forse sì.", "Ma dai, proviamo!", "Ecco il punto, davvero."]
+FORMAL = ["Pertanto si ritiene opportuno procedere all'esame delle disposizioni vigenti in materia.",
+          "Si osserva altresì che la normativa richiede adempimenti ulteriori da parte degli enti.",
+          "Nella fattispecie, la commissione ha deliberato in conformità ai criteri stabiliti.",
+          "Occorre inoltre considerare le implicazioni economiche derivanti dall'applicazione della norma.",
+          "Ne consegue che l'amministrazione dovrà provvedere entro i termini previsti dalla legge.",
+          "Il presente documento illustra le modalità di attuazione del regolamento."]
+
+
+def _texts(pool, n, seed, words=260):
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        text = []
+        while sum(len(s.split()) for s in text) < words:
+            text.append(rng.choice(pool))
+        out.append(" ".join(text))
+    return out
+
+
+@pytest.mark.parametrize("n, expected", [(0, 0), (50, 1), (120, 1), (200, 2), (250, 2), (300, 3)])
+def test_windows_are_about_an_answer_long(n, expected):
+    assert len(style.windows(" ".join(["parola"] * n))) == expected
+
+
+def test_the_model_tells_the_author_from_others_on_unseen_texts():
+    author, others = _texts(CASUAL, 10, 1), _texts(FORMAL, 10, 2)
+    v = style.train(author, others, "it")
+    p_author, p_other = v.score(_texts(CASUAL, 3, 7) + _texts(FORMAL, 3, 8)).reshape(2, 3)
+    assert p_author.min() > 0.5 > p_other.max()
+    assert ((0 <= p_author) & (p_author <= 1)).all()
+    assert style.check(author, others, "it") > 0.9
+
+
+def test_too_little_text_is_a_clear_error():
+    with pytest.raises(ErreError, match="Too little text"):
+        style.train(["uno due tre"], ["quattro cinque"], "it")
+
+
+def test_the_model_is_saved_in_the_twin(tmp_path):
+    assert style.load(tmp_path) is None
+    v = style.train(_texts(CASUAL, 6, 1), _texts(FORMAL, 6, 2), "it")
+    style.save(v, tmp_path)
+    again = style.load(tmp_path)
+    text = ["Insomma, davvero!"]
+    assert again is not None and again.score(text)[0] == pytest.approx(v.score(text)[0])
+
+
+def test_train_score_and_answers_carry_the_score(sample_twin, tmp_path):
+    from erre import chat
+
+    background = tmp_path / "altri"
+    for i, text in enumerate(_texts(FORMAL, 8, 3)):
+        write(background / f"t{i}.txt", text)
+    home = str(sample_twin.home)
+    run = lambda *a, **kw: subprocess.run([sys.executable, "-m", "erre.cli", *a, "--home", home],  # noqa: E731
+                                          capture_output=True, text=True, timeout=120, **kw)
+    out = run("style", "train", "--background", str(background), "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["language"] == "it" and report["background_texts"] == 8 and report["heldout_auc"] > 0.8
+    own = run("style", "score", "-", "--json", input="Scrivere a mano mi obbliga a rallentare, e quando rallento "
+              "penso meglio. Lo consiglio ai miei studenti: provate per un mese.")
+    formal = run("style", "score", "-", "--json", input=_texts(FORMAL, 1, 9)[0])
+    assert json.loads(own.stdout)["score"] > json.loads(formal.stdout)["score"]
+
+    sample_twin.__dict__["model"] = ScriptedModel("Scrivo a mano per rallentare [1].")
+    a = chat.answer(sample_twin, "Perché scrivi ancora a mano?")
+    assert 0.0 <= a.style["score"] <= 1.0 and a.as_dict()["style"] == a.style
+
+
+def test_no_background_says_what_to_pass(sample_twin):
+    out = subprocess.run([sys.executable, "-m", "erre.cli", "style", "train", "--home", str(sample_twin.home)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 1 and "--background" in out.stderr
