@@ -230,3 +230,31 @@ def test_orders_to_the_twin_are_declined_without_the_model(sample_twin, question
     a = chat.answer(sample_twin, question)
     assert a.abstained and a.language == lang and a.text.startswith(start)
     assert a.citations == () and model.calls == []
+
+
+def test_the_voice_adds_the_persona_card_and_examples_of_form(sample_twin):
+    from erre import persona
+
+    persona.save(persona.build(sample_twin.store.documents(), "Lucia Ferri"), sample_twin.home)
+    sample_twin.__dict__.pop("persona", None)
+    model = _use(sample_twin, ScriptedModel("Scrivo a mano [1].", "Scrivo a mano [1]."))
+    r = chat.reply(sample_twin, "Perché scrivi ancora a mano?")
+    "".join(r)
+    system = model.calls[0][0]["content"]
+    assert "Lucia Ferri" in system and "Come scrivi" in system and "prima persona singolare" in system
+    examples = system.split("non vanno citati):\n", 1)[1]
+    assert examples.startswith("«") and all(len(e.split()) <= 80 for e in examples.split("\n\n"))
+    shown = {" ".join(p.chunk.text.split())[:60] for p in r.passages}
+    assert not any(e.strip("«»")[:60] in shown for e in examples.split("\n\n"))  # examples are not evidence
+
+    neutral = chat.reply(sample_twin, "Perché scrivi ancora a mano?", voice=False)
+    "".join(neutral)
+    system = model.calls[1][0]["content"]
+    assert system.startswith("Sei un assistente") and "Lucia" not in system and "Come scrivi" not in system
+    assert [p.id for p in neutral.passages] == [p.id for p in r.passages]  # the same evidence
+
+
+def test_without_a_persona_the_prompt_has_no_card(sample_twin):
+    model = _use(sample_twin, ScriptedModel("Scrivo a mano [1]."))
+    chat.answer(sample_twin, "Perché scrivi ancora a mano?")
+    assert "Come scrivi" not in model.calls[0][0]["content"]

@@ -91,3 +91,23 @@ def test_no_background_says_what_to_pass(sample_twin):
     out = subprocess.run([sys.executable, "-m", "erre.cli", "style", "train", "--home", str(sample_twin.home)],
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 1 and "--background" in out.stderr
+
+
+def test_eval_voice_compares_the_twin_with_a_neutral_assistant(sample_twin, tmp_path, tiny_gguf):
+    from erre import persona
+
+    persona.save(persona.build(sample_twin.store.documents(), "Lucia Ferri"), sample_twin.home)
+    author = [text for _, _, lang, text in sample_twin.store.documents() if lang == "it"]
+    style.save(style.train(author, _texts(FORMAL, 8, 3), "it"), sample_twin.home)
+    qs = write(tmp_path / "q.jsonl", "\n".join(json.dumps(q) for q in [
+        {"question": "Perché scrivi ancora a mano?", "sources": ["_posts/2023-02-14-perche-scrivo-a-mano.md"]},
+        {"question": "Chi ha vinto il campionato di Serie A nel 1998?", "kind": "unanswerable"}]))
+    out = subprocess.run([sys.executable, "-m", "erre.cli", "eval", "voice", str(qs), "--json", "--model",
+                          str(tiny_gguf), "--home", str(sample_twin.home)], capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    for run in ("voice", "neutral"):
+        r = report[run]
+        assert r["answers"] == 1 and 0 <= r["style_mean"] <= 1 and r["attributed"] in (0.0, 1.0)
+        assert r["abstention"] == 1.0 and r["citation_hit"] is not None

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+import numpy as np
+
 from . import guard, language, retrieve
 from .chunk import sentences
 from .documents import Answer, Citation, Passage, Turn
@@ -99,8 +101,9 @@ class Reply:
     """An answer being written: iterate for the text as it streams; `answer` holds the
     result once the iteration is over. Retrieval happens on the first step."""
 
-    def __init__(self, twin, question: str, history: Sequence[Turn] = ()):
+    def __init__(self, twin, question: str, history: Sequence[Turn] = (), *, voice: bool = True):
         self.twin = twin
+        self.voice = voice  # False: the same evidence with a neutral assistant (for comparisons)
         self.question = " ".join(question.split())
         self.history = list(history)
         self.answer: Answer | None = None
@@ -138,7 +141,16 @@ class Reply:
             return
         shown = [p for p in found[:s.chat_passages]
                  if p.lexical is not None or p.dense is None or p.dense >= limit - NEAREST_MARGIN]
-        messages, self.passages = fit(twin.model, s, self.question, lang, shown or found[:1], self.history)
+        # the voice gives way when the window is small: examples first, then the card
+        voices = self._voices(lang, shown) if self.voice else [None]
+        for i, voice in enumerate(voices):
+            try:
+                messages, self.passages = fit(twin.model, s, self.question, lang, shown or found[:1],
+                                              self.history, style=voice)
+                break
+            except NoRoom:
+                if i == len(voices) - 1:
+                    raise
         markers = Markers(len(self.passages))
         pieces: list[str] = []
         stream = twin.model.stream(messages, max_tokens=s.llm_max_tokens, temperature=s.llm_temperature)
@@ -160,6 +172,18 @@ class Reply:
         self.answer = Answer(text=text, abstained=False, language=lang,
                              citations=tuple(_citation(n, self.passages[n - 1], support.get(n)) for n in cited),
                              timings=timings, query=query, model=twin.model.name, style=style)
+
+    def _voices(self, lang: str, shown: Sequence[Passage]) -> list[str]:
+        """The voice, fullest first: persona card and two examples of form; the card alone;
+        nothing (also when there is no persona yet)."""
+        profile = self.twin.persona
+        if profile is None:
+            return [""]
+        texts = prompts(lang)
+        examples = exemplars(self.twin, self.question, {p.id for p in shown})
+        the_card = card(profile, texts)
+        full = texts["voice"].format(card=the_card, exemplars="\n\n".join(f"«{e}»" for e in examples) or "-")
+        return [full, texts["voice"].split("\n")[0] + "\n" + the_card, ""]
 
     def _retrieve(self, lang: str, limit: float, timings: dict, ms) -> tuple[str, list[Passage], Evidence]:
         """The query searched (a follow-up condensed), the passages found, their evidence."""
@@ -204,14 +228,14 @@ def _checked(stream: Iterator[str], markers: "Markers") -> Iterator[str]:
     yield markers.flush()
 
 
-def reply(twin, question: str, history: Sequence[Turn] = ()) -> Reply:
+def reply(twin, question: str, history: Sequence[Turn] = (), *, voice: bool = True) -> Reply:
     """The twin's answer to `question`, streamed: `for piece in r: ...`, then `r.answer`."""
-    return Reply(twin, question, history)
+    return Reply(twin, question, history, voice=voice)
 
 
-def answer(twin, question: str, history: Sequence[Turn] = ()) -> Answer:
+def answer(twin, question: str, history: Sequence[Turn] = (), *, voice: bool = True) -> Answer:
     """The twin's answer to `question`, after the conversation `history` (oldest first)."""
-    r = reply(twin, question, history)
+    r = reply(twin, question, history, voice=voice)
     for _ in r:
         pass
     assert r.answer is not None
@@ -233,12 +257,17 @@ def _history_messages(history: Sequence[Turn], keep: int) -> list[Message]:
 
 
 def build(settings, question: str, lang: str, passages: Sequence[tuple[Passage, str]],
-          history: Sequence[Message]) -> list[Message]:
-    """The messages for the model: persona and rules, the conversation, then the numbered
-    passages (each with the text to show) and the question."""
+          history: Sequence[Message], style: str | None = "") -> list[Message]:
+    """The messages for the model: persona and rules (with the voice, `style`; None for a
+    neutral assistant), the conversation, then the numbered passages (each with the text to
+    show) and the question."""
     texts = prompts(lang)
     name = settings.name or "the author"
-    system = texts["system"].format(name=name, language=LANGUAGE_NAMES.get(lang, "the language of the question"))
+    language_name = LANGUAGE_NAMES.get(lang, "the language of the question")
+    if style is None:
+        system = texts["neutral_system"].format(language=language_name)
+    else:
+        system = texts["system"].format(name=name, language=language_name) + (f"\n\n{style}" if style else "")
     blocks = "\n\n".join(texts["passage"].format(n=n, where=_escape(_where(p)).replace('"', "'"),
                                                     text=_escape(text))
                          for n, (p, text) in enumerate(passages, 1))
@@ -256,12 +285,12 @@ _TAG = re.compile(r"</?\s*(?:passaggio|passage)\b", re.IGNORECASE)
 
 
 def fit(model, settings, question: str, lang: str, passages: Sequence[Passage],
-        history: Sequence[Turn]) -> tuple[list[Message], list[Passage]]:
+        history: Sequence[Turn], style: str | None = "") -> tuple[list[Message], list[Passage]]:
     """The largest prompt that fits the window: passages in rank order (the last one cut if
     need be), then as much of the conversation as fits, newest first. A quarter of the room
     is kept for the conversation when it has that much."""
     budget = model.context - settings.llm_max_tokens - ANSWER_RESERVE
-    count = lambda shown, past: model.count(build(settings, question, lang, shown, past))  # noqa: E731
+    count = lambda shown, past: model.count(build(settings, question, lang, shown, past, style))  # noqa: E731
     base = count([], [])
     if base > budget:
         raise ErreError(f"The question is too long for the model: {base} tokens of prompt, and the model "
@@ -280,11 +309,15 @@ def fit(model, settings, question: str, lang: str, passages: Sequence[Passage],
         if text != p.chunk.text:
             break
     if not shown and passages:
-        raise ErreError(f"No passage fits the model's context of {model.context} tokens; "
-                        f"raise llm.context or lower llm.max_tokens.")
+        raise NoRoom(f"No passage fits the model's context of {model.context} tokens; "
+                     f"raise llm.context or lower llm.max_tokens.")
     while past and count(shown, past) > budget:
         past = past[1:]
-    return build(settings, question, lang, shown, past), [p for p, _ in shown]
+    return build(settings, question, lang, shown, past, style), [p for p, _ in shown]
+
+
+class NoRoom(ErreError):
+    """Not even one passage fits beside the rest of the prompt."""
 
 
 def _shorten(text: str) -> str:
@@ -293,6 +326,57 @@ def _shorten(text: str) -> str:
         return ""
     cut = text[: int(len(text) * 0.8)]
     return cut[: cut.rfind(" ")] + " …" if " " in cut else cut
+
+
+def card(profile, texts: dict[str, str]) -> str:
+    """The persona card: the measured register and habits, then the author's own words."""
+    sing, plur = profile.person.get("singular", 0.0), profile.person.get("plural", 0.0)
+    lines = []
+    if sing or plur:
+        lines.append(texts["card_singular"] if sing >= plur else texts["card_plural"])
+    if profile.address and max(profile.address.values()) >= 0.5:
+        lines.append(texts["card_address"].format(form=max(profile.address, key=lambda k: profile.address[k])))
+    lines.append(texts["card_sentences"].format(words=round(profile.sentence_words.get("p50", 15))))
+    if profile.question_share >= 0.05:
+        lines.append(texts["card_questions"])
+    if profile.expressions:
+        lines.append(texts["card_expressions"].format(expressions=", ".join(f"«{e}»" for e in profile.expressions[:6])))
+    if profile.voice:
+        lines.append(profile.voice)
+    return "\n".join(f"- {line}" for line in lines)
+
+
+EXEMPLAR_WORDS = 70
+
+
+def exemplars(twin, question: str, exclude: set[int], n: int = 2) -> list[str]:
+    """Short passages chosen for form: from the writings near the question, not among the
+    evidence, the ones the style model finds most typical of the author (by rank without a
+    model), cut to about EXEMPLAR_WORDS words at a sentence end."""
+    found = retrieve.search(twin.store, twin.embedder, question, 12, candidates=twin.settings.search_candidates)
+    texts = []
+    for p in found:
+        if p.id in exclude:
+            continue
+        text = _first_words(p.chunk.text, EXEMPLAR_WORDS)
+        if len(text.split()) >= 25:
+            texts.append(text)
+    verifier = twin.verifier
+    if verifier is not None and len(texts) > n:
+        scores = verifier.score(texts)
+        texts = [texts[i] for i in np.argsort(-scores, kind="stable")]
+    return texts[:n]
+
+
+def _first_words(text: str, words: int) -> str:
+    """The first sentences of `text` that fit in `words` words (at least the first one)."""
+    out = ""
+    for a, b in sentences(text):
+        piece = " ".join(text[a:b].split())
+        if out and len((out + " " + piece).split()) > words:
+            break
+        out = f"{out} {piece}".strip()
+    return out
 
 
 # -- follow-ups ------------------------------------------------------------------

@@ -121,7 +121,7 @@ class _progress_bar:
 
         bar = self.bars.get(what)
         if bar is None:
-            unit = {"ingesting": "file", "answering": "question"}.get(what, "chunk")
+            unit = "question" if what.startswith("answering") else {"ingesting": "file"}.get(what, "chunk")
             bar = self.bars[what] = tqdm(total=total, desc=what, unit=unit, leave=False, file=sys.stderr)
         bar.update(done - bar.n)
 
@@ -584,6 +584,47 @@ def eval_answers(questions: str, limit: int | None, seed: int, out: str | None, 
         return
     for key, value in summary.items():
         click.echo(f"{key:28} {'-' if value is None else value}")
+
+
+@eval_group.command("voice")
+@click.argument("questions", type=click.Path(exists=True, dir_okay=False))
+@click.option("--limit", type=int, default=None, help="Answer a random sample of this many questions.")
+@click.option("--seed", type=int, default=0, help="Seed of the sample.")
+@click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
+              help="Write both runs' answers here (JSON Lines, with a 'run' field).")
+@_model_options
+@home_option
+@json_option
+def eval_voice(questions: str, limit: int | None, seed: int, out: str | None, backend: str | None,
+               model: str | None, base_url: str | None, home: str | None, as_json: bool) -> None:
+    """The twin's answers against a neutral assistant's (same model, same evidence): style
+    scores, the share attributed to the author, and grounding.
+
+    \b
+    erre eval voice questions.jsonl --limit 40
+    """
+    from .eval import answers, voice
+
+    items = answers.load(Path(questions), limit=limit, seed=seed)
+    twin = _open_for_chat(home, backend, model, base_url)
+    progress = _progress_bar(enabled=not as_json)
+    try:
+        _load_model(twin)
+        summary, records = voice.run(twin, items, progress=lambda n, d, t: progress(f"answering ({n})", d, t))
+    finally:
+        progress.close()
+        twin.close()
+    if out:
+        Path(out).write_text("".join(json.dumps({"run": run, **r}, ensure_ascii=False) + "\n"
+                                     for run, recs in records.items() for r in recs), encoding="utf-8")
+    if as_json:
+        _echo_json(summary)
+        return
+    keys = list(summary["voice"])
+    click.echo(f"{'':22} {'voice':>10} {'neutral':>10}")
+    for k in keys:
+        v, n = summary["voice"][k], summary["neutral"][k]
+        click.echo(f"{k:22} {'-' if v is None else v:>10} {'-' if n is None else n:>10}")
 
 
 @main.command("config")

@@ -51,6 +51,15 @@ class Twin:
         return llm.load(self.settings, self.home)
 
     @cached_property
+    def persona(self):
+        """The style profile (persona.md, `erre persona build`), or None."""
+        from . import persona
+
+        if not (self.home / persona.PERSONA_FILE).exists():
+            return None
+        return persona.load(self.home)
+
+    @cached_property
     def verifier(self):
         """The style model (`erre style train`), or None."""
         from . import style

@@ -1,0 +1,81 @@
+"""The voice, measured on a real twin: trains the style model (the twin's writings against
+other writers' texts) when the twin has none, builds the persona when missing, then answers
+the questions twice, with the voice and with a neutral assistant (same model, same evidence),
+and prints the style scores and grounding of both.
+
+    python bench/voice.py --home /tmp/ddbit --background ../shared/eval/style-it/albertazzi \\
+        ../shared/eval/style-it/capuana ../shared/eval/style-it/de-roberto --from-titles 40
+    python bench/voice.py --home /tmp/pg --questions ../shared/eval/pg/questions.jsonl --background \\
+        ../shared/eval/style-en/sam-altman ../shared/eval/style-en/simon-willison ../shared/eval/style-en/hamilton
+
+--from-titles N asks about N of the twin's documents ("Cosa hai scritto su «title»?" or
+"What did you write about “title”?"), citing that document as the expected source.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TEMPLATES = {"it": "Cosa hai scritto su «{title}»?", "en": "What did you write about “{title}”?"}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--home", required=True)
+    ap.add_argument("--background", nargs="+", required=True)
+    ap.add_argument("--questions")
+    ap.add_argument("--from-titles", type=int)
+    ap.add_argument("--limit", type=int)
+    ap.add_argument("--retrain", action="store_true")
+    ap.add_argument("--out")
+    args = ap.parse_args()
+
+    from erre import persona, style
+    from erre.eval import answers, voice
+    from erre.twin import Twin
+
+    twin = Twin.open(args.home)
+    store = twin.existing_store()
+    lang = max(store.languages().items(), key=lambda kv: kv[1])[0]
+    if args.retrain or not (twin.home / style.MODEL_FILE).exists():
+        t0 = time.perf_counter()
+        author = [text for _, _, doc_lang, text in store.documents() if doc_lang == lang]
+        others = style.background_texts(args.background)
+        auc = style.check(author, others, lang)
+        style.save(style.train(author, others, lang), twin.home)
+        print(f"style model: {len(author)} texts vs {len(others)}, held-out AUC {auc:.3f}, "
+              f"{time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    if not (twin.home / persona.PERSONA_FILE).exists():
+        persona.save(persona.build(store.documents(), twin.settings.name), twin.home)
+    if args.from_titles:
+        docs = [(source, title) for source, title, doc_lang, _ in store.documents()
+                if doc_lang == lang and title and "licen" not in source.lower()]
+        docs = random.Random(0).sample(docs, min(args.from_titles, len(docs)))
+        lines = [json.dumps({"question": TEMPLATES.get(lang, TEMPLATES["en"]).format(title=t), "sources": [s]},
+                            ensure_ascii=False) for s, t in docs]
+        qfile = Path(tempfile.mkdtemp()) / "questions.jsonl"
+        qfile.write_text("\n".join(lines), encoding="utf-8")
+    else:
+        qfile = Path(args.questions)
+    items = answers.load(qfile, limit=args.limit)
+    for name in ("verifier", "persona"):
+        twin.__dict__.pop(name, None)
+    t0 = time.perf_counter()
+    summary, records = voice.run(twin, items, progress=lambda n, d, t: print(f"\r{n} {d}/{t}", end="",
+                                                                             file=sys.stderr, flush=True))
+    print(file=sys.stderr)
+    summary["seconds"] = round(time.perf_counter() - t0, 1)
+    if args.out:
+        Path(args.out).write_text("".join(json.dumps({"run": run, **r}, ensure_ascii=False) + "\n"
+                                          for run, recs in records.items() for r in recs), encoding="utf-8")
+    print(json.dumps(summary, indent=2))
+
+
+if __name__ == "__main__":
+    main()
