@@ -4,12 +4,14 @@ the questions twice, with the voice and with a neutral assistant (same model, sa
 and prints the style scores and grounding of both.
 
     python bench/voice.py --home /tmp/ddbit --background ../shared/eval/style-it/albertazzi \\
-        ../shared/eval/style-it/capuana ../shared/eval/style-it/de-roberto --from-titles 40
+        ../shared/eval/style-it/capuana ../shared/eval/style-it/de-roberto \\
+        ../shared/eval/squad-it/dev/passages.jsonl --from-titles 40
     python bench/voice.py --home /tmp/pg --questions ../shared/eval/pg/questions.jsonl --background \\
         ../shared/eval/style-en/sam-altman ../shared/eval/style-en/simon-willison ../shared/eval/style-en/hamilton
 
---from-titles N asks about N of the twin's documents ("Cosa hai scritto su «title»?" or
-"What did you write about “title”?"), citing that document as the expected source.
+--from-titles N asks about N of the twin's documents ("Parlami di «title»." or "Tell me
+about “title”."), citing that document as the expected source. A background may be any file
+or folder erre ingests (a JSONL file of {"id", "title", "text"} objects gives one text per line).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-TEMPLATES = {"it": "Cosa hai scritto su «{title}»?", "en": "What did you write about “{title}”?"}
+TEMPLATES = {"it": "Parlami di «{title}».", "en": "Tell me about “{title}”."}
 
 
 def main() -> None:

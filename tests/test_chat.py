@@ -240,17 +240,26 @@ def test_the_voice_adds_the_persona_card_and_examples_of_form(sample_twin):
     model = _use(sample_twin, ScriptedModel("Scrivo a mano [1].", "Scrivo a mano [1]."))
     r = chat.reply(sample_twin, "Perché scrivi ancora a mano?")
     "".join(r)
-    system = model.calls[0][0]["content"]
+    messages = model.calls[0]
+    system = messages[0]["content"]
     assert "Lucia Ferri" in system and "Come scrivi" in system and "prima persona singolare" in system
-    examples = system.split("non vanno citati):\n", 1)[1]
-    assert examples.startswith("«") and all(len(e.split()) <= 80 for e in examples.split("\n\n"))
+    # the examples of form are earlier exchanges answered with the author's own words
+    shots = messages[1:-1]
+    assert [m["role"] for m in shots] == ["user", "assistant"] * (len(shots) // 2) and shots
+    assert all(m["content"].startswith("Parlami di «") for m in shots[::2])
+    answers = [m["content"] for m in shots[1::2]]
+    assert all(25 <= len(a.split()) <= 80 and "#" not in a and "[" not in a for a in answers)
+    writings = " ".join(" ".join(d[3].split()) for d in sample_twin.store.documents())
+    assert all(a.split(". ")[0] in writings for a in answers)
     shown = {" ".join(p.chunk.text.split())[:60] for p in r.passages}
-    assert not any(e.strip("«»")[:60] in shown for e in examples.split("\n\n"))  # examples are not evidence
+    assert not any(a[:60] in shown for a in answers)  # examples are not evidence
+    assert r.answer.citations and all(c.n <= len(r.passages) for c in r.answer.citations)
 
     neutral = chat.reply(sample_twin, "Perché scrivi ancora a mano?", voice=False)
     "".join(neutral)
-    system = model.calls[1][0]["content"]
-    assert system.startswith("Sei un assistente") and "Lucia" not in system and "Come scrivi" not in system
+    messages = model.calls[1]
+    assert messages[0]["content"].startswith("Sei un assistente") and len(messages) == 2
+    assert "Lucia" not in messages[0]["content"] and "Come scrivi" not in messages[0]["content"]
     assert [p.id for p in neutral.passages] == [p.id for p in r.passages]  # the same evidence
 
 

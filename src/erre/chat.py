@@ -97,6 +97,20 @@ def evidence(question: str, qlang: str, passages: Sequence[Passage], limit: floa
     return Evidence(relevance, coverage, limit)
 
 
+@dataclass(frozen=True)
+class Voice:
+    """How the twin should sound: lines added to the system prompt (the persona card and the
+    directions about form) and example exchanges where a question about one of the author's
+    topics is answered with the author's own words. The examples teach form, not facts: they
+    come before the conversation and carry no passage numbers, so they cannot be cited."""
+
+    card: str = ""
+    shots: tuple[tuple[str, str], ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.card or self.shots)
+
+
 class Reply:
     """An answer being written: iterate for the text as it streams; `answer` holds the
     result once the iteration is over. Retrieval happens on the first step."""
@@ -173,17 +187,17 @@ class Reply:
                              citations=tuple(_citation(n, self.passages[n - 1], support.get(n)) for n in cited),
                              timings=timings, query=query, model=twin.model.name, style=style)
 
-    def _voices(self, lang: str, shown: Sequence[Passage]) -> list[str]:
-        """The voice, fullest first: persona card and two examples of form; the card alone;
+    def _voices(self, lang: str, shown: Sequence[Passage]) -> list[Voice]:
+        """The voice, fullest first: persona card and examples of form; the card alone;
         nothing (also when there is no persona yet)."""
         profile = self.twin.persona
         if profile is None:
-            return [""]
+            return [Voice()]
         texts = prompts(lang)
-        examples = exemplars(self.twin, self.question, {p.id for p in shown})
-        the_card = card(profile, texts)
-        full = texts["voice"].format(card=the_card, exemplars="\n\n".join(f"«{e}»" for e in examples) or "-")
-        return [full, texts["voice"].split("\n")[0] + "\n" + the_card, ""]
+        the_card = texts["voice"].format(card=card(profile, texts))
+        shots = tuple((texts["shot_question"].format(topic=topic), text)
+                      for topic, text in exemplars(self.twin, self.question, {p.id for p in shown}))
+        return [Voice(the_card, shots), Voice(the_card), Voice()]
 
     def _retrieve(self, lang: str, limit: float, timings: dict, ms) -> tuple[str, list[Passage], Evidence]:
         """The query searched (a follow-up condensed), the passages found, their evidence."""
@@ -257,23 +271,26 @@ def _history_messages(history: Sequence[Turn], keep: int) -> list[Message]:
 
 
 def build(settings, question: str, lang: str, passages: Sequence[tuple[Passage, str]],
-          history: Sequence[Message], style: str | None = "") -> list[Message]:
+          history: Sequence[Message], style: Voice | None = Voice()) -> list[Message]:
     """The messages for the model: persona and rules (with the voice, `style`; None for a
-    neutral assistant), the conversation, then the numbered passages (each with the text to
-    show) and the question."""
+    neutral assistant), the voice's example exchanges, the conversation, then the numbered
+    passages (each with the text to show) and the question."""
     texts = prompts(lang)
     name = settings.name or "the author"
     language_name = LANGUAGE_NAMES.get(lang, "the language of the question")
     if style is None:
         system = texts["neutral_system"].format(language=language_name)
     else:
-        system = texts["system"].format(name=name, language=language_name) + (f"\n\n{style}" if style else "")
+        system = texts["system"].format(name=name, language=language_name) + (
+            f"\n\n{style.card}" if style.card else "")
     blocks = "\n\n".join(texts["passage"].format(n=n, where=_escape(_where(p)).replace('"', "'"),
                                                     text=_escape(text))
                          for n, (p, text) in enumerate(passages, 1))
     user = texts["passages"].format(passages=blocks, question=question, name=name,
                                     language=LANGUAGE_NAMES.get(lang, "the language of the question"))
-    return [Message(role="system", content=system), *history, Message(role="user", content=user)]
+    shots = [Message(role=role, content=content) for q, a in (style.shots if style else ())
+             for role, content in (("user", q), ("assistant", a))]
+    return [Message(role="system", content=system), *shots, *history, Message(role="user", content=user)]
 
 
 def _escape(text: str) -> str:
@@ -285,7 +302,7 @@ _TAG = re.compile(r"</?\s*(?:passaggio|passage)\b", re.IGNORECASE)
 
 
 def fit(model, settings, question: str, lang: str, passages: Sequence[Passage],
-        history: Sequence[Turn], style: str | None = "") -> tuple[list[Message], list[Passage]]:
+        history: Sequence[Turn], style: Voice | None = Voice()) -> tuple[list[Message], list[Passage]]:
     """The largest prompt that fits the window: passages in rank order (the last one cut if
     need be), then as much of the conversation as fits, newest first. A quarter of the room
     is kept for the conversation when it has that much."""
@@ -293,7 +310,7 @@ def fit(model, settings, question: str, lang: str, passages: Sequence[Passage],
     count = lambda shown, past: model.count(build(settings, question, lang, shown, past, style))  # noqa: E731
     base = count([], [])
     if base > budget:
-        raise ErreError(f"The question is too long for the model: {base} tokens of prompt, and the model "
+        raise (NoRoom if style else ErreError)(f"The question is too long for the model: {base} tokens of prompt, and the model "
                         f"has {model.context} with {settings.llm_max_tokens} kept for the answer. "
                         f"Ask a shorter question, or set llm.context / llm.max_tokens.")
     past = _history_messages(history, settings.chat_history_turns)
@@ -349,23 +366,35 @@ def card(profile, texts: dict[str, str]) -> str:
 EXEMPLAR_WORDS = 70
 
 
-def exemplars(twin, question: str, exclude: set[int], n: int = 2) -> list[str]:
-    """Short passages chosen for form: from the writings near the question, not among the
-    evidence, the ones the style model finds most typical of the author (by rank without a
-    model), cut to about EXEMPLAR_WORDS words at a sentence end."""
+def exemplars(twin, question: str, exclude: set[int], n: int = 2) -> list[tuple[str, str]]:
+    """Short passages chosen for form, each with its topic (heading or title): from the
+    writings near the question, not among the evidence, the ones the style model finds most
+    typical of the author (by rank without a model), headings left out and cut to about
+    EXEMPLAR_WORDS words at a sentence end."""
     found = retrieve.search(twin.store, twin.embedder, question, 12, candidates=twin.settings.search_candidates)
-    texts = []
+    picked: list[tuple[str, str]] = []
     for p in found:
         if p.id in exclude:
             continue
-        text = _first_words(p.chunk.text, EXEMPLAR_WORDS)
+        text = _first_words(_prose(p.chunk.text), EXEMPLAR_WORDS)
         if len(text.split()) >= 25:
-            texts.append(text)
+            picked.append(((p.chunk.heading[-1] if p.chunk.heading else p.chunk.title) or p.chunk.source, text))
     verifier = twin.verifier
-    if verifier is not None and len(texts) > n:
-        scores = verifier.score(texts)
-        texts = [texts[i] for i in np.argsort(-scores, kind="stable")]
-    return texts[:n]
+    if verifier is not None and len(picked) > n:
+        scores = verifier.score([text for _, text in picked])
+        picked = [picked[i] for i in np.argsort(-scores, kind="stable")]
+    return picked[:n]
+
+
+def _prose(text: str) -> str:
+    """The text without heading-like lines (short, no closing punctuation) and Markdown marks."""
+    lines = []
+    for line in text.splitlines():
+        bare = line.strip().lstrip("#>*-+ ").strip()
+        if not bare or (len(bare.split()) < 12 and not bare.endswith((".", "!", "?", "…", ":", ";", '"', "»"))):
+            continue
+        lines.append(re.sub(r"[*_`]{1,3}", "", bare))
+    return "\n".join(lines)
 
 
 def _first_words(text: str, words: int) -> str:
