@@ -59,6 +59,7 @@ def main() -> None:
     ap.add_argument("folder")
     ap.add_argument("lang")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--view", default="distorted", help="distorted (default) or raw character n-grams")
     args = ap.parse_args()
 
     from sklearn.metrics import brier_score_loss, roc_auc_score
@@ -84,7 +85,7 @@ def main() -> None:
         train_a, test_a = split[author]
         train_b = [t for a, (tr, _) in split.items() if a != author for t in tr]
         test_b = [t for a, (_, te) in split.items() if a != author for t in te]
-        v = style.train(train_a, train_b, args.lang, seed=args.seed)
+        v = style.train(train_a, train_b, args.lang, seed=args.seed, view=args.view)
         wa = [w for t in test_a for w in style.windows(t)]
         wb = [w for t in test_b for w in style.windows(t)]
         y = np.array([1] * len(wa) + [0] * len(wb))

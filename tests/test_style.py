@@ -111,3 +111,39 @@ def test_eval_voice_compares_the_twin_with_a_neutral_assistant(sample_twin, tmp_
         r = report[run]
         assert r["answers"] == 1 and 0 <= r["style_mean"] <= 1 and r["attributed"] in (0.0, 1.0)
         assert r["abstention"] == 1.0 and r["citation_hit"] is not None
+
+
+CASUAL_COOKING = ["Io la pasta la cuocio al dente, sai?", "Boh, il basilico va messo alla fine!",
+                  "Ma dai, il sugo si fa piano piano.", "Insomma, la cipolla la taglio sottile.",
+                  "E poi? Poi ci metto il pomodoro, ecco.", "Mi piace il forno caldo, davvero.",
+                  "La farina? La setaccio io, sempre.", "Il sale lo butto dopo, mica prima!"]
+FORMAL_SAILING = ["Pertanto si ritiene opportuno verificare lo stato delle vele prima della navigazione.",
+                  "Si osserva altresì che la normativa richiede dotazioni di sicurezza a bordo dell'imbarcazione.",
+                  "Nella fattispecie, il comandante ha ridotto la velatura in conformità ai bollettini.",
+                  "Occorre inoltre considerare le condizioni del moto ondoso derivanti dal vento di maestrale.",
+                  "Ne consegue che l'equipaggio dovrà provvedere all'ormeggio entro i termini previsti dal porto.",
+                  "Il presente documento illustra le modalità di manutenzione dello scafo e del timone."]
+FORMAL_COOKING = ["Pertanto si ritiene opportuno verificare la cottura della pasta prima del servizio in tavola.",
+                  "Si osserva altresì che la ricetta richiede l'aggiunta del basilico al termine della preparazione.",
+                  "Nella fattispecie, il cuoco ha disposto la riduzione del sugo in conformità alla ricetta.",
+                  "Occorre inoltre considerare la qualità del pomodoro e della farina impiegati nell'impasto.",
+                  "Ne consegue che il personale dovrà provvedere alla cottura nel forno entro i termini previsti.",
+                  "Il presente documento illustra le modalità di preparazione della cipolla e del sale."]
+CASUAL_SAILING = ["Io la vela la cambio al volo, sai?", "Boh, il timone va tenuto dritto!",
+                  "Ma dai, lo scafo si pulisce piano piano.", "Insomma, la cima la lego stretta.",
+                  "E poi? Poi ci metto il fiocco, ecco.", "Mi piace il maestrale forte, davvero."]
+
+
+def test_the_model_judges_style_not_topic():
+    """The author writes casually about cooking, the others formally about sailing: a formal
+    text about cooking is not the author's, a casual one about sailing is."""
+    v = style.train(_texts(CASUAL_COOKING, 12, 1), _texts(FORMAL_SAILING, 12, 2), "it")
+    formal_cooking = v.score(_texts(FORMAL_COOKING, 3, 5))
+    casual_sailing = v.score(_texts(CASUAL_SAILING, 3, 6))
+    assert formal_cooking.max() < 0.5 < casual_sailing.min()
+
+
+def test_distortion_keeps_function_words_and_punctuation_only():
+    keep = frozenset({"ho", "su", "che", "la", "nel", "non"})
+    assert style.distort("Ho scritto su Python che la RAM nel 2024 non basta!", keep) == \
+        "Ho ******* su ****** che la *** nel #### non *****!"

@@ -310,9 +310,10 @@ def fit(model, settings, question: str, lang: str, passages: Sequence[Passage],
     count = lambda shown, past: model.count(build(settings, question, lang, shown, past, style))  # noqa: E731
     base = count([], [])
     if base > budget:
-        raise (NoRoom if style else ErreError)(f"The question is too long for the model: {base} tokens of prompt, and the model "
-                        f"has {model.context} with {settings.llm_max_tokens} kept for the answer. "
-                        f"Ask a shorter question, or set llm.context / llm.max_tokens.")
+        error = NoRoom if style else ErreError  # with a voice, a smaller voice may still fit
+        raise error(f"The question is too long for the model: {base} tokens of prompt, and the model "
+                    f"has {model.context} with {settings.llm_max_tokens} kept for the answer. "
+                    f"Ask a shorter question, or set llm.context / llm.max_tokens.")
     past = _history_messages(history, settings.chat_history_turns)
     reserve = min(count([], past) - base, (budget - base) // 4)
     shown: list[tuple[Passage, str]] = []

@@ -1,9 +1,12 @@
 """How much a text reads like the author: an authorship-verification model.
 
 The model learns the author's texts against a background of other writers in the same
-language, from features that carry style more than topic: character n-grams (within words:
-endings, prefixes, punctuation habits) and the relative frequencies of function words (the
-classic signal of stylometry, Burrows 2002). A logistic regression separates the two; its
+language, from features that carry style more than topic: character n-grams of the text with
+every word but the function words masked (text distortion, Stamatatos 2017: how function
+words, punctuation and word lengths follow each other) and the relative frequencies of
+function words (the classic signal of stylometry, Burrows 2002). Masking matters for a twin:
+its answers are about the author's topics and reuse the author's terms, and a model that
+learned topic would call any answer on those topics the author's. A logistic regression separates the two; its
 output is calibrated (Platt scaling, fitted on texts held out of each training fold, never on
 windows of a text the fold trained on) so a score is a probability. Texts are cut into windows
 of about the length of an answer, so the model is trained on what it will judge.
@@ -43,15 +46,39 @@ def _sklearn():
         raise MissingExtra("scikit-learn (the style model)", "scikit-learn") from None
 
 
-def _features(lang: str):
+_TOKEN = re.compile(r"\w+")
+
+
+def distort(text: str, keep: frozenset[str]) -> str:
+    """The text with every word that is not a function word masked, letter by letter ("*",
+    digits "#"): what is left is how the author strings function words, punctuation and word
+    lengths together, not what they write about (text distortion, Stamatatos 2017)."""
+    return _TOKEN.sub(lambda m: m.group(0) if language.fold(m.group(0)) in keep else
+                      ("#" if m.group(0).isdigit() else "*") * len(m.group(0)), text)
+
+
+VIEWS = ("distorted", "raw")  # what the character n-grams see; the first is the default
+
+
+def _features(lang: str, view: str = VIEWS[0]):
+    from functools import partial
+
     from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
     from sklearn.pipeline import FeatureUnion, make_pipeline
     from sklearn.preprocessing import Normalizer
 
     function_words = sorted(language.stopwords(lang)) or None
+    keep = frozenset(language.fold(w) for w in function_words or ())
+    if view not in VIEWS:
+        raise ErreError(f"Unknown style view '{view}': one of {', '.join(VIEWS)}")
+    if view == "raw":  # character n-grams of the words themselves: style and topic together
+        chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=2,
+                                max_features=40000, lowercase=False)
+    else:
+        chars = TfidfVectorizer(analyzer="char", ngram_range=(2, 5), sublinear_tf=True, min_df=2,
+                                max_features=40000, lowercase=False, preprocessor=partial(distort, keep=keep))
     return FeatureUnion([
-        ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=2,
-                                  max_features=40000, lowercase=False)),
+        ("chars", chars),
         # relative frequencies of function words (the language's stop words)
         ("function_words", make_pipeline(
             CountVectorizer(vocabulary=function_words, token_pattern=r"(?u)\b\w+\b", preprocessor=language.fold),
@@ -78,7 +105,7 @@ class Verifier:
 
 
 def train(author: Sequence[str], background: Sequence[str], lang: str, *, folds: int = 5,
-          seed: int = 0) -> Verifier:
+          seed: int = 0, view: str = VIEWS[0]) -> Verifier:
     """A verifier for `author`'s texts against `background` texts (other writers, same language)."""
     _sklearn()
     from sklearn.calibration import CalibratedClassifierCV
@@ -102,7 +129,8 @@ def train(author: Sequence[str], background: Sequence[str], lang: str, *, folds:
     n_texts = len(set(groups))  # texts with at least one window
     splits = list(GroupKFold(n_splits=max(2, min(folds, n_texts // 2))).split(x, y, groups))
     splits = [(a, b) for a, b in splits if len(set(np.array(y)[a])) == 2 and len(set(np.array(y)[b])) == 2]
-    classifier = make_pipeline(_features(lang), LogisticRegression(C=10.0, class_weight="balanced", max_iter=3000))
+    classifier = make_pipeline(_features(lang, view),
+                               LogisticRegression(C=10.0, class_weight="balanced", max_iter=3000))
     if splits:
         model = CalibratedClassifierCV(classifier, method="sigmoid", cv=splits)
     else:  # too few texts to hold any out: an uncalibrated fit is the best there is
@@ -166,7 +194,8 @@ def load(home) -> Verifier | None:
     return data["verifier"]
 
 
-def check(author: Sequence[str], background: Sequence[str], lang: str, *, seed: int = 0) -> float:
+def check(author: Sequence[str], background: Sequence[str], lang: str, *, seed: int = 0,
+          view: str = VIEWS[0]) -> float:
     """ROC AUC on held-out texts: trained on 80% of each side's texts, tested on the windows of
     the other 20%. How well the model tells the author from the background."""
     import random
@@ -180,7 +209,7 @@ def check(author: Sequence[str], background: Sequence[str], lang: str, *, seed: 
     cut_a, cut_b = max(1, len(a) // 5), max(1, len(b) // 5)
     if len(a) - cut_a < 2 or len(b) - cut_b < 2:
         raise ErreError("Too few texts to hold some out: 3 of the author and 3 of other writers at least")
-    v = train(a[cut_a:], b[cut_b:], lang, seed=seed)
+    v = train(a[cut_a:], b[cut_b:], lang, seed=seed, view=view)
     wa = [w for t in a[:cut_a] for w in windows(t)]
     wb = [w for t in b[:cut_b] for w in windows(t)]
     return float(roc_auc_score([1] * len(wa) + [0] * len(wb), v.score(wa + wb)))
