@@ -443,6 +443,18 @@ _MARKER = re.compile(r"\[(?:(?:passaggio|passage|fonte|source|doc)\s*)?(\d{1,3}(
 _PARTIAL = re.compile(r"\[[\w\s,;]{0,24}$")
 
 
+def footnotes(citations: Sequence[Citation]) -> str:
+    """The citations as Markdown footnotes to put after an answer's text ("" without any):
+    "[1] [Title](url), source" with a link when the document has a URL."""
+    lines = []
+    for c in citations:
+        title = c.title.replace("[", "(").replace("]", ")")
+        where = c.source + (f", p. {c.page}" if c.page else "")
+        url = (c.url or "").replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+        lines.append(f"[{c.n}] " + (f"[{title}]({url})" if url else title) + f" ({where})")
+    return ("\n\n" + "\n\n".join(lines)) if lines else ""
+
+
 def strip_markers(text: str) -> str:
     return re.sub(r"\s*" + _MARKER.pattern, "", text, flags=re.IGNORECASE)
 

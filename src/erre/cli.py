@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import sys
 from importlib import resources
 from pathlib import Path
@@ -277,6 +278,47 @@ def ask(question: str, conversation: str | None, backend: str | None, model: str
         twin.close()
     if as_json:
         _echo_json(answer.as_dict())
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to listen on (default: server.host, 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default: server.port, 8000).")
+@click.option("--api-key-env", default=None,
+              help="Environment variable holding the key clients must send as 'Authorization: Bearer <key>'.")
+@click.option("--insecure", is_flag=True, help="Allow listening beyond loopback without an API key.")
+@_model_options
+@home_option
+def serve(host: str | None, port: int | None, api_key_env: str | None, insecure: bool, backend: str | None,
+          model: str | None, base_url: str | None, home: str | None) -> None:
+    """Serve the twin: an OpenAI-compatible API at /v1 (and /health).
+
+    \b
+    erre serve                                   # http://127.0.0.1:8000/v1
+    ERRE_API_KEY=... erre serve --host 0.0.0.0 --api-key-env ERRE_API_KEY
+    """
+    import logging
+
+    from . import server
+
+    twin = _open_for_chat(home, backend, model, base_url)
+    s = twin.settings
+    host, port = host or s.server_host, port or s.server_port
+    key_env = api_key_env if api_key_env is not None else s.server_api_key_env
+    key = os.environ.get(key_env) if key_env else None
+    if key_env and not key:
+        raise ErreError(f"The API key variable {key_env} is empty: export {key_env}=<a long random key>")
+    if not key and host not in ("127.0.0.1", "localhost", "::1") and not insecure:
+        raise ErreError(f"Listening on {host} without an API key would let anyone on the network use the twin: "
+                        f"pass --api-key-env VAR (the key in $VAR), or --insecure.")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    _load_model(twin)
+    app = server.create_app(twin, api_key=key, queue=s.server_queue, log_contents=s.server_log_contents)
+    click.echo(f"erre: serving {twin.home.name} on http://{host}:{port}/v1 "
+               f"({'API key required' if key else 'no API key'}); Ctrl-C stops", err=True)
+    try:
+        server.run(app, host, port)
+    finally:
+        twin.close()
 
 
 @main.command("chat")

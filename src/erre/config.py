@@ -57,6 +57,11 @@ SETTINGS: list[tuple[str, object, str]] = [
                                    "cosine, 'auto' (calibrated for the embedder) or 0 (never abstain)"),
     ("style.background", "", "Texts by other writers in the author's language (folders or files, separated by "
                              "commas) that the style model learns the author against"),
+    ("server.host", "127.0.0.1", "Address erre serve listens on (another than loopback needs an API key)"),
+    ("server.port", 8000, "Port erre serve listens on"),
+    ("server.api_key_env", "", "Environment variable holding the key clients must send (Authorization: Bearer)"),
+    ("server.queue", 8, "Questions that may wait while one is answered; more get 'busy, retry' (503)"),
+    ("server.log_contents", False, "Log questions and answers (off: only method, path, status, time)"),
 ]
 
 
@@ -94,6 +99,11 @@ class Settings:
     chat_history_turns: int = 6
     style_background: str = ""
     chat_abstain_below: str = "auto"
+    server_host: str = "127.0.0.1"
+    server_port: int = 8000
+    server_api_key_env: str = ""
+    server_queue: int = 8
+    server_log_contents: bool = False
 
     def with_(self, **changes) -> "Settings":
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})

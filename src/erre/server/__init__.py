@@ -1,0 +1,102 @@
+"""erre serve: one ASGI app with an OpenAI-compatible API (and the web chat) over the twin's
+chat pipeline. The core stays synchronous: answers run in worker threads, one at a time
+through a bounded line (gate.py)."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import time
+
+from ..errors import ErreError, MissingExtra
+
+
+def _fastapi():
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError:
+        raise MissingExtra("the server (FastAPI, uvicorn)", "fastapi uvicorn") from None
+
+
+def create_app(twin, *, api_key: str | None = None, queue: int = 8, log_contents: bool = False):
+    """The app for `twin`. With `api_key`, every route but /health asks for
+    `Authorization: Bearer <api_key>`."""
+    _fastapi()
+    from fastapi import FastAPI, Request
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+    from starlette.exceptions import HTTPException
+
+    from . import api
+    from .errors import ApiError
+    from .gate import Busy, Gate
+
+    app = FastAPI(title="erre", docs_url=None, redoc_url=None, openapi_url=None)
+    state = app.state
+    state.twin, state.gate, state.started = twin, Gate(queue), int(time.time())
+    state.model_id = twin.home.name or "erre"
+    state.log = logging.getLogger("erre.server")
+    state.log_contents = log_contents
+
+    def error(e: ApiError) -> JSONResponse:
+        return JSONResponse(e.body(), status_code=e.status, headers=e.headers)
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, e: ApiError):
+        return error(e)
+
+    @app.exception_handler(Busy)
+    async def _busy(request: Request, e: Busy):
+        return error(ApiError(503, str(e), headers={"Retry-After": str(e.retry_after)}))
+
+    @app.exception_handler(ErreError)
+    async def _erre_error(request: Request, e: ErreError):
+        return error(ApiError(400, str(e)))
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, e: HTTPException):
+        return error(ApiError(e.status_code, str(e.detail)))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, e: RequestValidationError):
+        return error(ApiError(400, "The request is not valid: " + "; ".join(str(x.get("msg")) for x in e.errors())))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, e: Exception):
+        state.log.exception("request failed: %s %s", request.method, request.url.path)
+        return error(ApiError(500, "The server failed on this request; see its log."))
+
+    @app.middleware("http")
+    async def _auth_and_log(request: Request, call_next):
+        t0 = time.perf_counter()
+        if api_key and request.url.path != "/health" and not _authorized(request, api_key):
+            response = error(ApiError(401, "Missing or wrong API key: send 'Authorization: Bearer <key>'.",
+                                      headers={"WWW-Authenticate": "Bearer"}))
+        else:
+            response = await call_next(request)
+        # one line per request, without message contents
+        state.log.info("%s %s %d %.0f ms", request.method, request.url.path, response.status_code,
+                       (time.perf_counter() - t0) * 1000)
+        return response
+
+    @app.get("/health")
+    def health() -> dict:
+        return {"status": "ok", "twin": state.model_id, "model": twin.settings.llm_model or twin.settings.llm_backend,
+                "waiting": state.gate.load}
+
+    app.include_router(api.router)
+    return app
+
+
+def _authorized(request, key: str) -> bool:
+    header = request.headers.get("authorization", "")
+    scheme, _, given = header.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), key.encode())
+
+
+def run(app, host: str, port: int) -> None:
+    """Serves until interrupted; on SIGINT/SIGTERM answers in progress may finish (30 s)."""
+    import uvicorn
+
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=30)
