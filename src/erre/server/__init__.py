@@ -1,4 +1,4 @@
-"""erre serve: one ASGI app with an OpenAI-compatible API (and the web chat) over the twin's
+"""erre serve: one ASGI app with the web chat and an OpenAI-compatible API over the twin's
 chat pipeline. The core stays synchronous: answers run in worker threads, one at a time
 through a bounded line (gate.py)."""
 
@@ -28,7 +28,7 @@ def create_app(twin, *, api_key: str | None = None, queue: int = 8, log_contents
     from fastapi.responses import JSONResponse
     from starlette.exceptions import HTTPException
 
-    from . import api
+    from . import api, web
     from .errors import ApiError
     from .gate import Busy, Gate
 
@@ -38,6 +38,7 @@ def create_app(twin, *, api_key: str | None = None, queue: int = 8, log_contents
     state.model_id = twin.home.name or "erre"
     state.log = logging.getLogger("erre.server")
     state.log_contents = log_contents
+    state.api_key_set = bool(api_key)
 
     def error(e: ApiError) -> JSONResponse:
         return JSONResponse(e.body(), status_code=e.status, headers=e.headers)
@@ -70,7 +71,7 @@ def create_app(twin, *, api_key: str | None = None, queue: int = 8, log_contents
     @app.middleware("http")
     async def _auth_and_log(request: Request, call_next):
         t0 = time.perf_counter()
-        if api_key and request.url.path != "/health" and not _authorized(request, api_key):
+        if api_key and not _public(request.url.path) and not _authorized(request, api_key):
             response = error(ApiError(401, "Missing or wrong API key: send 'Authorization: Bearer <key>'.",
                                       headers={"WWW-Authenticate": "Bearer"}))
         else:
@@ -86,7 +87,13 @@ def create_app(twin, *, api_key: str | None = None, queue: int = 8, log_contents
                 "waiting": state.gate.load}
 
     app.include_router(api.router)
+    app.include_router(web.router)
     return app
+
+
+def _public(path: str) -> bool:
+    """What loads without a key: health, and the chat page itself (it asks for the key)."""
+    return path in ("/", "/health", "/avatar") or path.startswith("/static/")
 
 
 def _authorized(request, key: str) -> bool:

@@ -303,6 +303,12 @@ class SQLiteStore:
         """(source, title, language, text) of every document, in source order."""
         yield from self._db.execute("SELECT source, title, language, text FROM documents ORDER BY source, id")
 
+    def document(self, source: str) -> tuple[str, str | None, str] | None:
+        """(title, url, text) of the document stored under `source`, or None."""
+        row = self._db.execute("SELECT title, url, text FROM documents WHERE source = ? ORDER BY id LIMIT 1",
+                               (source,)).fetchone()
+        return (row[0], row[1], row[2]) if row else None
+
     def unit_vectors(self, chunk_ids: Sequence[int]) -> dict[int, list[tuple[int, int, np.ndarray]]]:
         """The sentence units of these chunks with their vectors: (start, end, vector)."""
         out: dict[int, list[tuple[int, int, np.ndarray]]] = {}
@@ -416,6 +422,10 @@ class SQLiteStore:
             db.execute("INSERT INTO turns(conversation_id, role, content, citations, abstained, created) "
                        "VALUES (?,?,?,?,?,?)", (conversation_id, "assistant", answer.text, cites,
                                                 int(answer.abstained), now))
+
+    def rename_conversation(self, id: str, title: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE conversations SET title = ? WHERE id = ?", (title[:200], id))
 
     def delete_conversation(self, id: str) -> bool:
         with self._tx() as db:

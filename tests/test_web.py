@@ -1,0 +1,150 @@
+"""The web chat in a real headless Chromium (Debian's, driven by Playwright) against erre's
+server on loopback: ask, watch the answer stream, open a citation, reload and find the
+conversation again."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+
+import httpx
+import pytest
+
+from erre import server
+from tests.conftest import ScriptedModel
+from tests.test_server import KEY, Served
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM)
+        yield b
+        b.close()
+
+
+class GatedModel(ScriptedModel):
+    """Writes the first half of its answer, then waits to be released: the test sees the
+    answer half written in the page."""
+
+    def __init__(self, *answers):
+        super().__init__(*answers)
+        self.half, self.release = threading.Event(), threading.Event()
+
+    def stream(self, messages, *, max_tokens, temperature, stop=()):
+        pieces = list(super().stream(messages, max_tokens=max_tokens, temperature=temperature))
+        middle = len(pieces) // 2
+        yield from pieces[:middle]
+        self.half.set()
+        self.release.wait(20)
+        yield from pieces[middle:]
+
+
+ANSWER = ("Scrivo a mano per rallentare [1]. Lo dico **chiaro**: <script>window.pwned = 1</script> "
+          "<img src=x onerror=\"window.pwned = 2\"> [link](javascript:window.pwned=3)")
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="it-IT")
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def served(sample_twin):
+    running = []
+
+    def start(model, **options):
+        sample_twin.__dict__["model"] = model
+        s = Served(server.create_app(sample_twin, **options))
+        running.append(s)
+        return s
+
+    yield start
+    for s in running:
+        s.stop()
+
+
+def test_ask_stream_open_a_citation_and_find_the_conversation_after_a_reload(served, page, sample_twin):
+    model = GatedModel(ANSWER)
+    s = served(model)
+    page.goto(s.url + "/")
+    assert page.locator("#twin-name").inner_text() == "Lucia Ferri"
+    assert page.locator("#send").inner_text() == "Invia"  # Italian strings for an Italian browser
+    page.fill("#question", "Perché scrivi ancora a mano?")
+    page.press("#question", "Enter")
+    assert model.half.wait(20)
+    streaming = page.locator(".msg.assistant .body.streaming")
+    streaming.wait_for()
+    page.wait_for_function("document.querySelector('.msg.assistant .body').textContent.length > 5")
+    partial = streaming.inner_text()
+    assert ANSWER.startswith(partial.strip()) and "javascript" not in partial  # half written
+    model.release.set()
+    page.locator(".msg.assistant .footnotes li").first.wait_for()
+
+    body = page.locator(".msg.assistant .body")
+    assert body.locator("strong").inner_text() == "chiaro"  # Markdown rendered
+    assert "<script>" in body.inner_text()  # HTML from the model is shown as text...
+    assert page.evaluate("window.pwned") is None  # ...never run
+    assert body.locator("script, img").count() == 0 and body.locator("a[href^=javascript]").count() == 0
+
+    page.locator(".msg.assistant a.cite").first.click()  # the [1] marker opens its source
+    dialog = page.locator("#source")
+    dialog.wait_for(state="visible")
+    quote = page.locator("#source-text mark").inner_text()
+    writings = " ".join(d[3] for d in sample_twin.store.documents())
+    assert len(quote) > 20 and " ".join(quote.split())[:40] in " ".join(writings.split())
+    page.keyboard.press("Escape")
+
+    page.reload()
+    page.locator(".msg.assistant .footnotes li").first.wait_for()
+    assert page.locator(".msg.user .body").inner_text() == "Perché scrivi ancora a mano?"
+    assert page.locator("#conversations .conv.active a").inner_text() == "Perché scrivi ancora a mano?"
+
+    page.locator("#new-chat").click()
+    assert page.locator(".msg").count() == 0
+    page.once("dialog", lambda d: d.accept())
+    page.locator("#conversations .conv button").first.click()  # delete it
+    page.wait_for_function("document.querySelectorAll('#conversations .conv').length === 0")
+    assert sample_twin.store.conversations() == []
+
+
+def test_with_a_key_the_page_asks_for_it_and_the_api_refuses_without(served, page):
+    s = served(ScriptedModel("Scrivo a mano [1]."), api_key=KEY)
+    assert httpx.get(s.url + "/api/conversations").status_code == 401
+    page.goto(s.url + "/")
+    page.locator("#key").wait_for(state="visible")
+    page.fill("#key-input", KEY)
+    page.press("#key-input", "Enter")
+    page.wait_for_function("document.querySelector('#twin-name').textContent === 'Lucia Ferri'")
+    page.fill("#question", "Perché scrivi ancora a mano?")
+    page.press("#question", "Enter")
+    page.locator(".msg.assistant .footnotes li").first.wait_for()
+    assert page.locator(".msg.assistant .body").inner_text().startswith("Scrivo a mano")
+
+
+def test_conversations_belong_to_the_browser_that_made_them(served, browser):
+    s = served(ScriptedModel("Scrivo a mano [1]."))
+    one, two = browser.new_context(), browser.new_context()
+    try:
+        a = one.new_page()
+        a.goto(s.url + "/")
+        a.fill("#question", "Perché scrivi ancora a mano?")
+        a.press("#question", "Enter")
+        a.locator(".msg.assistant .footnotes li").first.wait_for()
+        cid = a.evaluate("location.hash").split("=", 1)[1]
+        b = two.new_page()
+        b.goto(s.url + "/#c=" + cid)
+        b.wait_for_function("document.querySelector('#twin-name').textContent === 'Lucia Ferri'")
+        assert b.locator(".msg").count() == 0 and b.locator("#conversations .conv").count() == 0
+        response = b.request.get(s.url + "/api/conversations/" + cid)
+        assert response.status == 404 and response.json()["error"]["message"]
+    finally:
+        one.close()
+        two.close()
