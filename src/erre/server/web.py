@@ -77,7 +77,8 @@ def conversations(request: Request) -> list[dict]:
 async def new_conversation(request: Request) -> dict:
     owner = _owner(request)
     body = await _body(request)
-    title = body.get("title") if isinstance(body.get("title"), str) else ""
+    title = body.get("title")
+    title = title if isinstance(title, str) else ""
     cid = request.app.state.twin.store.new_conversation(" ".join(title.split())[:200], channel="web", owner=owner)
     return {"id": cid}
 
