@@ -321,6 +321,39 @@ def serve(host: str | None, port: int | None, api_key_env: str | None, insecure:
         twin.close()
 
 
+@main.command("telegram")
+@click.option("--allow", default=None, help="Usernames or user ids to answer, e.g. @ada,12345 (default: "
+              "telegram.allow; empty: everyone).")
+@click.option("--base-url", "api_url", default=None, help="Another Bot API server (default: Telegram's).")
+@home_option
+def telegram_cmd(allow: str | None, api_url: str | None, home: str | None) -> None:
+    """Run the twin as a Telegram bot (token from TELEGRAM_BOT_TOKEN).
+
+    \b
+    TELEGRAM_BOT_TOKEN=123:abc erre telegram --allow @ada,12345
+    """
+    import logging
+
+    from . import telegram
+
+    twin = _open_for_chat(home, None, None, None)
+    s = twin.settings
+    token = os.environ.get(s.telegram_token_env, "")
+    if not token:
+        raise ErreError(f"No bot token: export {s.telegram_token_env}=<the token @BotFather gave you>")
+    allowed = telegram.parse_allow(allow if allow is not None else s.telegram_allow)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its request lines carry the token
+    _load_model(twin)
+    bot = telegram.Bot(twin, allowed)
+    click.echo(f"erre: {twin.home.name} on Telegram, answering "
+               f"{', '.join(sorted(allowed)) if allowed else 'everyone'}; Ctrl-C stops", err=True)
+    try:
+        bot.application(token, api_url).run_polling()
+    finally:
+        twin.close()
+
+
 @main.command("chat")
 @click.option("--resume", "resume", default=None, help="Resume a conversation: its id, or 'last'.")
 @click.option("--list", "list_", is_flag=True, help="List stored conversations and exit.")

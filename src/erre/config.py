@@ -62,6 +62,8 @@ SETTINGS: list[tuple[str, object, str]] = [
     ("server.api_key_env", "", "Environment variable holding the key clients must send (Authorization: Bearer)"),
     ("server.queue", 8, "Questions that may wait while one is answered; more get 'busy, retry' (503)"),
     ("server.log_contents", False, "Log questions and answers (off: only method, path, status, time)"),
+    ("telegram.token_env", "TELEGRAM_BOT_TOKEN", "Environment variable holding the Telegram bot's token"),
+    ("telegram.allow", "", "Who the bot answers: usernames or user ids, separated by commas (empty: everyone)"),
 ]
 
 
@@ -104,6 +106,8 @@ class Settings:
     server_api_key_env: str = ""
     server_queue: int = 8
     server_log_contents: bool = False
+    telegram_token_env: str = "TELEGRAM_BOT_TOKEN"
+    telegram_allow: str = ""
 
     def with_(self, **changes) -> "Settings":
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
