@@ -69,8 +69,10 @@ def split(text: str, limit: int = LIMIT) -> list[str]:
         cut = max(text.rfind("\n\n", 0, limit), text.rfind("\n", 0, limit), text.rfind(" ", 0, limit))
         if cut <= limit // 2:
             cut = limit
-        while (text.rfind("<", 0, cut) > text.rfind(">", 0, cut)) or (text.rfind("&", 0, cut) > text.rfind(";", 0, cut)):
-            cut = max(text.rfind("<", 0, cut), text.rfind("&", 0, cut))  # not inside a tag or entity
+        inside = lambda c: text.rfind("<", 0, c) > text.rfind(">", 0, c) or \
+            text.rfind("&", 0, c) > text.rfind(";", 0, c)  # noqa: E731
+        while inside(cut):  # not inside a tag or an entity
+            cut = max(text.rfind("<", 0, cut), text.rfind("&", 0, cut))
         pieces.append(text[:cut].rstrip())
         text = text[cut:].lstrip()
     return [*pieces, text] if text else pieces
