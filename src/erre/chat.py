@@ -388,12 +388,14 @@ def exemplars(twin, question: str, exclude: set[int], n: int = 2) -> list[tuple[
 
 
 def _prose(text: str) -> str:
-    """The text without heading-like lines (short, no closing punctuation) and Markdown marks."""
+    """The text without heading-like lines (short, no closing punctuation), table rows and
+    Markdown marks."""
     lines = []
     for line in text.splitlines():
         bare = line.strip().lstrip("#>*-+ ").strip()
-        if not bare or (len(bare.split()) < 12 and not bare.endswith((".", "!", "?", "…", ":", ";", '"', "»"))):
-            continue
+        if not bare or "|" in bare or (
+                len(bare.split()) < 12 and not bare.endswith((".", "!", "?", "…", ":", ";", '"', "»"))):
+            continue  # headings, table rows
         lines.append(re.sub(r"[*_`]{1,3}", "", bare))
     return "\n".join(lines)
 
