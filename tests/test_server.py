@@ -172,3 +172,47 @@ def test_serve_refuses_the_network_without_a_key(sample_twin):
     out = subprocess.run([sys.executable, "-m", "erre.cli", "serve", "--host", "0.0.0.0", "--home",
                           str(sample_twin.home)], capture_output=True, text=True, timeout=60)
     assert out.returncode == 1 and "--api-key-env" in out.stderr
+
+
+@pytest.mark.parametrize("contents", [False, True])
+def test_logs_carry_no_message_contents_unless_asked(serve, caplog, contents):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="erre.server")
+    s = serve(ScriptedModel("Scrivo a mano per rallentare [1]."), api_key=KEY, log_contents=contents)
+    client = openai.OpenAI(base_url=s.url + "/v1", api_key=KEY, max_retries=0)
+    client.chat.completions.create(model="any", messages=[{"role": "user", "content": QUESTION}])
+    log = caplog.text
+    assert "path=/v1/chat/completions status=200" in log and KEY not in log
+    assert (QUESTION in log) is contents and ("rallentare" in log) is contents
+
+
+def test_erre_serve_starts_answers_and_stops_cleanly(sample_twin, tiny_gguf):
+    import signal
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "erre.cli", "serve", "--port", str(port), "--model",
+                             str(tiny_gguf), "--home", str(sample_twin.home)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                health = httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stderr.read()
+                time.sleep(0.2)
+        assert health.json()["status"] == "ok"
+        r = httpx.post(f"http://127.0.0.1:{port}/v1/chat/completions", timeout=60,
+                       json={"messages": [{"role": "user", "content": QUESTION}]})
+        assert r.status_code == 200 and r.json()["choices"][0]["message"]["role"] == "assistant"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    # uvicorn shuts down, then re-raises the signal it caught, so the parent sees it
+    assert proc.returncode in (0, -signal.SIGTERM) and "Traceback" not in err, err
+    assert "method=POST path=/v1/chat/completions status=200" in err and QUESTION not in err

@@ -76,9 +76,9 @@ def create_app(twin, *, api_key: str | None = None, queue: int = 8, log_contents
                                       headers={"WWW-Authenticate": "Bearer"}))
         else:
             response = await call_next(request)
-        # one line per request, without message contents
-        state.log.info("%s %s %d %.0f ms", request.method, request.url.path, response.status_code,
-                       (time.perf_counter() - t0) * 1000)
+        # one line per request, key=value, without message contents
+        state.log.info("method=%s path=%s status=%d ms=%.0f waiting=%d", request.method, request.url.path,
+                       response.status_code, (time.perf_counter() - t0) * 1000, state.gate.load)
         return response
 
     @app.get("/health")
@@ -89,6 +89,13 @@ def create_app(twin, *, api_key: str | None = None, queue: int = 8, log_contents
     app.include_router(api.router)
     app.include_router(web.router)
     return app
+
+
+def log_exchange(state, channel: str, question: str, answer) -> None:
+    """The question and the answer in the log, only when server.log_contents asks for it."""
+    if state.log_contents:
+        state.log.info("channel=%s question=%r answer=%r citations=%d abstained=%s", channel, question, answer.text,
+                       len(answer.citations), answer.abstained)
 
 
 def _public(path: str) -> bool:

@@ -22,6 +22,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from .. import chat
 from ..documents import Answer, Turn
 from ..errors import ErreError
+from . import log_exchange
 from .errors import ApiError
 
 router = APIRouter()
@@ -63,7 +64,9 @@ class Run:
 
     def whole(self) -> Answer:
         with self.ticket.turn():
-            return chat.answer(self.state.twin, self.question, self.history)
+            answer = chat.answer(self.state.twin, self.question, self.history)
+        log_exchange(self.state, "api", self.question, answer)
+        return answer
 
     def completion(self, answer: Answer) -> dict:
         content = answer.text + chat.footnotes(answer.citations)
@@ -84,6 +87,7 @@ class Run:
                     yield self._chunk({"content": piece})
                 answer = reply.answer
                 assert answer is not None
+                log_exchange(self.state, "api", self.question, answer)
                 notes = chat.footnotes(answer.citations)
                 yield self._chunk({"content": notes} if notes else {}, finish="stop", erre=extra(answer))
         except ErreError as e:

@@ -20,6 +20,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingRes
 from .. import chat
 from ..documents import Answer, Citation
 from ..errors import ErreError
+from . import log_exchange
 from .errors import ApiError
 
 router = APIRouter()
@@ -123,6 +124,7 @@ async def ask(request: Request, cid: str) -> StreamingResponse:
                 if c.turns == 0 and not c.title:
                     state.twin.store.rename_conversation(cid, " ".join(question.split())[:80])
                 state.twin.store.add_exchange(cid, question, answer)
+                log_exchange(state, "web", question, answer)
             yield _event("done", {"text": answer.text, "html": render(answer.text, answer.citations),
                                   "citations": [_cite(x) for x in answer.citations], "abstained": answer.abstained,
                                   "style": answer.style})
