@@ -29,11 +29,13 @@ TEMPLATES = {"it": "Parlami di «{title}».", "en": "Tell me about “{title}”
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--home", required=True)
-    ap.add_argument("--background", nargs="+", required=True)
+    ap.add_argument("--home")
+    ap.add_argument("--background", nargs="+")
     ap.add_argument("--questions")
     ap.add_argument("--from-titles", type=int)
     ap.add_argument("--limit", type=int)
+    ap.add_argument("--skip", type=int, default=0, help="leave out the first N questions (to run a set in parts)")
+    ap.add_argument("--merge", nargs="+", help="print the summary of earlier --out files together, and exit")
     ap.add_argument("--retrain", action="store_true")
     ap.add_argument("--out")
     args = ap.parse_args()
@@ -41,6 +43,17 @@ def main() -> None:
     from erre import persona, style
     from erre.eval import answers, voice
     from erre.twin import Twin
+
+    if args.merge:
+        merged: dict[str, list] = {}
+        for f in args.merge:
+            for line in Path(f).read_text(encoding="utf-8").splitlines():
+                r = json.loads(line)
+                merged.setdefault(r.pop("run"), []).append(r)
+        print(json.dumps(voice.summary(merged), indent=2))
+        return
+    if not args.home or not args.background:
+        ap.error("--home and --background are needed (except with --merge)")
 
     twin = Twin.open(args.home)
     store = twin.existing_store()
@@ -65,7 +78,8 @@ def main() -> None:
         qfile.write_text("\n".join(lines), encoding="utf-8")
     else:
         qfile = Path(args.questions)
-    items = answers.load(qfile, limit=args.limit)
+    items = answers.load(qfile)[args.skip:]
+    items = items[: args.limit] if args.limit else items
     for name in ("verifier", "persona"):
         twin.__dict__.pop(name, None)
     t0 = time.perf_counter()

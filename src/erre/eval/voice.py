@@ -24,18 +24,23 @@ def _styles(records: list[dict]) -> dict:
             "style_p90": round(float(np.percentile(a, 90)), 4), "attributed": round(float(np.mean(a > 0.5)), 4)}
 
 
+KEEP = ("citation_hit", "answer_hit", "false_abstention", "abstention", "first_token_ms_p50", "total_ms_p50")
+
+
+def summary(records: dict[str, list[dict]]) -> dict:
+    """The metrics of each run ("voice", "neutral") from its answer records."""
+    return {name: {**_styles(recs), **{k: answers.summarize(recs)[k] for k in KEEP}} for name, recs in records.items()}
+
+
 def run(twin, items: list[answers.Item], progress: Callable[[str, int, int], None] | None = None) -> tuple[dict, dict]:
     """{"voice": {...}, "neutral": {...}} metrics, and the records of both runs."""
     if twin.verifier is None:
         raise ErreError(f"No style model in {twin.home}. Run: erre style train --background FOLDER")
-    out, records = {}, {}
+    records = {}
     for name, voice in (("voice", True), ("neutral", False)):
         def step(done: int, total: int, name: str = name) -> None:
             if progress:
                 progress(name, done, total)
 
-        summary, recs = answers.run(twin, items, voice=voice, progress=step)
-        keep = ("citation_hit", "answer_hit", "false_abstention", "abstention", "first_token_ms_p50", "total_ms_p50")
-        out[name] = {**_styles(recs), **{k: summary[k] for k in keep}}
-        records[name] = recs
-    return out, records
+        _, records[name] = answers.run(twin, items, voice=voice, progress=step)
+    return summary(records), records
