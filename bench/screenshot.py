@@ -41,9 +41,10 @@ def main() -> None:
         page.fill("#question", args.question)
         t0 = time.perf_counter()
         page.press("#question", "Enter")
-        page.locator(".msg.assistant .body").wait_for()
-        page.wait_for_function("document.querySelector('.msg.assistant .body').textContent.length > 0",
-                               timeout=300_000)
+        page.locator(".msg.assistant .body").wait_for(state="attached")
+        # polled from here: the page's Content-Security-Policy forbids Playwright's in-page eval
+        while not page.evaluate("document.querySelector('.msg.assistant .body').textContent.length > 0"):
+            time.sleep(0.05)
         first = time.perf_counter() - t0
         page.locator(".msg.assistant .tools").wait_for(timeout=300_000)
         print(f"first text in the page after {first:.1f} s, answer complete after {time.perf_counter() - t0:.1f} s")

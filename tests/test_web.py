@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 
 import httpx
 import pytest
@@ -49,6 +50,15 @@ ANSWER = ("Scrivo a mano per rallentare [1]. Lo dico **chiaro**: <script>window.
           "<img src=x onerror=\"window.pwned = 2\"> [link](javascript:window.pwned=3)")
 
 
+def until(page, js: str, timeout: float = 20.0) -> None:
+    """Waits for a JavaScript condition, polled from the test: the page's Content-Security-
+    Policy forbids the in-page eval that page.wait_for_function relies on."""
+    deadline = time.time() + timeout
+    while not page.evaluate(js):
+        assert time.time() < deadline, f"timed out waiting for {js}"
+        time.sleep(0.05)
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(locale="it-IT")
@@ -82,7 +92,7 @@ def test_ask_stream_open_a_citation_and_find_the_conversation_after_a_reload(ser
     assert model.half.wait(20)
     streaming = page.locator(".msg.assistant .body.streaming")
     streaming.wait_for()
-    page.wait_for_function("document.querySelector('.msg.assistant .body').textContent.length > 5")
+    until(page, "document.querySelector('.msg.assistant .body').textContent.length > 5")
     partial = streaming.inner_text()
     assert ANSWER.startswith(partial.strip()) and "javascript" not in partial  # half written
     model.release.set()
@@ -111,7 +121,7 @@ def test_ask_stream_open_a_citation_and_find_the_conversation_after_a_reload(ser
     assert page.locator(".msg").count() == 0
     page.once("dialog", lambda d: d.accept())
     page.locator("#conversations .conv button").first.click()  # delete it
-    page.wait_for_function("document.querySelectorAll('#conversations .conv').length === 0")
+    until(page, "document.querySelectorAll('#conversations .conv').length === 0")
     assert sample_twin.store.conversations() == []
 
 
@@ -122,7 +132,7 @@ def test_with_a_key_the_page_asks_for_it_and_the_api_refuses_without(served, pag
     page.locator("#key").wait_for(state="visible")
     page.fill("#key-input", KEY)
     page.press("#key-input", "Enter")
-    page.wait_for_function("document.querySelector('#twin-name').textContent === 'Lucia Ferri'")
+    until(page, "document.querySelector('#twin-name').textContent === 'Lucia Ferri'")
     page.fill("#question", "Perché scrivi ancora a mano?")
     page.press("#question", "Enter")
     page.locator(".msg.assistant .footnotes li").first.wait_for()
@@ -141,7 +151,7 @@ def test_conversations_belong_to_the_browser_that_made_them(served, browser):
         cid = a.evaluate("location.hash").split("=", 1)[1]
         b = two.new_page()
         b.goto(s.url + "/#c=" + cid)
-        b.wait_for_function("document.querySelector('#twin-name').textContent === 'Lucia Ferri'")
+        until(b, "document.querySelector('#twin-name').textContent === 'Lucia Ferri'")
         assert b.locator(".msg").count() == 0 and b.locator("#conversations .conv").count() == 0
         response = b.request.get(s.url + "/api/conversations/" + cid)
         assert response.status == 404 and response.json()["error"]["message"]
