@@ -158,3 +158,19 @@ def test_conversations_belong_to_the_browser_that_made_them(served, browser):
     finally:
         one.close()
         two.close()
+
+
+def test_on_a_phone_the_list_folds_behind_the_menu(served, browser):
+    s = served(ScriptedModel("Scrivo a mano [1]."))
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(s.url + "/")
+        until(page, "document.querySelector('#twin-name').textContent === 'Lucia Ferri'")
+        box = page.locator("#sidebar").bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 0  # off screen
+        assert page.locator("#question").bounding_box()["width"] > 250  # the input spans the screen
+        page.locator("#menu").click()
+        until(page, "document.querySelector('#sidebar').getBoundingClientRect().left >= 0")
+    finally:
+        context.close()
