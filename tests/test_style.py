@@ -147,3 +147,13 @@ def test_distortion_keeps_function_words_and_punctuation_only():
     keep = frozenset({"ho", "su", "che", "la", "nel", "non"})
     assert style.distort("Ho scritto su Python che la RAM nel 2024 non basta!", keep) == \
         "Ho ******* su ****** che la *** nel #### non *****!"
+
+
+def test_a_text_in_another_language_is_not_the_authors():
+    v = style.train(_texts(CASUAL_COOKING, 12, 1), _texts(FORMAL_SAILING, 12, 2), "it")
+    english = ("I cook my pasta al dente, you know? Then I add the basil at the end, and the sauce "
+               "simmers slowly while I chop the onion thin. I like a hot oven, really.")
+    italian = ("Io la pasta la cuocio al dente, sai? Poi il basilico lo metto alla fine, e il sugo va "
+               "piano piano mentre taglio la cipolla sottile. Mi piace il forno caldo, davvero.")
+    p_en, p_it = v.score([english, italian])
+    assert p_en == 0.0 and p_it > 0.5

@@ -24,6 +24,7 @@ from . import language
 from .errors import ErreError, MissingExtra
 
 WINDOW_WORDS = 120  # about the length of a twin's answer
+LANGUAGE_CHECK_WORDS = 20  # texts at least this long are checked to be in the model's language
 _WORD = re.compile(r"\S+")
 
 
@@ -96,9 +97,14 @@ class Verifier:
     background_windows: int
 
     def score(self, texts: Sequence[str]) -> np.ndarray:
-        """Probability per text; a text longer than a window is scored as the mean of its windows."""
+        """Probability per text; a text longer than a window is scored as the mean of its
+        windows. A text of 20 words or more in another language than the model's is not the
+        author's writing in that language: 0 (masking would otherwise hide every word of it)."""
         out = []
         for text in texts:
+            if len(_WORD.findall(text)) >= LANGUAGE_CHECK_WORDS and language.detect(text, self.lang) != self.lang:
+                out.append(0.0)
+                continue
             parts = windows(text) or [text]
             out.append(float(np.mean(self.model.predict_proba(parts)[:, 1])))  # type: ignore[attr-defined]
         return np.array(out)
