@@ -13,48 +13,10 @@ import httpx
 import openai
 import pytest
 
-from erre import server
 from tests.conftest import ScriptedModel
 
 KEY = "test-key-0123456789"
 QUESTION = "Perché scrivi ancora a mano?"
-
-
-class Served:
-    """erre's app under uvicorn in a thread, on a free port."""
-
-    def __init__(self, app):
-        import uvicorn
-
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-        deadline = time.time() + 20
-        while not self.server.started:
-            if time.time() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the server did not start")
-            time.sleep(0.02)
-        port = self.server.servers[0].sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
-
-    def stop(self):
-        self.server.should_exit = True
-        self.thread.join(10)
-
-
-@pytest.fixture
-def serve(sample_twin):
-    running: list[Served] = []
-
-    def start(model, **options):
-        sample_twin.__dict__["model"] = model
-        s = Served(server.create_app(sample_twin, **options))
-        running.append(s)
-        return s
-
-    yield start
-    for s in running:
-        s.stop()
 
 
 def test_the_openai_client_gets_an_answer_with_citations(serve, sample_twin):

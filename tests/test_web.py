@@ -11,9 +11,8 @@ import time
 import httpx
 import pytest
 
-from erre import server
 from tests.conftest import ScriptedModel
-from tests.test_server import KEY, Served
+from tests.test_server import KEY
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
@@ -66,24 +65,9 @@ def page(browser):
     context.close()
 
 
-@pytest.fixture
-def served(sample_twin):
-    running = []
-
-    def start(model, **options):
-        sample_twin.__dict__["model"] = model
-        s = Served(server.create_app(sample_twin, **options))
-        running.append(s)
-        return s
-
-    yield start
-    for s in running:
-        s.stop()
-
-
-def test_ask_stream_open_a_citation_and_find_the_conversation_after_a_reload(served, page, sample_twin):
+def test_ask_stream_open_a_citation_and_find_the_conversation_after_a_reload(serve, page, sample_twin):
     model = GatedModel(ANSWER)
-    s = served(model)
+    s = serve(model)
     page.goto(s.url + "/")
     assert page.locator("#twin-name").inner_text() == "Lucia Ferri"
     assert page.locator("#send").inner_text() == "Invia"  # Italian strings for an Italian browser
@@ -125,8 +109,8 @@ def test_ask_stream_open_a_citation_and_find_the_conversation_after_a_reload(ser
     assert sample_twin.store.conversations() == []
 
 
-def test_with_a_key_the_page_asks_for_it_and_the_api_refuses_without(served, page):
-    s = served(ScriptedModel("Scrivo a mano [1]."), api_key=KEY)
+def test_with_a_key_the_page_asks_for_it_and_the_api_refuses_without(serve, page):
+    s = serve(ScriptedModel("Scrivo a mano [1]."), api_key=KEY)
     assert httpx.get(s.url + "/api/conversations").status_code == 401
     page.goto(s.url + "/")
     page.locator("#key").wait_for(state="visible")
@@ -139,8 +123,8 @@ def test_with_a_key_the_page_asks_for_it_and_the_api_refuses_without(served, pag
     assert page.locator(".msg.assistant .body").inner_text().startswith("Scrivo a mano")
 
 
-def test_conversations_belong_to_the_browser_that_made_them(served, browser):
-    s = served(ScriptedModel("Scrivo a mano [1]."))
+def test_conversations_belong_to_the_browser_that_made_them(serve, browser):
+    s = serve(ScriptedModel("Scrivo a mano [1]."))
     one, two = browser.new_context(), browser.new_context()
     try:
         a = one.new_page()
@@ -160,8 +144,8 @@ def test_conversations_belong_to_the_browser_that_made_them(served, browser):
         two.close()
 
 
-def test_on_a_phone_the_list_folds_behind_the_menu(served, browser):
-    s = served(ScriptedModel("Scrivo a mano [1]."))
+def test_on_a_phone_the_list_folds_behind_the_menu(serve, browser):
+    s = serve(ScriptedModel("Scrivo a mano [1]."))
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
     try:
         page = context.new_page()

@@ -23,7 +23,7 @@ from .. import chat
 from ..documents import Answer, Turn
 from ..errors import ErreError
 from . import log_exchange
-from .errors import ApiError
+from .errors import ApiError, json_object
 
 router = APIRouter()
 
@@ -38,7 +38,7 @@ def models(request: Request) -> dict:
 @router.post("/v1/chat/completions")
 async def completions(request: Request):
     state = request.app.state
-    body = await _json(request)
+    body = await json_object(request)
     question, history = _conversation(body.get("messages"))
     stream = body.get("stream", False)
     if not isinstance(stream, bool):
@@ -115,16 +115,6 @@ def extra(answer: Answer) -> dict:
 
 def _sse(obj: dict) -> str:
     return f"data: {json.dumps(obj, ensure_ascii=False)}\n\n"
-
-
-async def _json(request: Request) -> dict:
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ApiError(400, "The request body is not valid JSON.") from None
-    if not isinstance(body, dict):
-        raise ApiError(400, "The request body must be a JSON object.")
-    return body
 
 
 def _text(content, i: int) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 TYPES = {400: ("invalid_request_error", None), 401: ("invalid_request_error", "invalid_api_key"),
          404: ("invalid_request_error", "not_found"), 405: ("invalid_request_error", "method_not_allowed"),
          500: ("server_error", None), 503: ("server_error", "busy")}
@@ -18,3 +20,14 @@ class ApiError(Exception):
 
     def body(self) -> dict:
         return {"error": {"message": self.message, "type": self.type, "param": self.param, "code": self.code}}
+
+
+async def json_object(request) -> dict:
+    """The request's body as a JSON object, or a 400 error object saying what is wrong."""
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ApiError(400, "The request body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "The request body must be a JSON object.")
+    return body

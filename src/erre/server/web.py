@@ -21,7 +21,7 @@ from .. import chat
 from ..documents import Answer, Citation
 from ..errors import ErreError
 from . import log_exchange
-from .errors import ApiError
+from .errors import ApiError, json_object
 
 router = APIRouter()
 OWNER_COOKIE = "erre_owner"
@@ -77,7 +77,7 @@ def conversations(request: Request) -> list[dict]:
 @router.post("/api/conversations")
 async def new_conversation(request: Request) -> dict:
     owner = _owner(request)
-    body = await _body(request)
+    body = await json_object(request)
     title = body.get("title")
     title = title if isinstance(title, str) else ""
     cid = request.app.state.twin.store.new_conversation(" ".join(title.split())[:200], channel="web", owner=owner)
@@ -107,7 +107,7 @@ async def ask(request: Request, cid: str) -> StreamingResponse:
     {html, text, citations, abstained, style} once it is stored, or `error` {message}."""
     state = request.app.state
     c = _mine(request, cid)
-    body = await _body(request)
+    body = await json_object(request)
     question = body.get("question")
     if not isinstance(question, str) or not question.strip():
         raise ApiError(400, "'question' must be a non-empty string", param="question")
@@ -195,16 +195,6 @@ _SECURITY_HEADERS = {
 
 def _event(name: str, data: dict) -> str:
     return f"event: {name}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
-
-
-async def _body(request: Request) -> dict:
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ApiError(400, "The request body is not valid JSON.") from None
-    if not isinstance(body, dict):
-        raise ApiError(400, "The request body must be a JSON object.")
-    return body
 
 
 def _owner_of(request: Request) -> str | None:
