@@ -194,6 +194,12 @@ def _model_options(f):
     return f
 
 
+def _sample_options(f):
+    """--limit, --seed: a random sample of a question set."""
+    f = click.option("--seed", type=int, default=0, help="Seed of the sample.")(f)
+    return click.option("--limit", type=int, default=None, help="Answer a random sample of this many questions.")(f)
+
+
 def _open_for_chat(home, backend, model, base_url):
     from .twin import Twin
 
@@ -627,8 +633,7 @@ def eval_retrieval(questions: str, mode: str, home: str | None, as_json: bool) -
 
 @eval_group.command("answers")
 @click.argument("questions", type=click.Path(exists=True, dir_okay=False))
-@click.option("--limit", type=int, default=None, help="Answer a random sample of this many questions.")
-@click.option("--seed", type=int, default=0, help="Seed of the sample.")
+@_sample_options
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
               help="Write every question with its answer and citations here (JSON Lines).")
 @_model_options
@@ -663,8 +668,7 @@ def eval_answers(questions: str, limit: int | None, seed: int, out: str | None, 
 
 @eval_group.command("voice")
 @click.argument("questions", type=click.Path(exists=True, dir_okay=False))
-@click.option("--limit", type=int, default=None, help="Answer a random sample of this many questions.")
-@click.option("--seed", type=int, default=0, help="Seed of the sample.")
+@_sample_options
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
               help="Write both runs' answers here (JSON Lines, with a 'run' field).")
 @_model_options
