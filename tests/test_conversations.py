@@ -50,3 +50,23 @@ def test_an_exchange_in_an_unknown_conversation_is_refused(twin):
     with pytest.raises(ErreError, match="No conversation"):
         twin.store.add_exchange("nope", "q", _answer())
     assert twin.store.turns("nope") == []
+
+
+def test_conversations_are_written_safely_from_many_threads(sample_twin):
+    """The server's threads share one connection: concurrent writes never collide."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from erre.documents import Answer
+
+    store = sample_twin.store
+    answer = Answer(text="Scrivo a mano.", abstained=False, language="it")
+
+    def talk(i):
+        cid = store.new_conversation(f"c{i}", channel="web", owner="o")
+        for _ in range(5):
+            store.add_exchange(cid, "Perché?", answer)
+        return cid
+
+    with ThreadPoolExecutor(8) as pool:
+        ids = list(pool.map(talk, range(16)))
+    assert len(set(ids)) == 16 and all(len(store.turns(c)) == 10 for c in ids)
