@@ -25,18 +25,72 @@ def e5():
     return E5Embedder(threads=2)
 
 
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """A real PostgreSQL 16 with pgvector (the pgserver wheel), started once, without root."""
+    pgserver = pytest.importorskip("pgserver")
+    pytest.importorskip("psycopg")
+    server = pgserver.get_server(tmp_path_factory.mktemp("pgdata"), cleanup_mode="stop")
+    yield server
+    server.cleanup()
+
+
 @pytest.fixture
-def twin(tmp_path, e5):
-    """A fresh twin using the session's embedder."""
+def pg_url(pg_server):
+    """The URL of a new, empty database on the test server."""
+    import uuid
+
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_server.get_uri(), autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return pg_server.get_uri(name)
+
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    """Where a twin's store lives: each test using it runs on both backends."""
+    return request.param
+
+
+@pytest.fixture
+def store_url(backend, request):
+    return request.getfixturevalue("pg_url") if backend == "postgresql" else ""
+
+
+@pytest.fixture
+def twin(tmp_path, e5, store_url):
+    """A fresh twin using the session's embedder, on each store backend."""
     from erre import config
     from erre.twin import Twin
 
     home = tmp_path / "twin"
-    config.init(home, "Lucia Ferri")
+    home.mkdir(parents=True)
+    (home / config.CONFIG_FILE).write_text(
+        config.render(config.Settings(name="Lucia Ferri", store_url=store_url)), encoding="utf-8")
     t = Twin.open(home)
     t.__dict__["embedder"] = e5  # share the loaded model across tests
     yield t
     t.close()
+
+
+def sql(store, query: str, args: tuple = ()) -> list[tuple]:
+    """A read query on either backend's database (tests look inside the store)."""
+    if hasattr(store, "_db"):
+        return store._db.execute(query, args).fetchall()
+    with store._conn() as conn:
+        return conn.execute(query.replace("?", "%s"), args).fetchall()
+
+
+def writes(store) -> int:
+    """A number that moves with every write to the store's index."""
+    if hasattr(store, "_db"):
+        return store._db.total_changes
+    return int(sql(store, "SELECT coalesce((SELECT value FROM meta WHERE key = 'generation'), '0')")[0][0])
 
 
 def write(path: Path, text: str | bytes) -> Path:

@@ -7,7 +7,7 @@ import pytest
 from erre import retrieve, sync
 from erre.errors import EmbedderMismatch
 
-from .conftest import SAMPLE
+from .conftest import SAMPLE, sql
 
 
 @pytest.fixture
@@ -49,7 +49,7 @@ def test_unrelated_question_scores_lower_than_a_covered_one(sample_twin):
 
 
 def test_draft_is_not_searchable(sample_twin):
-    sources = {r[0] for r in sample_twin.store._db.execute("SELECT source FROM documents")}
+    sources = {r[0] for r in sql(sample_twin.store, "SELECT source FROM documents")}
     assert "_posts/2025-05-30-bozza-valutazione.md" not in sources and "README.md" not in sources
 
 

@@ -87,6 +87,35 @@ def test_train_score_and_answers_carry_the_score(sample_twin, tmp_path):
     assert 0.0 <= a.style["score"] <= 1.0 and a.as_dict()["style"] == a.style
 
 
+def test_an_answer_delivered_whole_is_the_draft_that_sounds_most_like_the_author(sample_twin):
+    from erre import chat
+
+    author = [text for _, _, lang, text in sample_twin.store.documents() if lang == "it"]
+    verifier = style.train(author, _texts(FORMAL, 8, 3), "it")
+    sample_twin.__dict__["verifier"] = verifier
+    stiff = ("Pertanto si ritiene opportuno procedere alla scrittura manuale [1]. Ne consegue che "
+             "l'amministrazione dovrà provvedere entro i termini previsti dalla legge.")
+    own = "Scrivo a mano perché mi obbliga a rallentare [1], e quando rallento penso meglio. Provate per un mese!"
+    for drafts, first_is_best in (((stiff, own), False), ((own, stiff), True)):
+        model = ScriptedModel(*drafts)
+        sample_twin.__dict__["model"] = model
+        a = chat.answer(sample_twin, "Perché scrivi ancora a mano?", candidates=2)
+        assert a.text == own and len(model.calls) == 2
+        scores = a.style["candidates"]
+        assert a.style["score"] == max(scores) and (scores[0] > scores[1]) == first_is_best
+        assert [c.n for c in a.citations] == [1]
+    # streamed: one draft, shown as it is written
+    model = ScriptedModel(stiff, own)
+    sample_twin.__dict__["model"] = model
+    r = chat.reply(sample_twin, "Perché scrivi ancora a mano?")
+    assert len(list(r)) > 1 and r.answer.text == stiff and len(model.calls) == 1
+    assert "candidates" not in r.answer.style
+    # a neutral answer (the comparison) is never chosen by style
+    model = ScriptedModel(stiff, own)
+    sample_twin.__dict__["model"] = model
+    assert chat.answer(sample_twin, "Perché scrivi ancora a mano?", voice=False).text == stiff
+
+
 def test_no_background_says_what_to_pass(sample_twin):
     out = subprocess.run([sys.executable, "-m", "erre.cli", "style", "train", "--home", str(sample_twin.home)],
                          capture_output=True, text=True, timeout=120)

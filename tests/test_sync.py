@@ -12,8 +12,10 @@ import time
 from pathlib import Path
 
 from erre import sync
+from erre.store.sqlite import SQLiteStore
+from erre.twin import open_store
 
-from .conftest import write
+from .conftest import sql, write, writes
 
 
 def ingest(twin, *paths):
@@ -21,15 +23,21 @@ def ingest(twin, *paths):
 
 
 def counts(store) -> dict:
-    db = store._db
-    one = lambda sql: db.execute(sql).fetchone()[0]  # noqa: E731
+    one = lambda q: sql(store, q)[0][0]  # noqa: E731
+    if isinstance(store, SQLiteStore):
+        fts, vectors, unit_vectors = ("SELECT count(*) FROM chunks_fts_docsize", "SELECT count(*) FROM chunks_vec",
+                                      "SELECT count(*) FROM units_vec")
+    else:  # one table holds the text, the terms and the vector of a chunk
+        fts, vectors, unit_vectors = ("SELECT count(*) FROM chunks WHERE length(terms) > 0",
+                                      "SELECT count(*) FROM chunks WHERE embedding IS NOT NULL",
+                                      "SELECT count(*) FROM units WHERE embedding IS NOT NULL")
     return {
         "documents": one("SELECT count(*) FROM documents"),
         "chunks": one("SELECT count(*) FROM chunks"),
-        "fts": one("SELECT count(*) FROM chunks_fts_docsize"),
-        "vectors": one("SELECT count(*) FROM chunks_vec"),
+        "fts": one(fts),
+        "vectors": one(vectors),
         "units": one("SELECT count(*) FROM units"),
-        "unit_vectors": one("SELECT count(*) FROM units_vec"),
+        "unit_vectors": one(unit_vectors),
     }
 
 
@@ -37,8 +45,7 @@ def assert_consistent(store):
     c = counts(store)
     assert c["chunks"] == c["fts"] == c["vectors"], c
     assert c["units"] == c["unit_vectors"] >= c["chunks"], c
-    orphans = store._db.execute(
-        "SELECT count(*) FROM chunks WHERE document_id NOT IN (SELECT id FROM documents)").fetchone()[0]
+    orphans = sql(store, "SELECT count(*) FROM chunks WHERE document_id NOT IN (SELECT id FROM documents)")[0][0]
     assert orphans == 0
 
 
@@ -53,10 +60,10 @@ def test_unchanged_reingest_writes_nothing(twin, tmp_path):
     folder = corpus(tmp_path / "w")
     first = ingest(twin, folder)
     assert (first.added, first.errors) == (3, [])
-    before = twin.store._db.total_changes
+    before = writes(twin.store)
     again = ingest(twin, folder)
     assert (again.unchanged, again.added, again.updated, again.removed, again.chunks) == (3, 0, 0, 0, 0)
-    assert twin.store._db.total_changes == before
+    assert writes(twin.store) == before
     assert_consistent(twin.store)
 
 
@@ -69,7 +76,7 @@ def test_changed_file_replaces_its_chunks(twin, tmp_path):
     report = ingest(twin, folder)
     assert (report.updated, report.unchanged) == (1, 2)
     assert report.embedded < counts(twin.store)["units"]  # unchanged sentences were not embedded again
-    texts = [r[0] for r in twin.store._db.execute("SELECT text FROM chunks")]
+    texts = [r[0] for r in sql(twin.store, "SELECT text FROM chunks")]
     assert any("stilografica" in t for t in texts)
     assert counts(twin.store)["documents"] == old["documents"]
     assert_consistent(twin.store)
@@ -81,7 +88,7 @@ def test_deleted_file_leaves_the_index(twin, tmp_path):
     (folder / "due.md").unlink()
     report = ingest(twin, folder)
     assert report.removed == 1
-    sources = {r[0] for r in twin.store._db.execute("SELECT source FROM documents")}
+    sources = {r[0] for r in sql(twin.store, "SELECT source FROM documents")}
     assert sources == {"uno.md", "sub dir/tre è.txt"}
     assert_consistent(twin.store)
 
@@ -119,11 +126,11 @@ def test_jsonl_lines_sync_one_by_one(twin, tmp_path):
                  '{"id": "a", "text": "Il primo testo parla di quaderni."}\n'
                  '{"id": "b", "text": "Il secondo testo parla di biblioteche."}\n')
     ingest(twin, path)
-    ids = dict(twin.store._db.execute("SELECT source, id FROM documents"))
+    ids = dict(sql(twin.store, "SELECT source, id FROM documents"))
     write(path, '{"id": "a", "text": "Il primo testo parla di quaderni."}\n'
                 '{"id": "c", "text": "Il terzo testo parla di scuola."}\n')
     ingest(twin, path)
-    after = dict(twin.store._db.execute("SELECT source, id FROM documents"))
+    after = dict(sql(twin.store, "SELECT source, id FROM documents"))
     assert set(after) == {"a", "c"} and after["a"] == ids["a"]  # "a" was not rewritten
     assert_consistent(twin.store)
 
@@ -158,13 +165,12 @@ def test_kill_during_ingest_leaves_a_consistent_store(twin, tmp_path):
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     index = twin.home / "index.db"
     deadline = time.time() + 120
-    from erre.store.sqlite import SQLiteStore
-
     while time.time() < deadline and proc.poll() is None:
         time.sleep(0.2)
-        if index.exists():
+        if twin.settings.store_url or index.exists():
             try:
-                probe = SQLiteStore(index, readonly=True)
+                probe = SQLiteStore(index, readonly=True) if not twin.settings.store_url else \
+                    open_store(twin.settings.store_url)
                 n = probe.stats()["files"]
                 probe.close()
             except Exception:
@@ -199,11 +205,9 @@ def test_including_drafts_or_changing_the_budget_rereads_unchanged_files(twin, t
 
 
 def test_languages_follow_writes_from_another_connection(twin, tmp_path):
-    from erre.store.sqlite import SQLiteStore
-
     folder = corpus(tmp_path / "w")
     ingest(twin, folder)
-    reader = SQLiteStore(twin.index_path)
+    reader = open_store(twin.settings.store_url or twin.index_path)  # another worker
     assert reader.languages() == twin.store.languages() and "en" not in reader.languages()
     write(folder / "english.md", "An English post about reading slowly and writing by hand every morning.\n")
     ingest(twin, folder)

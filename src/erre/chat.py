@@ -44,6 +44,7 @@ COVERAGE_ENOUGH = 0.7
 ATTRIBUTION_MARGIN = {"same": 0.025, "other": 0.005}
 NEAREST_MARGIN = 0.03  # passages this close under the threshold are named as "related"
 CONDENSE_TOKENS = 80  # longest rewrite of a follow-up
+ALTERNATIVE_TEMPERATURE = 0.8  # for the second and later drafts of a best-of-n answer
 ANSWER_RESERVE = 16  # tokens kept free beyond max_tokens (stop sequences, template tail)
 
 LANGUAGE_NAMES = {"it": "Italian", "en": "English", "fr": "French", "es": "Spanish", "de": "German",
@@ -115,9 +116,13 @@ class Reply:
     """An answer being written: iterate for the text as it streams; `answer` holds the
     result once the iteration is over. Retrieval happens on the first step."""
 
-    def __init__(self, twin, question: str, history: Sequence[Turn] = (), *, voice: bool = True):
+    def __init__(self, twin, question: str, history: Sequence[Turn] = (), *, voice: bool = True,
+                 candidates: int = 1):
         self.twin = twin
         self.voice = voice  # False: the same evidence with a neutral assistant (for comparisons)
+        # more than one: that many answers are written with the voice and the one the style
+        # model scores highest is kept; nothing streams until it is chosen
+        self.candidates = max(1, candidates) if voice and twin.verifier is not None else 1
         self.question = " ".join(question.split())
         self.history = list(history)
         self.answer: Answer | None = None
@@ -165,24 +170,39 @@ class Reply:
             except NoRoom:
                 if i == len(voices) - 1:
                     raise
-        markers = Markers(len(self.passages))
-        pieces: list[str] = []
-        stream = twin.model.stream(messages, max_tokens=s.llm_max_tokens, temperature=s.llm_temperature)
-        for piece in _checked(stream, markers):
-            if piece:
-                timings.setdefault("first_token_ms", ms())
-                pieces.append(piece)
-                yield piece
+        verifier = twin.verifier
+        drafts: list[tuple[str, list[int], float | None]] = []
+        for i in range(self.candidates):
+            markers = Markers(len(self.passages))
+            pieces: list[str] = []
+            # the first draft as configured, the others freer, so that they differ
+            temperature = s.llm_temperature if i == 0 else max(s.llm_temperature, ALTERNATIVE_TEMPERATURE)
+            stream = twin.model.stream(messages, max_tokens=s.llm_max_tokens, temperature=temperature)
+            for piece in _checked(stream, markers):
+                if piece:
+                    timings.setdefault("first_token_ms", ms())
+                    pieces.append(piece)
+                    if self.candidates == 1:
+                        yield piece
+            draft = "".join(pieces).strip()
+            score = float(verifier.score([strip_markers(draft)])[0]) if verifier and draft else None
+            drafts.append((draft, markers.cited, score))
+        text, cited, score = max(drafts, key=lambda d: -1.0 if d[2] is None else d[2])
+        if self.candidates > 1:
+            timings["first_token_ms"] = ms()
+            yield text
         timings.setdefault("first_token_ms", ms())
-        text, cited = "".join(pieces).strip(), markers.cited
         support: dict[int, tuple[int, int]] = {}
         if not cited and limit > 0:
             text, cited, support = attribute(text, self.passages, twin.embedder, twin.store, limit, lang)
         if not cited:  # nothing attributable: the passages shown are the sources
             cited = list(range(1, min(3, len(self.passages)) + 1))
         timings["total_ms"] = ms()
-        verifier = twin.verifier
-        style = {"score": round(float(verifier.score([strip_markers(text)])[0]), 4)} if verifier and text else None
+        style: dict | None = None
+        if score is not None:
+            style = {"score": round(score, 4)}
+            if len(drafts) > 1:
+                style["candidates"] = [None if d[2] is None else round(d[2], 4) for d in drafts]
         self.answer = Answer(text=text, abstained=False, language=lang,
                              citations=tuple(_citation(n, self.passages[n - 1], support.get(n)) for n in cited),
                              timings=timings, query=query, model=twin.model.name, style=style)
@@ -242,14 +262,21 @@ def _checked(stream: Iterator[str], markers: "Markers") -> Iterator[str]:
     yield markers.flush()
 
 
-def reply(twin, question: str, history: Sequence[Turn] = (), *, voice: bool = True) -> Reply:
-    """The twin's answer to `question`, streamed: `for piece in r: ...`, then `r.answer`."""
-    return Reply(twin, question, history, voice=voice)
+def reply(twin, question: str, history: Sequence[Turn] = (), *, voice: bool = True,
+          candidates: int = 1) -> Reply:
+    """The twin's answer to `question`, streamed: `for piece in r: ...`, then `r.answer`.
+    One draft by default, so that the first words show at once."""
+    return Reply(twin, question, history, voice=voice, candidates=candidates)
 
 
-def answer(twin, question: str, history: Sequence[Turn] = (), *, voice: bool = True) -> Answer:
-    """The twin's answer to `question`, after the conversation `history` (oldest first)."""
-    r = reply(twin, question, history, voice=voice)
+def answer(twin, question: str, history: Sequence[Turn] = (), *, voice: bool = True,
+           candidates: int | None = None) -> Answer:
+    """The twin's answer to `question`, after the conversation `history` (oldest first).
+    Delivered whole, so `style.candidates` drafts are written by default and the one that
+    sounds most like the author is kept."""
+    if candidates is None:
+        candidates = twin.settings.style_candidates
+    r = reply(twin, question, history, voice=voice, candidates=candidates)
     for _ in r:
         pass
     assert r.answer is not None

@@ -237,8 +237,9 @@ def _stream(twin, question: str, history) -> "Answer":
     (when the output goes to a file or a pipe), then the sources."""
     from . import chat
 
-    r = chat.reply(twin, question, history)
     live = sys.stdout.isatty()
+    # on a terminal the first words show at once; otherwise the answer is chosen among drafts
+    r = chat.reply(twin, question, history, candidates=1 if live else twin.settings.style_candidates)
     for piece in r:
         if live:
             click.echo(piece, nl=False)
@@ -466,6 +467,63 @@ def status(home: str | None, as_json: bool) -> None:
         click.echo(f"  {root} ({n} files)")
     if stats["roots"]:
         click.echo("Re-run `erre ingest` on these paths to bring the index up to date.")
+
+
+@main.command()
+@click.argument("target")
+@click.option("--use", is_flag=True, help="Then make the twin use the new store (sets store.url in erre.toml).")
+@home_option
+@json_option
+def migrate(target: str, use: bool, home: str | None, as_json: bool) -> None:
+    """Copy the twin's index and conversations into another store, vectors included.
+
+    \b
+    erre migrate postgresql://erre@db.example.org/massimo --use     (password: PGPASSWORD)
+    erre migrate ~/twin-backup.db                                    (back to a SQLite file)
+    """
+    from . import migrate as copying
+    from .twin import Twin, open_store
+
+    twin = Twin.open(home)
+    destination = target if "://" in target else str(Path(target).expanduser().resolve())
+    if destination == str(twin.settings.store_url or twin.index_path):
+        raise ErreError("The target is the store the twin already uses.")
+    if use and "://" not in destination:
+        raise ErreError("--use takes a postgresql:// URL: a SQLite copy is a backup (the twin's own "
+                        "index.db is always its SQLite store).")
+    progress = _progress_bar(enabled=not as_json)
+    try:
+        source = twin.existing_store()
+        store = open_store(destination)
+        try:
+            report = copying.copy(source, store, progress=progress)
+        finally:
+            store.close()
+    finally:
+        progress.close()
+        twin.close()
+    if use:
+        settings = config.load(twin.home, env={}).with_(store_url=destination)
+        (twin.home / config.CONFIG_FILE).write_text(config.render(settings), encoding="utf-8")
+    if as_json:
+        _echo_json({**report, "target": _redacted(destination), "using": use})
+        return
+    click.echo(f"Copied {report['files']} files, {report['documents']} documents, {report['chunks']} chunks, "
+               f"{report['conversations']} conversations ({report['turns']} turns) in {report['seconds']} s "
+               f"to {_redacted(destination)}.")
+    if use:
+        click.echo(f"The twin now uses it (store.url in {twin.home / config.CONFIG_FILE}).")
+    elif "://" in destination:
+        click.echo(f"To use it: set url = \"{destination}\" under [store] in {twin.home / config.CONFIG_FILE}, "
+                   "or run again with --use.")
+
+
+def _redacted(where: str) -> str:
+    if "://" not in where:
+        return where
+    from .store.postgres import redact
+
+    return redact(where)
 
 
 @main.group("persona")
@@ -699,11 +757,11 @@ def eval_voice(questions: str, limit: int | None, seed: int, out: str | None, ba
     if as_json:
         _echo_json(summary)
         return
-    keys = list(summary["voice"])
-    click.echo(f"{'':22} {'voice':>10} {'neutral':>10}")
-    for k in keys:
-        v, n = summary["voice"][k], summary["neutral"][k]
-        click.echo(f"{k:22} {'-' if v is None else v:>10} {'-' if n is None else n:>10}")
+    runs = [r for r in ("voice", "voice, first draft", "neutral") if r in summary]
+    click.echo(f"{'':22}" + "".join(f" {r.replace(', ', ' ')[:18]:>18}" for r in runs))
+    for k in summary["voice"]:
+        values = [summary[r].get(k) for r in runs]
+        click.echo(f"{k:22}" + "".join(f" {'-' if v is None else v:>18}" for v in values))
 
 
 @main.command("config")

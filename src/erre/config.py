@@ -39,6 +39,8 @@ SETTINGS: list[tuple[str, object, str]] = [
     ("chunk.overlap", 40, "Tokens of the previous chunk repeated at the start of the next"),
     ("ingest.include_drafts", False, "Ingest Markdown files marked draft: true"),
     ("ingest.max_file_mb", 50, "Files larger than this are refused"),
+    ("store.url", "", "Where the index and conversations live: empty for index.db in the twin's directory, or "
+                      "postgresql://user@host:5432/db (password from PGPASSWORD, never here)"),
     ("search.k", 8, "Passages returned by a search"),
     ("search.candidates", 50, "Candidates taken from each side (lexical, dense) before fusion"),
     ("llm.backend", "llamacpp", "Chat backend: llamacpp (embedded, default) or openai (any OpenAI-compatible server)"),
@@ -57,6 +59,8 @@ SETTINGS: list[tuple[str, object, str]] = [
                                    "cosine, 'auto' (calibrated for the embedder) or 0 (never abstain)"),
     ("style.background", "", "Texts by other writers in the author's language (folders or files, separated by "
                              "commas) that the style model learns the author against"),
+    ("style.candidates", 2, "Drafts written for an answer delivered whole (Telegram, the API without "
+                            "streaming, erre ask --json): the one the style model scores highest is kept"),
     ("server.host", "127.0.0.1", "Address erre serve listens on (another than loopback needs an API key)"),
     ("server.port", 8000, "Port erre serve listens on"),
     ("server.api_key_env", "", "Environment variable holding the key clients must send (Authorization: Bearer)"),
@@ -86,6 +90,7 @@ class Settings:
     chunk_overlap: int = 40
     ingest_include_drafts: bool = False
     ingest_max_file_mb: int = 50
+    store_url: str = ""
     search_k: int = 8
     search_candidates: int = 50
     llm_backend: str = "llamacpp"
@@ -100,6 +105,7 @@ class Settings:
     chat_passages: int = 4
     chat_history_turns: int = 6
     style_background: str = ""
+    style_candidates: int = 2
     chat_abstain_below: str = "auto"
     server_host: str = "127.0.0.1"
     server_port: int = 8000

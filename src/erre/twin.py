@@ -13,6 +13,22 @@ from .errors import NoIndex
 from .store import Store
 
 
+def open_store(where: str | Path) -> Store:
+    """A store by its place: a postgresql:// URL, or the path of a SQLite file."""
+    if str(where).startswith(("postgresql://", "postgres://")):
+        from .store.postgres import PostgresStore
+
+        return PostgresStore(str(where))
+    if "://" in str(where):
+        from .errors import ConfigError
+
+        raise ConfigError(f"Unknown store '{str(where).split('://')[0]}://': use a postgresql:// URL, "
+                          "or leave store.url empty for the twin's own SQLite file")
+    from .store.sqlite import SQLiteStore
+
+    return SQLiteStore(where)
+
+
 @dataclass
 class Twin:
     home: Path
@@ -30,15 +46,15 @@ class Twin:
 
     @cached_property
     def store(self) -> Store:
-        from .store.sqlite import SQLiteStore
-
-        s = SQLiteStore(self.index_path)
+        s = open_store(self.settings.store_url or self.index_path)
         self._opened.append(s)
         return s
 
     def existing_store(self) -> Store:
         """The index, or NoIndex when nothing was ingested yet."""
-        if not self.index_path.exists():
+        if not self.settings.store_url and not self.index_path.exists():
+            raise NoIndex(str(self.home))
+        if self.settings.store_url and self.store.embedder() is None and not self.store.files():
             raise NoIndex(str(self.home))
         return self.store
 

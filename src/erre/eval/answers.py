@@ -86,12 +86,13 @@ def token_f1(answer: str, reference: str) -> float:
 
 
 def run(twin, items: list[Item], progress: Callable[[int, int], None] | None = None, *,
-        voice: bool = True) -> tuple[dict, list[dict]]:
+        voice: bool = True, candidates: int = 1) -> tuple[dict, list[dict]]:
     """Metrics over the set, and one record per question (question, answer, citations, hits).
-    `voice=False` answers with the same evidence and a neutral assistant prompt."""
+    `voice=False` answers with the same evidence and a neutral assistant prompt; `candidates`
+    drafts are written with the voice and the one the style model prefers is kept."""
     records: list[dict] = []
     for i, item in enumerate(items):
-        r = chat.reply(twin, item.question, voice=voice)
+        r = chat.reply(twin, item.question, voice=voice, candidates=candidates)
         for _ in r:
             pass
         a: Answer = r.answer  # type: ignore[assignment]
@@ -101,6 +102,7 @@ def run(twin, items: list[Item], progress: Callable[[int, int], None] | None = N
                "citations": [c.as_dict() for c in a.citations], "timings": a.timings,
                "relevance": round(r.evidence.relevance, 4) if r.evidence else None,
                "style": a.style["score"] if a.style else None,
+               "style_drafts": a.style.get("candidates") if a.style else None,
                "citation_hit": any(source_hit(item.sources, s) for s in cited) if item.sources else None,
                "answer_hit": contains(a.text, item.expected, prefix=item.prefix) if item.expected else None}
         if item.reference:

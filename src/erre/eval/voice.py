@@ -1,5 +1,6 @@
 """Does the voice work? The same questions answered twice, with the same model and the same
-evidence: once by the twin (persona card, examples of form, first person), once by a neutral
+evidence: once by the twin (persona card, examples of form, first person, best of
+`style.candidates` drafts as when an answer is delivered whole), once by a neutral
 assistant. Reported: the style model's score for both, the share attributed to the author
 (score over 0.5), and whether grounding held (citations of an expected source, abstentions).
 """
@@ -28,8 +29,15 @@ KEEP = ("citation_hit", "answer_hit", "false_abstention", "abstention", "first_t
 
 
 def summary(records: dict[str, list[dict]]) -> dict:
-    """The metrics of each run ("voice", "neutral") from its answer records."""
-    return {name: {**_styles(recs), **{k: answers.summarize(recs)[k] for k in KEEP}} for name, recs in records.items()}
+    """The metrics of each run ("voice", "neutral") from its answer records. When the voice
+    wrote several drafts per answer, "voice, first draft" gives the style of the first alone:
+    what one draft (a streamed answer) would have scored."""
+    out = {name: {**_styles(recs), **{k: answers.summarize(recs)[k] for k in KEEP}} for name, recs in records.items()}
+    for name, recs in records.items():
+        firsts = [{**r, "style": r["style_drafts"][0]} for r in recs if r.get("style_drafts")]
+        if firsts:
+            out[f"{name}, first draft"] = _styles(firsts)
+    return out
 
 
 def run(twin, items: list[answers.Item], progress: Callable[[str, int, int], None] | None = None) -> tuple[dict, dict]:
@@ -42,5 +50,6 @@ def run(twin, items: list[answers.Item], progress: Callable[[str, int, int], Non
             if progress:
                 progress(name, done, total)
 
-        _, records[name] = answers.run(twin, items, voice=voice, progress=step)
+        _, records[name] = answers.run(twin, items, voice=voice, progress=step,
+                                       candidates=twin.settings.style_candidates if voice else 1)
     return summary(records), records

@@ -43,6 +43,11 @@ class Indexed:
     chunks: Sequence[Chunk]
     terms: Sequence[str]  # space-separated stems, one string per chunk
     vectors: Sequence[ChunkVectors]
+    hash: str | None = None  # the document's hash as stored elsewhere (copying between stores)
+
+    @property
+    def document_hash(self) -> str:
+        return self.hash or self.document.hash
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,10 @@ class Store(Protocol):
     def write_file(self, path: str, root: str, hash: str, documents: Sequence[Indexed],
                    keep: Iterable[str] = ()) -> None: ...
     def delete_file(self, path: str) -> None: ...
+    def export_file(self, path: str) -> list[Indexed]:
+        """The file's documents as stored, to copy them into another store (terms left empty:
+        the copy recomputes them)."""
+        ...
 
     # -- embeddings ---------------------------------------------------------
     def embedder(self) -> tuple[str, int] | None: ...
@@ -103,3 +112,6 @@ class Store(Protocol):
     def add_exchange(self, conversation_id: str, question: str, answer: Answer) -> None: ...
     def rename_conversation(self, id: str, title: str) -> None: ...
     def delete_conversation(self, id: str) -> bool: ...
+    def put_conversation(self, conversation: Conversation, turns: Sequence[Turn]) -> None:
+        """Write a conversation exactly as given (copying between stores)."""
+        ...

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..documents import Answer, Chunk, Citation, Turn
+from ..documents import Answer, Chunk, Citation, Document, Turn
 from ..errors import ErreError, MissingExtra
 from . import ChunkVectors, Conversation, DenseHit, FileRecord, Indexed
 
@@ -176,7 +176,7 @@ class SQLiteStore:
             "INSERT INTO documents(file_id, source, title, date, url, tags, language, format, hash, text) "
             "VALUES (?,?,?,?,?,?,?,?,?,?)",
             (file_id, d.source, d.title, d.date, d.url, json.dumps(list(d.tags), ensure_ascii=False),
-             d.language, d.format, d.hash, d.text)).lastrowid
+             d.language, d.format, item.document_hash, d.text)).lastrowid
         if len(item.vectors) != len(item.chunks) or len(item.terms) != len(item.chunks):
             raise ValueError("one vector and one term string per chunk")
         for c, terms, vec in zip(item.chunks, item.terms, item.vectors):
@@ -221,6 +221,31 @@ class SQLiteStore:
             self._delete_documents([r[0] for r in db.execute(
                 "SELECT id FROM documents WHERE file_id = ?", (row[0],))])
             db.execute("DELETE FROM files WHERE id = ?", (row[0],))
+
+    def export_file(self, path: str) -> list[Indexed]:
+        out = []
+        vectors = self._has_vectors()
+        for doc_id, source, title, date, url, tags, lang, fmt, h, text in self._db.execute(
+                "SELECT d.id, d.source, d.title, d.date, d.url, d.tags, d.language, d.format, d.hash, d.text "
+                "FROM documents d JOIN files f ON f.id = d.file_id WHERE f.path = ? ORDER BY d.id", (path,)).fetchall():
+            doc = Document(source=source, title=title, text=text, blocks=(), date=date, url=url,
+                           tags=tuple(json.loads(tags)), language=lang, format=fmt)
+            ids = [r[0] for r in self._db.execute("SELECT id FROM chunks WHERE document_id = ? ORDER BY ordinal, id",
+                                                  (doc_id,))]
+            chunks = self.chunks(ids)
+            vecs = []
+            for cid in ids:
+                units = self._db.execute(
+                    'SELECT u.start, u."end", u.text_hash, v.embedding FROM units u JOIN units_vec v ON v.rowid = u.id '
+                    "WHERE u.chunk_id = ? ORDER BY u.id", (cid,)).fetchall() if vectors else []
+                row = self._db.execute("SELECT embedding FROM chunks_vec WHERE rowid = ?",
+                                       (cid,)).fetchone() if vectors else None
+                if row is None:
+                    raise ErreError(f"{path} has chunks without vectors: finish the ingest (erre ingest) first")
+                vecs.append(ChunkVectors(np.frombuffer(row[0], np.float32), [(a, b, h) for a, b, h, _ in units],
+                                         np.array([np.frombuffer(u[3], np.float32) for u in units])))
+            out.append(Indexed(doc, [chunks[i] for i in ids], [], vecs, hash=h))
+        return out
 
     # -- embeddings ---------------------------------------------------------
     def _has_vectors(self) -> bool:
@@ -434,6 +459,17 @@ class SQLiteStore:
     def delete_conversation(self, id: str) -> bool:
         with self._tx() as db:
             return db.execute("DELETE FROM conversations WHERE id = ?", (id,)).rowcount > 0
+
+    def put_conversation(self, conversation: Conversation, turns: Sequence[Turn]) -> None:
+        c = conversation
+        with self._tx() as db:
+            db.execute("DELETE FROM conversations WHERE id = ?", (c.id,))
+            db.execute("INSERT INTO conversations VALUES (?,?,?,?,?,?)",
+                       (c.id, c.title, c.channel, c.owner, c.created, c.updated))
+            db.executemany("INSERT INTO turns(conversation_id, role, content, citations, abstained, created) "
+                           "VALUES (?,?,?,?,?,?)",
+                           [(c.id, t.role, t.content, json.dumps([x.__dict__ for x in t.citations], ensure_ascii=False),
+                             int(t.abstained), t.created) for t in turns])
 
 
 def _now() -> str:
