@@ -44,6 +44,7 @@ COVERAGE_ENOUGH = 0.7
 ATTRIBUTION_MARGIN = {"same": 0.025, "other": 0.005}
 NEAREST_MARGIN = 0.03  # passages this close under the threshold are named as "related"
 CONDENSE_TOKENS = 80  # longest rewrite of a follow-up
+MAX_QUESTION_CHARS = 4000  # a question, not a document: longer ones are refused
 ALTERNATIVE_TEMPERATURE = 0.8  # for the second and later drafts of a best-of-n answer
 ANSWER_RESERVE = 16  # tokens kept free beyond max_tokens (stop sequences, template tail)
 
@@ -130,6 +131,9 @@ class Reply:
         self.evidence: Evidence | None = None
         if not self.question:
             raise ErreError("The question is empty.")
+        if len(self.question) > MAX_QUESTION_CHARS:
+            raise ErreError(f"The question is too long ({len(self.question):,} characters; at most "
+                            f"{MAX_QUESTION_CHARS:,}). Ask it in fewer words.")
 
     def __iter__(self) -> Iterator[str]:
         return self._run()

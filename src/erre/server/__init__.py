@@ -19,7 +19,8 @@ def _fastapi():
         raise MissingExtra("the server (FastAPI, uvicorn)", "fastapi uvicorn") from None
 
 
-def create_app(twin, *, api_key: str | None = None, queue: int = 8, log_contents: bool = False):
+def create_app(twin, *, api_key: str | None = None, queue: int = 8, log_contents: bool = False,
+               max_body: int | None = None):
     """The app for `twin`. With `api_key`, every route but /health asks for
     `Authorization: Bearer <api_key>`."""
     _fastapi()
@@ -76,6 +77,7 @@ def create_app(twin, *, api_key: str | None = None, queue: int = 8, log_contents
                                       headers={"WWW-Authenticate": "Bearer"}))
         else:
             response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
         # one line per request, key=value, without message contents
         state.log.info("method=%s path=%s status=%d ms=%.0f waiting=%d", request.method, request.url.path,
                        response.status_code, (time.perf_counter() - t0) * 1000, state.gate.load)
@@ -88,7 +90,60 @@ def create_app(twin, *, api_key: str | None = None, queue: int = 8, log_contents
 
     app.include_router(api.router)
     app.include_router(web.router)
+    app.add_middleware(BodyLimit, limit=max_body or MAX_BODY)
     return app
+
+
+MAX_BODY = 1_000_000  # bytes a request body may have: a long conversation is far less
+
+
+class BodyLimit:
+    """Refuses request bodies over `limit` bytes with a 413 error object, whether the client
+    announced the length or streams the body in chunks, before anything reads them whole."""
+
+    def __init__(self, app, limit: int = MAX_BODY):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        from .errors import ApiError
+
+        from fastapi.responses import JSONResponse
+
+        too_large = JSONResponse(ApiError(413, f"The request body is over {self.limit:,} bytes.").body(),
+                                 status_code=413)
+        length = dict(scope.get("headers") or ()).get(b"content-length")
+        if length is not None:
+            if not length.isdigit() or int(length) > self.limit:
+                return await too_large(scope, receive, send)
+            return await self.app(scope, receive, send)
+        # no length announced (a chunked body): read it here, up to the limit, then replay it
+        body, more = bytearray(), True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return await self.app(scope, _replay([message]), send)
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > self.limit:
+                return await too_large(scope, receive, send)
+        await self.app(scope, _replay([{"type": "http.request", "body": bytes(body), "more_body": False}],
+                                      receive), send)
+
+
+def _replay(messages: list, then=None):
+    """An ASGI receive that gives `messages` first, then waits on `then` (disconnects)."""
+    queue = list(messages)
+
+    async def receive():
+        if queue:
+            return queue.pop(0)
+        if then is not None:
+            return await then()
+        return {"type": "http.disconnect"}
+
+    return receive
 
 
 def log_exchange(state, channel: str, question: str, answer) -> None:
