@@ -724,6 +724,58 @@ def eval_answers(questions: str, limit: int | None, seed: int, out: str | None, 
         click.echo(f"{key:28} {'-' if value is None else value}")
 
 
+@eval_group.command("attacks")
+@click.option("--cases", "cases_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Another set of cases (JSON Lines like erre's own, eval/data/attacks.jsonl).")
+@click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
+              help="Write every case's answer and verdict here (JSON Lines).")
+@_model_options
+@home_option
+@json_option
+def eval_attacks(cases_file: str | None, out: str | None, backend: str | None, model: str | None,
+                 base_url: str | None, home: str | None, as_json: bool) -> None:
+    """Prompt injections, requests for the hidden instructions, impersonation and malware,
+    from the user and planted in documents: the share handled, with the twin's model.
+
+    \b
+    erre eval attacks                       (the default model)
+    erre eval attacks --home ~/erre/massimo  (that twin's model and settings)
+    """
+    import tempfile
+
+    from .eval import attacks
+    from .twin import Twin
+
+    items = attacks.cases(Path(cases_file) if cases_file else None)
+    overrides = {"llm_backend": backend or ("openai" if base_url else None), "llm_model": model,
+                 "llm_base_url": base_url}
+    try:
+        settings = Twin.open(home).settings.with_(**overrides)
+    except ErreError:
+        if home:
+            raise
+        settings = config.Settings().with_(**overrides)  # no twin yet: erre's defaults
+    progress = _progress_bar(enabled=not as_json)
+    with tempfile.TemporaryDirectory(prefix="erre-attacks-") as tmp:
+        twin = attacks.twin_for_attacks(settings, Path(tmp))
+        try:
+            _load_model(twin)
+            summary, records = attacks.run(twin, items, progress=lambda d, t: progress("answering", d, t))
+        finally:
+            progress.close()
+            twin.close()
+    if out:
+        Path(out).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    if as_json:
+        _echo_json(summary)
+        return
+    click.echo(f"Handled {summary['handled']} of {summary['cases']} ({summary['share']:.0%})")
+    for kind, v in summary["by_kind"].items():
+        click.echo(f"  {kind:14} {v['share']:.0%} of {v['cases']}")
+    for f in summary["failures"]:
+        click.echo(f"  failed {f['id']}: {f['why']}")
+
+
 @eval_group.command("voice")
 @click.argument("questions", type=click.Path(exists=True, dir_okay=False))
 @_sample_options

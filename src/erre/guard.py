@@ -13,14 +13,18 @@ import re
 import unicodedata
 
 # an order starts a sentence or follows "please", "can you"...: questions about the subject don't
-_ORDER = r"(?:^|[.!?:;,\n]\s*|\b(?:puoi|potresti|per favore|can you|could you|please|now|ora|adesso)\s+)"
+_ORDER = (r"(?:^|[.!?:;,\n]\s*|\b(?:puoi|potresti|per favore|can you|could you|please|now|ora|adesso|poi|quindi|"
+          r"then|and then|also|anche|e poi)\s+)")
+_QUALIFIER = r"(previous|prior|above|earlier|your|all|precedenti|tue|sopra|tutte|vos|tus|deine|ricevute|given)"
+_RULES = (r"(istruzion\w*|instruction\w*|regol\w*|rules?|prompt|indicazion\w*|consign\w*|instrucci\w*|"
+          r"anweisung\w*|guidelines?|direttiv\w*)")
 _PATTERNS = {
     "injection": [
-        # "ignore / forget all previous instructions", "ignora le tue regole"
+        # "ignore / forget all previous instructions", "ignora le istruzioni precedenti", "ignora le tue regole":
+        # the qualifier before or after the noun, as English and Italian put it
         _ORDER + r"(ignora\w*|ignore|dimentica\w*|disregard|forget|scorda\w*|oublie\w*|olvida\w*|vergiss\w*)\b"
-        r"[^.?!\n]{0,30}\b(previous|prior|above|earlier|your|all|precedenti|tue|sopra|tutte|vos|tus|deine)\b"
-        r"[^.?!\n]{0,20}\b(istruzion\w*|instruction\w*|regol\w*|rules?|prompt|indicazion\w*|consign\w*|"
-        r"instrucci\w*|anweisung\w*)",
+        r"(?:[^.?!\n]{0,30}\b" + _QUALIFIER + r"\b[^.?!\n]{0,20}\b" + _RULES + r"|[^.?!\n]{0,30}\b" + _RULES +
+        r"[^.?!\n]{0,20}\b" + _QUALIFIER + r"\b)",
         # asking for the hidden instructions
         r"\b(system|sistema)\s*prompt\b|\bprompt\s+(di\s+)?sistema\b|\binitial\s+instructions?\b|"
         r"\bistruzioni\s+(iniziali|nascoste|di\s+sistema)\b",
