@@ -43,7 +43,7 @@ class OpenAIChatModel:
                       "max_tokens": max_tokens, "temperature": temperature}
         if stop:
             body["stop"] = list(stop)[:4]  # OpenAI accepts at most four
-        where = f"{self._client.base_url}/chat/completions"
+        where = str(self._client.base_url).rstrip("/") + "/chat/completions"
         try:
             with self._client.stream("POST", "/chat/completions", json=body) as r:
                 if r.status_code != 200:

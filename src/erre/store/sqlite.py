@@ -84,7 +84,7 @@ class SQLiteStore:
         try:
             self._db = sqlite.connect(str(self.path), isolation_level=None, check_same_thread=False)
         except sqlite.Error as e:
-            raise ErreError(f"Cannot open the index {self.path}: {e}") from None
+            raise _storage_error(self.path, e) from None
         self._languages: tuple[tuple[int, int], dict[str, int]] | None = None
         self._write = threading.RLock()
         self._db.enable_load_extension(True)
@@ -93,10 +93,11 @@ class SQLiteStore:
         self._db.execute("PRAGMA foreign_keys = ON")
         self._db.execute("PRAGMA busy_timeout = 10000")
         if not readonly:
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = NORMAL")
-            self._db.executescript(
-                f"BEGIN; {_SCHEMA} INSERT OR IGNORE INTO meta VALUES ('schema', '{SCHEMA_VERSION}'); COMMIT;")
+            with self._errors():
+                self._db.execute("PRAGMA journal_mode = WAL")
+                self._db.execute("PRAGMA synchronous = NORMAL")
+                self._db.executescript(
+                    f"BEGIN; {_SCHEMA} INSERT OR IGNORE INTO meta VALUES ('schema', '{SCHEMA_VERSION}'); COMMIT;")
 
     def close(self) -> None:
         self._db.close()
@@ -104,14 +105,25 @@ class SQLiteStore:
     @contextmanager
     def _tx(self):
         # one connection serves the server's threads: one transaction at a time on it
-        with self._write:
+        with self._write, self._errors():
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
             except BaseException:
-                self._db.execute("ROLLBACK")
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+
+    @contextmanager
+    def _errors(self):
+        """SQLite's storage errors as errors that say what to do; the transaction in
+        progress is rolled back, so what was written before it stays."""
+        sqlite = _sqlite()
+        try:
+            yield
+        except sqlite.OperationalError as e:
+            raise _storage_error(self.path, e) from None
 
     def _meta(self, key: str) -> str | None:
         row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
@@ -470,6 +482,17 @@ class SQLiteStore:
                            "VALUES (?,?,?,?,?,?)",
                            [(c.id, t.role, t.content, json.dumps([x.__dict__ for x in t.citations], ensure_ascii=False),
                              int(t.abstained), t.created) for t in turns])
+
+
+def _storage_error(path: Path, e: Exception) -> ErreError:
+    text = str(e).lower()
+    if "disk is full" in text or "disk i/o" in text:
+        return ErreError(f"The disk holding {path} is full ({e}). Free some space and run the command again: "
+                         "what was written before is kept.")
+    if "readonly" in text or "read-only" in text or "unable to open" in text:
+        return ErreError(f"Cannot write to {path} ({e}): its folder is read-only or not writable. Make it "
+                         "writable, or point ERRE_HOME at a writable folder.")
+    return ErreError(f"The index {path} failed: {e}")
 
 
 def _now() -> str:
