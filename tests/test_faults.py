@@ -44,7 +44,8 @@ def small_disk(tmp_path):
 def _corpus(folder: Path, n: int) -> Path:
     for i in range(n):
         write(folder / f"post-{i:03}.md", f"---\ntitle: Post {i}\n---\n" + " ".join(
-            f"Frase {j} del post {i}: il quaderno {i * j} è a righe e la penna numero {j} scrive blu." for j in range(20)))
+            f"Frase {j} del post {i}: il quaderno {i * j} è a righe e la penna numero {j} scrive blu."
+            for j in range(20)))
     return folder
 
 
@@ -129,7 +130,8 @@ def _free_port() -> int:
 def _serve(home: Path, model_url: str, port: int):
     proc = subprocess.Popen([sys.executable, "-m", "erre.cli", "serve", "--port", str(port), "--home", str(home),
                              "--llm", "openai", "--base-url", model_url, "--model", "slow"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, "OPENAI_API_KEY": "x"})
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env={**os.environ, "OPENAI_API_KEY": "x"})
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
