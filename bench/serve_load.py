@@ -33,13 +33,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait(url: str, proc: subprocess.Popen, what: str, timeout: float = 120) -> None:
+def _wait(url: str, proc: subprocess.Popen, what: str, log: Path, timeout: float = 120) -> None:
     import httpx
 
     deadline = time.time() + timeout
     while time.time() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"{what} exited: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}")
+            raise RuntimeError(f"{what} exited: {log.read_text(errors='replace')[-2000:]}")
         try:
             if httpx.get(url, timeout=2).status_code < 500:
                 return
@@ -50,9 +50,12 @@ def _wait(url: str, proc: subprocess.Popen, what: str, timeout: float = 120) -> 
 
 @contextmanager
 def process(args: list[str], url: str, what: str, env: dict | None = None):
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, **(env or {})})
+    # the log goes to a file: a pipe nobody reads fills up and blocks the server's logging
+    log = Path(tempfile.mkstemp(prefix="erre-load-", suffix=".log")[1])
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=sink, env={**os.environ, **(env or {})})
     try:
-        _wait(url, proc, what)
+        _wait(url, proc, what, log)
         yield proc
     finally:
         proc.terminate()

@@ -78,7 +78,7 @@ async def _talk(client, workers, i, turns, questions, retries, deadline, stats) 
             return None, 0
         cid = r.json()["id"]
     except httpx.HTTPError as e:
-        _error(stats, f"transport {type(e).__name__}")
+        _error(stats, f"transport {type(e).__name__} starting a conversation")
         return None, 0
     answered = 0
     for t in range(turns):
@@ -134,7 +134,8 @@ async def _ask(client, worker, cid, question, stats) -> tuple[str, float]:
             _error(stats, "stream ended without an answer")
             return "error", 0.0
     except httpx.HTTPError as e:
-        _error(stats, f"transport {type(e).__name__}")
+        _error(stats, f"transport {type(e).__name__} " + ("after the first words" if first is not None else
+                                                          "before any answer"))
         return "error", 0.0
 
 

@@ -168,4 +168,6 @@ def run(app, host: str, port: int) -> None:
     """Serves until interrupted; on SIGINT/SIGTERM answers in progress may finish (30 s)."""
     import uvicorn
 
-    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=30)
+    # keep-alive longer than uvicorn's 5 s: a client reusing a connection the server is just
+    # closing gets a transport error, and browsers wait between questions
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=30, timeout_keep_alive=65)
