@@ -708,20 +708,27 @@ def eval_answers(questions: str, limit: int | None, seed: int, out: str | None, 
 
     items = answers.load(Path(questions), limit=limit, seed=seed)
     twin = _open_for_chat(home, backend, model, base_url)
-    progress = _progress_bar(enabled=not as_json)
-    try:
-        _load_model(twin)
-        summary, records = answers.run(twin, items, progress=lambda d, t: progress("answering", d, t))
-    finally:
-        progress.close()
-        twin.close()
-    if out:
-        Path(out).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    summary = _answer_all(twin, lambda progress: answers.run(twin, items, progress=progress), as_json, out)
     if as_json:
         _echo_json(summary)
         return
     for key, value in summary.items():
         click.echo(f"{key:28} {'-' if value is None else value}")
+
+
+def _answer_all(twin, run, as_json: bool, out: str | None) -> dict:
+    """Load the model, run `run(progress)` over a question set with a progress bar, close the
+    twin, write the records to `out` (JSON Lines); the summary."""
+    progress = _progress_bar(enabled=not as_json)
+    try:
+        _load_model(twin)
+        summary, records = run(lambda d, t: progress("answering", d, t))
+    finally:
+        progress.close()
+        twin.close()
+    if out:
+        Path(out).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return summary
 
 
 @eval_group.command("attacks")
@@ -755,17 +762,9 @@ def eval_attacks(cases_file: str | None, out: str | None, backend: str | None, m
         if home:
             raise
         settings = config.Settings().with_(**overrides)  # no twin yet: erre's defaults
-    progress = _progress_bar(enabled=not as_json)
     with tempfile.TemporaryDirectory(prefix="erre-attacks-") as tmp:
         twin = attacks.twin_for_attacks(settings, Path(tmp))
-        try:
-            _load_model(twin)
-            summary, records = attacks.run(twin, items, progress=lambda d, t: progress("answering", d, t))
-        finally:
-            progress.close()
-            twin.close()
-    if out:
-        Path(out).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+        summary = _answer_all(twin, lambda progress: attacks.run(twin, items, progress=progress), as_json, out)
     if as_json:
         _echo_json(summary)
         return
