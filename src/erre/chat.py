@@ -314,13 +314,14 @@ def build(settings, question: str, lang: str, passages: Sequence[tuple[Passage, 
     else:
         system = texts["system"].format(name=name, language=language_name) + (
             f"\n\n{style.card}" if style.card else "")
+    # documents are data: their tags can't close the quotation, orders planted in them are cut
     blocks = "\n\n".join(texts["passage"].format(n=n, where=_escape(_where(p)).replace('"', "'"),
-                                                    text=_escape(text))
+                                                    text=_escape(guard.defuse(text)))
                          for n, (p, text) in enumerate(passages, 1))
     user = texts["passages"].format(passages=blocks, question=question, name=name,
                                     language=LANGUAGE_NAMES.get(lang, "the language of the question"))
     shots = [Message(role=role, content=content) for q, a in (style.shots if style else ())
-             for role, content in (("user", q), ("assistant", a))]
+             for role, content in (("user", q), ("assistant", guard.defuse(a)))]
     return [Message(role="system", content=system), *shots, *history, Message(role="user", content=user)]
 
 

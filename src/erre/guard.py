@@ -1,7 +1,9 @@
 """Questions the twin declines before any retrieval: attempts to take over its instructions
 (prompt injection, role play, requests for the system prompt) and requests to write
 malicious software. A small model follows such orders when they come with passages that
-look related, so the decision is made here, by rule, and costs nothing.
+look related, so the decision is made here, by rule, and costs nothing. The same rules take
+such orders out of retrieved passages (`defuse`), where a document may have planted them
+for the model to read.
 
 Questions *about* these subjects ("how does ransomware spread?", "what is prompt
 injection?") are not declined: only orders to the twin are.
@@ -13,7 +15,7 @@ import re
 import unicodedata
 
 # an order starts a sentence or follows "please", "can you"...: questions about the subject don't
-_ORDER = (r"(?:^|[.!?:;,\n]\s*|\b(?:puoi|potresti|per favore|can you|could you|please|now|ora|adesso|poi|quindi|"
+_ORDER = (r"(?:^|[.!?:;,\n\])>]\s*|\b(?:puoi|potresti|per favore|can you|could you|please|now|ora|adesso|poi|quindi|"
           r"then|and then|also|anche|e poi)\s+)")
 _QUALIFIER = r"(previous|prior|above|earlier|your|all|precedenti|tue|sopra|tutte|vos|tus|deine|ricevute|given)"
 _RULES = (r"(istruzion\w*|instruction\w*|regol\w*|rules?|prompt|indicazion\w*|consign\w*|instrucci\w*|"
@@ -55,3 +57,19 @@ def check(question: str) -> str | None:
         if any(p.search(text) for p in patterns):
             return kind
     return None
+
+
+def defuse(text: str, mark: str = "[…]") -> str:
+    """`text` with every sentence that is an order to an AI model (the same rules as
+    `check`) replaced by `mark`: an instruction planted in a document never reaches the
+    model as words it might follow. What the passage says otherwise is left as it is."""
+    from .chunk import sentences
+
+    # a sentence hard-wrapped over lines is one sentence (same length: offsets hold)
+    flat = re.sub(r"(?<!\n)\n(?!\n)", " ", text)
+    out, last = [], 0
+    for start, end in sentences(flat):
+        if check(flat[start:end]):
+            out += [text[last:start], mark]
+            last = end
+    return "".join(out) + text[last:] if out else text
