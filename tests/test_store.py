@@ -68,9 +68,9 @@ def _lexical(store, question):
     return [(chunks[i].source, chunks[i].ordinal, round(s, 4)) for i, s in hits]
 
 
-def test_migrate_back_to_sqlite_and_refuse_a_full_target(twin, tmp_path, pg_url):
-    if not twin.settings.store_url:
-        pytest.skip("copies out of PostgreSQL")
+@pytest.mark.parametrize("backend", ["postgresql"])  # copies out of PostgreSQL
+def test_migrate_back_to_sqlite_and_refuse_a_full_target(twin, tmp_path):
+    assert twin.settings.store_url
     sync.run(twin.store, twin.embedder, [str(SAMPLE)], twin.settings)
     backup = tmp_path / "backup.db"
     out = cli("migrate", str(backup), "--home", str(twin.home))
