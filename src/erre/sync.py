@@ -83,35 +83,65 @@ def ensure_embedder(store: Store, embedder: Embedder, settings: Settings,
     return done
 
 
-def embed_chunks(chunks: Sequence[Chunk], embedder: Embedder, reuse: dict[str, bytes],
-                 batch: int = 32) -> tuple[list[ChunkVectors], int]:
-    """Sentence-unit vectors of each chunk (reusing known ones by text hash) and their mean.
-    Returns the vectors and how many unit texts were embedded."""
+@dataclass
+class _Units:
+    """The sentence units of some chunks: their texts, hashes and the vectors known so far."""
+
+    chunks: Sequence[Chunk]
+    spans: list[list[tuple[int, int]]]
+    texts: list[str]
+    hashes: list[str]
+    vectors: np.ndarray
+    todo: list[int]  # positions whose vector must be computed
+
+    def assemble(self) -> list[ChunkVectors]:
+        out = []
+        pos = 0
+        for sp in self.spans:
+            v = self.vectors[pos:pos + len(sp)]
+            mean = v.mean(axis=0)
+            mean /= np.linalg.norm(mean) or 1.0
+            out.append(ChunkVectors(mean, [(a, b, h) for (a, b), h in zip(sp, self.hashes[pos:pos + len(sp)])], v))
+            pos += len(sp)
+        return out
+
+
+def _units(chunks: Sequence[Chunk], dim: int, reuse: dict[str, bytes]) -> _Units:
     spans = [chunk.units(c) for c in chunks]
-    texts = [[c.in_context(a, b) for a, b in sp] for c, sp in zip(chunks, spans)]
-    flat = [t for ts in texts for t in ts]
-    hashes = [hashlib.sha256(t.encode("utf-8", "surrogatepass")).hexdigest()[:32] for t in flat]
-    vectors = np.zeros((len(flat), embedder.dim), np.float32)
+    texts = [c.in_context(a, b) for c, sp in zip(chunks, spans) for a, b in sp]
+    hashes = [hashlib.sha256(t.encode("utf-8", "surrogatepass")).hexdigest()[:32] for t in texts]
+    vectors = np.zeros((len(texts), dim), np.float32)
     todo = []
     for i, h in enumerate(hashes):
         cached = reuse.get(h)
-        if cached is not None and len(cached) == 4 * embedder.dim:
+        if cached is not None and len(cached) == 4 * dim:
             vectors[i] = np.frombuffer(cached, np.float32)
         else:
             todo.append(i)
+    return _Units(chunks, spans, texts, hashes, vectors, todo)
+
+
+def _embed(groups: Sequence[_Units], embedder: Embedder, batch: int) -> int:
+    """Compute every missing unit vector of `groups`, `batch` texts per embedder call (an
+    embedder sorts a call's texts by length and runs them in parallel: the larger the call,
+    the less padding and the more cores busy). Returns how many texts were embedded."""
+    wanted = [(g, i) for g in groups for i in g.todo]
     batch = max(1, batch)
-    for s in range(0, len(todo), batch):
-        part = todo[s:s + batch]
-        vectors[part] = embedder.passages([flat[i] for i in part])
-    out = []
-    pos = 0
-    for sp in spans:
-        v = vectors[pos:pos + len(sp)]
-        mean = v.mean(axis=0)
-        mean /= np.linalg.norm(mean) or 1.0
-        out.append(ChunkVectors(mean, [(a, b, h) for (a, b), h in zip(sp, hashes[pos:pos + len(sp)])], v))
-        pos += len(sp)
-    return out, len(todo)
+    for s in range(0, len(wanted), batch):
+        part = wanted[s:s + batch]
+        vectors = embedder.passages([g.texts[i] for g, i in part])
+        for (g, i), v in zip(part, vectors):
+            g.vectors[i] = v
+    return len(wanted)
+
+
+def embed_chunks(chunks: Sequence[Chunk], embedder: Embedder, reuse: dict[str, bytes],
+                 batch: int = 256) -> tuple[list[ChunkVectors], int]:
+    """Sentence-unit vectors of each chunk (reusing known ones by text hash) and their mean.
+    Returns the vectors and how many unit texts were embedded."""
+    units = _units(chunks, embedder.dim, reuse)
+    embedded = _embed([units], embedder, batch)
+    return units.assemble(), embedded
 
 
 # bump when loaders or chunking change what a file becomes, so every file is read again
@@ -141,9 +171,26 @@ def _targets(sources: Sequence[str | Path]) -> list[tuple[Path, list[tuple[Path,
     return out
 
 
+@dataclass
+class _Pending:
+    """A changed file, read and chunked, waiting for its unit vectors before it is written."""
+
+    path: str
+    root: str
+    digest: str
+    keep: set[str]
+    documents: list[tuple[Document, list[str], _Units]]  # (document, chunk terms, units)
+
+    def waiting(self) -> int:
+        return sum(len(u.todo) for _, _, u in self.documents)
+
+
 def run(store: Store, embedder: Embedder, sources: Sequence[str | Path], settings: Settings,
         progress: Progress | None = None) -> Report:
-    """Ingest `sources` (files and folders) into `store`."""
+    """Ingest `sources` (files and folders) into `store`.
+
+    Files are read and chunked one by one; their sentence units are embedded together, many
+    files per embedder call, and each file is then written in its own transaction."""
     started = time.perf_counter()
     report = Report()
     targets = _targets(sources)
@@ -155,14 +202,29 @@ def run(store: Store, embedder: Embedder, sources: Sequence[str | Path], setting
                              max_bytes=settings.ingest_max_file_mb * 1024 * 1024)
     total = sum(len(f or ()) for _, f in targets)
     done = 0
+    pending: list[_Pending] = []
+
+    def flush() -> None:
+        report.embedded += _embed([u for p in pending for _, _, u in p.documents], embedder,
+                                  settings.embed_batch)
+        for p in pending:
+            indexed = [Indexed(d, u.chunks, terms, u.assemble()) for d, terms, u in p.documents]
+            store.write_file(p.path, p.root, p.digest, indexed, keep=p.keep)
+        pending.clear()
+
     for root, files in targets:
         seen: set[str] = set()
         for path, source in files or ():
             seen.add(str(path))
-            _sync_file(store, embedder, path, source, str(root), settings, options, report)
+            item = _read_file(store, embedder, path, source, str(root), settings, options, report)
+            if item is not None:
+                pending.append(item)
+                if sum(p.waiting() for p in pending) >= settings.embed_batch:
+                    flush()
             done += 1
             if progress:
                 progress("ingesting", done, total)
+        flush()
         for record in store.files(str(root)):
             if record.path not in seen:
                 store.delete_file(record.path)
@@ -171,45 +233,41 @@ def run(store: Store, embedder: Embedder, sources: Sequence[str | Path], setting
     return report
 
 
-def _sync_file(store: Store, embedder: Embedder, path: Path, source: str, root: str,
-               settings: Settings, options: ingest.Options, report: Report) -> None:
+def _read_file(store: Store, embedder: Embedder, path: Path, source: str, root: str,
+               settings: Settings, options: ingest.Options, report: Report) -> _Pending | None:
+    """Read and chunk a file if it changed; None when there is nothing to embed for it."""
     report.files += 1
     try:
         data = ingest.read_bytes(path, source, options)
     except LoadError as e:
         report.errors.append(e)
-        return
+        return None
     digest = _digest(data, settings)
     known = store.file(str(path))
     if known is not None and known.hash == digest:
         report.unchanged += 1
-        return
+        return None
     result = ingest.read(path, source, data, options)
     report.errors.extend(result.errors)
     report.skipped.extend(result.skipped)
     if not result.documents and result.errors:
-        return  # unreadable now: whatever was indexed before stays
+        return None  # unreadable now: whatever was indexed before stays
     if not result.documents and known is None:
         store.write_file(str(path), root, digest, [])  # remembered, so it is not read again
-        return  # only drafts: reported as skipped, not added
+        return None  # only drafts: reported as skipped, not added
     old = store.document_hashes(str(path))
     keep = {d.source for d in result.documents if old.get(d.source) == d.hash}
     changed = [d for d in result.documents if d.source not in keep]
     reuse = store.vectors_by_text(str(path)) if changed and old else {}
-    indexed = [_index(d, embedder, settings, reuse, report) for d in changed]
-    store.write_file(str(path), root, digest, indexed, keep=keep)
+    documents = []
+    for doc in changed:
+        chunks = chunk.split(doc, settings.chunk_tokens, settings.chunk_overlap, embedder.count_tokens)
+        terms = [" ".join(language.terms(c.context, c.language)) for c in chunks]
+        documents.append((doc, terms, _units(chunks, embedder.dim, reuse)))
+        report.chunks += len(chunks)
     report.documents += len(changed)
     if known is None or known.documents == 0:
         report.added += 1
     else:
         report.updated += 1
-
-
-def _index(doc: Document, embedder: Embedder, settings: Settings, reuse: dict[str, bytes],
-           report: Report) -> Indexed:
-    chunks = chunk.split(doc, settings.chunk_tokens, settings.chunk_overlap, embedder.count_tokens)
-    terms = [" ".join(language.terms(c.context, c.language)) for c in chunks]
-    vectors, embedded = embed_chunks(chunks, embedder, reuse, settings.embed_batch)
-    report.chunks += len(chunks)
-    report.embedded += embedded
-    return Indexed(doc, chunks, terms, vectors)
+    return _Pending(str(path), root, digest, keep, documents)

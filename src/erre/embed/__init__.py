@@ -44,7 +44,8 @@ def normalize(vectors: np.ndarray) -> np.ndarray:
 def _e5(settings) -> Embedder:
     from .e5 import E5Embedder
 
-    return E5Embedder(threads=settings.embed_threads, model=settings.embed_model or None)
+    return E5Embedder(threads=settings.embed_threads, model=settings.embed_model or None,
+                      engine=settings.embed_engine)
 
 
 def _use(settings) -> Embedder:
