@@ -25,6 +25,7 @@ import numpy as np
 
 META = "\u2581"  # SentencePiece's word marker
 QK = 32  # weights per Q4_0 block
+ATTENTION_FLOATS = 4_000_000  # attention scores per batch (16 MB): 2 windows of 512 tokens
 
 
 def model_file(path: str | None = None) -> str:
@@ -268,6 +269,10 @@ class NumpyE5:
     def query(self, texts: Sequence[str]) -> np.ndarray:
         return self.encode(texts, True)
 
+    def _fits(self, rows: int, width: int) -> bool:
+        # tokens bound the activations; attention's scores grow with the square of the width
+        return rows * width <= self.batch_tokens and rows * width * width * self.encoder.heads <= ATTENTION_FLOATS
+
     def _run(self, batch: list[tuple[int, list[int]]]) -> np.ndarray:
         enc = self.encoder
         L = max(len(ids) for _, ids in batch) + 2
@@ -298,7 +303,7 @@ class NumpyE5:
             # the longest window of a batch sets its width: sorting by length keeps padding
             # small, and the token budget bounds memory
             end = start + 1
-            while end < len(order) and (end - start + 1) * (len(windows[order[end]][1]) + 2) <= self.batch_tokens:
+            while end < len(order) and self._fits(end - start + 1, len(windows[order[end]][1]) + 2):
                 end += 1
             batches.append([windows[w] for w in order[start:end]])
             start = end
