@@ -129,6 +129,7 @@ class Reply:
         self.answer: Answer | None = None
         self.passages: list[Passage] = []  # what the model was shown, numbered from 1
         self.evidence: Evidence | None = None
+        self._pool: list[Passage] | None = None  # the search's passages, deeper than the evidence
         if not self.question:
             raise ErreError("The question is empty.")
         if len(self.question) > MAX_QUESTION_CHARS:
@@ -220,17 +221,22 @@ class Reply:
         texts = prompts(lang)
         the_card = texts["voice"].format(card=card(profile, texts))
         shots = tuple((texts["shot_question"].format(topic=topic), text)
-                      for topic, text in exemplars(self.twin, self.question, {p.id for p in shown}))
+                      for topic, text in exemplars(self.twin, self.question, {p.id for p in shown},
+                                                   found=self._pool))
         return [Voice(the_card, shots), Voice(the_card), Voice()]
 
     def _retrieve(self, lang: str, limit: float, timings: dict, ms) -> tuple[str, list[Passage], Evidence]:
         """The query searched (a follow-up condensed), the passages found, their evidence."""
         twin, s = self.twin, self.twin.settings
 
+        k = max(s.search_k, s.chat_passages)
+
         def search(q: str) -> tuple[list[Passage], Evidence]:
-            found = retrieve.search(twin.store, twin.embedder, q, max(s.search_k, s.chat_passages),
+            # one search serves the evidence and the voice's examples (EXEMPLAR_POOL deep)
+            found = retrieve.search(twin.store, twin.embedder, q, max(k, EXEMPLAR_POOL),
                                     candidates=s.search_candidates)
-            return found, evidence(q, lang, found, limit)
+            self._pool = found
+            return found[:k], evidence(q, lang, found[:k], limit)
 
         previous = next((t.content for t in reversed(self.history) if t.role == "user"), None)
         if previous is None:
@@ -397,14 +403,18 @@ def card(profile, texts: dict[str, str]) -> str:
 
 
 EXEMPLAR_WORDS = 70
+EXEMPLAR_POOL = 12  # passages near the question that the examples of form are chosen from
 
 
-def exemplars(twin, question: str, exclude: set[int], n: int = 2) -> list[tuple[str, str]]:
+def exemplars(twin, question: str, exclude: set[int], n: int = 2,
+              found: Sequence[Passage] | None = None) -> list[tuple[str, str]]:
     """Short passages chosen for form, each with its topic (heading or title): from the
     writings near the question, not among the evidence, the ones the style model finds most
     typical of the author (by rank without a model), headings left out and cut to about
-    EXEMPLAR_WORDS words at a sentence end."""
-    found = retrieve.search(twin.store, twin.embedder, question, 12, candidates=twin.settings.search_candidates)
+    EXEMPLAR_WORDS words at a sentence end. `found`: the question's search, when made already."""
+    if found is None:
+        found = retrieve.search(twin.store, twin.embedder, question, EXEMPLAR_POOL,
+                                candidates=twin.settings.search_candidates)
     picked: list[tuple[str, str]] = []
     for p in found:
         if p.id in exclude:

@@ -1,0 +1,132 @@
+"""Synthetic scale test of the stores: insert time, size on disk, search p50/p95.
+
+    python bench/scale.py --chunks 100000                    # SQLite
+    python bench/scale.py --chunks 100000 --store postgres   # PostgreSQL + pgvector (pgserver)
+    python bench/scale.py --chunks 1000000 --units 1
+
+Chunks are made of generated text (words drawn from a Zipf law over a 50,000-word
+vocabulary, about 60 words each) and random unit vectors (384 dimensions, e5's), with
+`--units` sentence vectors per chunk (real corpora have about 10: the Paul Graham essays
+give 3,417 chunks and 32,715 sentences). Files of 100 chunks are written through the
+`Store` protocol, as ingest writes them. Searches: the dense side (chunks and their units),
+the lexical side (BM25 over stems) with 3-word queries, each timed alone; p50/p95 over
+`--queries` searches after one warm-up. Random vectors are the hard case for approximate
+search and the easy one for nothing: treat the dense figures as an upper bound.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+DIM = 384
+
+
+def words(rng: np.random.Generator, vocab: list[str], n: int) -> list[str]:
+    ranks = np.minimum(rng.zipf(1.15, n), len(vocab)) - 1
+    return [vocab[i] for i in ranks]
+
+
+def make_file(rng, vocab, f: int, per_file: int, units: int):
+    from erre.documents import Chunk, Document
+    from erre.store import ChunkVectors, Indexed
+
+    texts, chunks, terms, vectors = [], [], [], []
+    pos = 0
+    source = f"synthetic/{f:07d}.md"
+    for c in range(per_file):
+        text = " ".join(words(rng, vocab, 60))
+        chunk = Chunk(source=source, title=f"Doc {f}", text=text, start=pos, end=pos + len(text),
+                      language="it", tokens=90, ordinal=c)
+        pos += len(text) + 2
+        texts.append(text)
+        chunks.append(chunk)
+        terms.append(text)  # the words are already "stems"
+        v = rng.standard_normal((units + 1, DIM)).astype(np.float32)
+        v /= np.linalg.norm(v, axis=1, keepdims=True)
+        step = max(1, len(text) // units)
+        spans = [(chunk.start + i * step, chunk.start + min(len(text), (i + 1) * step), f"{f}-{c}-{i}")
+                 for i in range(units)]
+        vectors.append(ChunkVectors(v[0], spans, v[1:]))
+    doc = Document(source=source, title=f"Doc {f}", text="\n\n".join(texts), blocks=(), language="it")
+    return Indexed(doc, chunks, terms, vectors)
+
+
+def dir_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--chunks", type=int, default=100_000)
+    ap.add_argument("--units", type=int, default=10, help="sentence vectors per chunk")
+    ap.add_argument("--store", choices=["sqlite", "postgres"], default="sqlite")
+    ap.add_argument("--queries", type=int, default=50)
+    ap.add_argument("--dir", help="where the store goes (default: a temporary directory)")
+    args = ap.parse_args()
+
+    from erre import twin as twin_mod
+
+    rng = np.random.default_rng(0)
+    vocab = [f"w{i}" + "abcdefghij"[i % 10] * (1 + i % 5) for i in range(50_000)]
+    where = Path(args.dir or tempfile.mkdtemp(prefix="erre-scale-"))
+    server = None
+    if args.store == "postgres":
+        import pgserver
+
+        server = pgserver.get_server(where / "pg", cleanup_mode="stop")
+        store = twin_mod.open_store(server.get_uri())
+        size = lambda: dir_size(where / "pg")  # noqa: E731
+    else:
+        store = twin_mod.open_store(where / "index.db")
+        size = lambda: dir_size(where)  # noqa: E731
+    store.reset_vectors("synthetic", DIM)
+    store.finish_vectors("synthetic", DIM)
+    per_file = 100
+    t0 = time.perf_counter()
+    files = args.chunks // per_file
+    for f in range(files):
+        indexed = make_file(rng, vocab, f, per_file, args.units)
+        store.write_file(f"/synthetic/{f:07d}.md", "/synthetic", f"h{f}", [indexed])
+        if f and f % max(1, files // 10) == 0:
+            print(f"  {f * per_file:,} chunks, {time.perf_counter() - t0:.0f} s", flush=True)
+    insert_s = time.perf_counter() - t0
+    out: dict = {"store": args.store, "chunks": files * per_file, "units": files * per_file * args.units,
+                 "insert_s": round(insert_s, 1), "size_mb": round(size() / 1e6, 1)}
+
+    def timed(fn, n):
+        fn(0)
+        times = []
+        for i in range(1, n + 1):
+            t = time.perf_counter()
+            fn(i)
+            times.append((time.perf_counter() - t) * 1000)
+        times.sort()
+        p95 = times[min(len(times) - 1, int(0.95 * (len(times) - 1) + 0.5))]
+        return round(statistics.median(times), 1), round(p95, 1)
+
+    qv = rng.standard_normal((args.queries + 1, DIM)).astype(np.float32)
+    qv /= np.linalg.norm(qv, axis=1, keepdims=True)
+    out["dense_p50_ms"], out["dense_p95_ms"] = timed(lambda i: store.search_dense(qv[i], 40), args.queries)
+    qs = [words(rng, vocab[:5000], 3) for _ in range(args.queries + 1)]
+    out["lexical_p50_ms"], out["lexical_p95_ms"] = timed(lambda i: store.search_lexical(qs[i], 40), args.queries)
+    store.close()
+    if server is not None:
+        server.cleanup()
+    print(json.dumps(out))
+    if not args.dir:
+        import shutil
+
+        shutil.rmtree(where, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+    main()
