@@ -148,11 +148,12 @@ def test_changing_the_embedder_reembeds_everything(twin, tmp_path):
 
 
 KILLER = """
-import sys
+import dataclasses, sys
 from erre import config, sync
 from erre.twin import Twin
 twin = Twin.open(sys.argv[1])
-sync.run(twin.store, twin.embedder, [sys.argv[2]], twin.settings)
+# a file per embedder call, so that the kill lands between writes
+sync.run(twin.store, twin.embedder, [sys.argv[2]], dataclasses.replace(twin.settings, embed_batch=1))
 """
 
 
