@@ -66,6 +66,13 @@ def squad_questions(limit: int | None = None) -> list[dict]:
     return rows[:limit] if limit else rows
 
 
+def search_questions(args) -> list[str]:
+    """SQuAD-it's questions on SQuAD-it; on the essays, the first-token questions 20 times."""
+    if args.squad:
+        return [q["question"] for q in squad_questions(args.questions)]
+    return TTFT_QUESTIONS["pg"] * 20
+
+
 def recall(ranked: list[list[str]], gold: list[str]) -> dict:
     n = len(gold)
     return {f"r@{k}": round(sum(g in r[:k] for r, g in zip(ranked, gold)) / n, 4) for k in (1, 2, 5)}
@@ -98,7 +105,7 @@ def run_erre(args) -> dict:
     assert again.unchanged == report.files, again.summary()
     out["index_mb"] = round(twin.store.stats()["size_bytes"] / 1e6, 1)
 
-    questions = [q["question"] for q in squad_questions(args.questions)] if args.squad else TTFT_QUESTIONS["pg"] * 20
+    questions = search_questions(args)
     k = 5
     retrieve.search(twin.store, embedder, questions[0], k)
     times, ranked = [], []
@@ -213,7 +220,7 @@ def run_llamaindex(args) -> dict:
         VectorStoreIndex.from_documents(SimpleDirectoryReader(args.corpus).load_data())
         out["reingest_s"] = round(time.perf_counter() - t0, 2)
     retriever = index.as_retriever(similarity_top_k=5)
-    questions = [q["question"] for q in squad_questions(args.questions)] if args.squad else TTFT_QUESTIONS["pg"] * 20
+    questions = search_questions(args)
     retriever.retrieve(questions[0])
     times, ranked = [], []
     for q in questions:
@@ -264,7 +271,6 @@ def run_limits(args) -> dict:
     """The embedder alone on the texts erre embeds, both engines; exact numpy search."""
     import numpy as np
 
-    sys.path.insert(0, str(HERE))
     from erre import chunk
     from erre.embed.e5 import E5Embedder
     from erre.ingest import Options, read, read_bytes

@@ -8,6 +8,7 @@ import random
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from erre import style
@@ -44,8 +45,13 @@ def test_windows_are_about_an_answer_long(n, expected):
 def test_the_model_tells_the_author_from_others_on_unseen_texts():
     author, others = _texts(CASUAL, 10, 1), _texts(FORMAL, 10, 2)
     v = style.train(author, others, "it")
-    p_author, p_other = v.score(_texts(CASUAL, 3, 7) + _texts(FORMAL, 3, 8)).reshape(2, 3)
+    texts = _texts(CASUAL, 3, 7) + _texts(FORMAL, 3, 8)
+    p_author, p_other = v.score(texts).reshape(2, 3)
     assert p_author.min() > 0.5 > p_other.max()
+    # scored together or one by one, remembered or not: the same probabilities
+    assert np.allclose(v.score(texts[::-1])[::-1], v.score(texts))
+    fresh = style.train(author, others, "it")
+    assert np.allclose([fresh.score([t])[0] for t in texts], v.score(texts))
     assert ((0 <= p_author) & (p_author <= 1)).all()
     assert style.check(author, others, "it") > 0.9
 
@@ -58,9 +64,11 @@ def test_too_little_text_is_a_clear_error():
 def test_the_model_is_saved_in_the_twin(tmp_path):
     assert style.load(tmp_path) is None
     v = style.train(_texts(CASUAL, 6, 1), _texts(FORMAL, 6, 2), "it")
+    text = ["Insomma, davvero!"]
+    v.score(text)  # remembered scores stay out of the saved model
     style.save(v, tmp_path)
     again = style.load(tmp_path)
-    text = ["Insomma, davvero!"]
+    assert "_scores" not in again.__dict__
     assert again is not None and again.score(text)[0] == pytest.approx(v.score(text)[0])
 
 

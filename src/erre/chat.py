@@ -232,17 +232,17 @@ class Reply:
         k = max(s.search_k, s.chat_passages)
 
         def search(q: str) -> tuple[list[Passage], Evidence]:
-            # one search serves the evidence and the voice's examples (EXEMPLAR_POOL deep)
+            # one search serves the evidence and, deeper, the voice's examples of form
             found = retrieve.search(twin.store, twin.embedder, q, max(k, EXEMPLAR_POOL),
                                     candidates=s.search_candidates)
-            self._pool = found
-            return found[:k], evidence(q, lang, found[:k], limit)
+            return found, evidence(q, lang, found[:k], limit)
 
         previous = next((t.content for t in reversed(self.history) if t.role == "user"), None)
         if previous is None:
             found, ev = search(self.question)
             timings["retrieve_ms"] = ms()
-            return self.question, found, ev
+            self._pool = found
+            return self.question, found[:k], ev
         joined = f"{previous} {self.question}"
         # a rewrite the model could not make: the previous question gives the subject
         query = condense(twin.model, self.question, self.history) or joined
@@ -254,7 +254,8 @@ class Reply:
             if ev2.relevance > ev.relevance:
                 query, found, ev = joined, again, ev2
         timings["retrieve_ms"] = ms()
-        return query, found, ev
+        self._pool = found
+        return query, found[:k], ev
 
     def _abstain(self, text: str, lang: str, timings: dict, ms, query: str = "") -> Iterator[str]:
         timings.setdefault("retrieve_ms", ms())

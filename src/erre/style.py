@@ -96,6 +96,10 @@ class Verifier:
     author_windows: int
     background_windows: int
 
+    def __getstate__(self) -> dict:
+        # the scores remembered while serving are not part of the model
+        return {k: v for k, v in self.__dict__.items() if k != "_scores"}
+
     def score(self, texts: Sequence[str]) -> np.ndarray:
         """Probability per text; a text longer than a window is scored as the mean of its
         windows. A text of 20 words or more in another language than the model's is not the

@@ -136,7 +136,7 @@ def _embed(groups: Sequence[_Units], embedder: Embedder, batch: int) -> int:
 
 
 def embed_chunks(chunks: Sequence[Chunk], embedder: Embedder, reuse: dict[str, bytes],
-                 batch: int = 256) -> tuple[list[ChunkVectors], int]:
+                 batch: int = 512) -> tuple[list[ChunkVectors], int]:
     """Sentence-unit vectors of each chunk (reusing known ones by text hash) and their mean.
     Returns the vectors and how many unit texts were embedded."""
     units = _units(chunks, embedder.dim, reuse)
@@ -181,9 +181,6 @@ class _Pending:
     keep: set[str]
     documents: list[tuple[Document, list[str], _Units]]  # (document, chunk terms, units)
 
-    def waiting(self) -> int:
-        return sum(len(u.todo) for _, _, u in self.documents)
-
 
 def run(store: Store, embedder: Embedder, sources: Sequence[str | Path], settings: Settings,
         progress: Progress | None = None) -> Report:
@@ -203,14 +200,17 @@ def run(store: Store, embedder: Embedder, sources: Sequence[str | Path], setting
     total = sum(len(f or ()) for _, f in targets)
     done = 0
     pending: list[_Pending] = []
+    waiting = 0  # unit texts of `pending` still to embed
 
     def flush() -> None:
+        nonlocal waiting
         report.embedded += _embed([u for p in pending for _, _, u in p.documents], embedder,
                                   settings.embed_batch)
         for p in pending:
             indexed = [Indexed(d, u.chunks, terms, u.assemble()) for d, terms, u in p.documents]
             store.write_file(p.path, p.root, p.digest, indexed, keep=p.keep)
         pending.clear()
+        waiting = 0
 
     for root, files in targets:
         seen: set[str] = set()
@@ -219,7 +219,8 @@ def run(store: Store, embedder: Embedder, sources: Sequence[str | Path], setting
             item = _read_file(store, embedder, path, source, str(root), settings, options, report)
             if item is not None:
                 pending.append(item)
-                if sum(p.waiting() for p in pending) >= settings.embed_batch:
+                waiting += sum(len(u.todo) for _, _, u in item.documents)
+                if waiting >= settings.embed_batch:
                     flush()
             done += 1
             if progress:

@@ -340,18 +340,13 @@ class SQLiteStore:
             units = self._db.execute("SELECT count(*) FROM units").fetchone()[0]
             dense = None
             if units <= MEMORY_UNITS:
-                dim = int(self._meta("dim") or self._meta_dim())
                 rows = self._db.execute(
                     'SELECT u.chunk_id, u.start, u."end", v.embedding FROM units u '
                     "JOIN units_vec v ON v.rowid = u.id ORDER BY u.chunk_id, u.id").fetchall()
                 chunks = self._db.execute("SELECT rowid, embedding FROM chunks_vec ORDER BY rowid").fetchall()
-                dense = _Dense(rows, chunks, dim)
+                dense = _Dense(rows, chunks)
             self._dense = (version, dense)
             return dense
-
-    def _meta_dim(self) -> int:
-        blob = self._db.execute("SELECT embedding FROM chunks_vec LIMIT 1").fetchone()
-        return len(blob[0]) // 4 if blob else 0
 
     def _search_dense_sql(self, vector: np.ndarray, k: int) -> list[DenseHit]:
         """search_dense inside SQLite (sqlite-vec scans every vector)."""
@@ -551,7 +546,8 @@ def _blob(vector) -> bytes:
 class _Dense:
     """The index's vectors as matrices: sentence units sorted by chunk, and chunks."""
 
-    def __init__(self, units: list, chunks: list, dim: int):
+    def __init__(self, units: list, chunks: list):
+        dim = len(chunks[0][1]) // 4 if chunks else 1  # float32 blobs
         self.unit_chunk = np.array([r[0] for r in units], np.int64)
         self.spans = np.array([(r[1], r[2]) for r in units], np.int64).reshape(-1, 2)
         self.units = np.frombuffer(b"".join(r[3] for r in units), np.float32).reshape(-1, dim)
