@@ -41,6 +41,7 @@ def copy(source: Store, target: Store, progress: Callable[[str, int, int], None]
             progress("files", i + 1, len(files))
     if embedder:
         target.finish_vectors(*embedder)
+    target.settle()
     conversations = source.conversations(limit=10**9)
     for i, c in enumerate(reversed(conversations)):  # oldest first
         turns = source.turns(c.id)

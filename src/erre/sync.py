@@ -230,6 +230,7 @@ def run(store: Store, embedder: Embedder, sources: Sequence[str | Path], setting
             if record.path not in seen:
                 store.delete_file(record.path)
                 report.removed += 1
+    store.settle()
     report.seconds = time.perf_counter() - started
     return report
 

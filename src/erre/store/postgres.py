@@ -324,6 +324,9 @@ class PostgresStore:
             conn.execute("DELETE FROM meta WHERE key = 'embedder_pending'")
             self._bump(conn)
 
+    def settle(self) -> None:
+        """Nothing to do: the HNSW and GIN indexes follow every write."""
+
     # -- search -------------------------------------------------------------
     def search_dense(self, vector: np.ndarray, k: int) -> list[DenseHit]:
         """Chunks near `vector` by their own vector or by one of their sentence units."""

@@ -7,8 +7,10 @@ one transaction, so the three always hold the same chunks.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import shutil
 import threading
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -20,11 +22,14 @@ import numpy as np
 
 from ..documents import Answer, Chunk, Citation, Document, Turn
 from ..errors import ErreError, MissingExtra
-from . import ChunkVectors, Conversation, DenseHit, FileRecord, Indexed
+from . import ChunkVectors, Conversation, DenseHit, FileRecord, Indexed, ann
 
 SCHEMA_VERSION = 1
-# sentence vectors held in memory for exact search (384 floats each: 1.5 KB; 300,000 = 460 MB)
-MEMORY_UNITS = 300_000
+# Up to this many vectors (sentence units and chunks together), dense search is exact, by one
+# matrix product in memory (384 floats each: 1.5 KB; 150,000 = 230 MB, about 12 ms a query
+# on two cores, as it reads every vector). Past it, an approximate index (store/ann.py)
+# proposes the chunks and they are scored exactly.
+EXACT_VECTORS = 150_000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -57,6 +62,8 @@ CREATE TABLE IF NOT EXISTS turns(
     role TEXT NOT NULL, content TEXT NOT NULL, citations TEXT NOT NULL, abstained INTEGER NOT NULL,
     created TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS turns_conversation ON turns(conversation_id, id);
+-- chunks whose vectors were written or deleted, in order: what the approximate index replays
+CREATE TABLE IF NOT EXISTS vector_log(seq INTEGER PRIMARY KEY AUTOINCREMENT, chunk_id INTEGER NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     terms, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');
 """
@@ -88,7 +95,9 @@ class SQLiteStore:
         except sqlite.Error as e:
             raise _storage_error(self.path, e) from None
         self._languages: tuple[tuple[int, int], dict[str, int]] | None = None
-        self._dense: tuple[str, _Dense | None] | None = None
+        self._dense: tuple[str, _Dense | ann.Graphs | None] | None = None
+        self._graphs: ann.Graphs | None = None
+        self._readonly = readonly
         self._write = threading.RLock()
         self._db.enable_load_extension(True)
         sqlite_vec.load(self._db)
@@ -211,6 +220,7 @@ class SQLiteStore:
 
     def _write_vectors(self, cid: int, vec: ChunkVectors) -> None:
         self._vectors_moved()
+        self._db.execute("INSERT INTO vector_log(chunk_id) VALUES (?)", (cid,))
         self._db.execute("INSERT OR REPLACE INTO chunks_vec(rowid, embedding) VALUES (?, ?)",
                          (cid, _blob(vec.chunk)))
         for (start, end, h), v in zip(vec.units, vec.unit_vectors):
@@ -231,6 +241,7 @@ class SQLiteStore:
             return
         if chunk_ids:
             self._vectors_moved()
+            self._db.executemany("INSERT INTO vector_log(chunk_id) VALUES (?)", [(c,) for c in chunk_ids])
         for cid in chunk_ids:
             self._db.execute("DELETE FROM units_vec WHERE rowid IN (SELECT id FROM units WHERE chunk_id = ?)",
                              (cid,))
@@ -288,6 +299,9 @@ class SQLiteStore:
             db.execute("DROP TABLE IF EXISTS chunks_vec")
             db.execute("DROP TABLE IF EXISTS units_vec")
             self._vectors_moved()
+            db.execute("INSERT INTO meta VALUES ('vectors_epoch', '1') ON CONFLICT(key) DO UPDATE "
+                       "SET value = CAST(value AS INTEGER) + 1")
+            db.execute("DELETE FROM vector_log")
             db.execute("DELETE FROM units")
             for table in ("chunks_vec", "units_vec"):
                 db.execute(f"CREATE VIRTUAL TABLE {table} USING vec0("
@@ -323,30 +337,127 @@ class SQLiteStore:
         """Chunks near `vector` by their own vector or by one of their sentence units."""
         if not self._has_vectors():
             return []
-        dense = self._in_memory()
-        if dense is None:
-            return self._search_dense_sql(vector, k)
-        return dense.search(np.asarray(vector, np.float32), k)
+        vector = np.asarray(vector, np.float32)
+        index = self._index()
+        if isinstance(index, _Dense):
+            return index.search(vector, k)
+        if isinstance(index, ann.Graphs):
+            return self._score(index.candidates(vector, k), vector)
+        return self._search_dense_sql(vector, k)
 
-    def _in_memory(self) -> _Dense | None:
-        """Every vector in memory, for an exact search by one matrix product: sqlite-vec reads
-        each stored vector per query, about 40 ms per 20,000. Reloaded when a write moved the
-        vectors; None past MEMORY_UNITS sentence vectors (then sqlite-vec is asked)."""
+    def _index(self) -> _Dense | ann.Graphs | None:
+        """What dense search uses now: every vector in memory up to EXACT_VECTORS, else the
+        approximate graphs (None without usearch: sqlite-vec is asked). Brought up to date
+        when a write, from any connection, moved the vectors."""
         row = self._db.execute("SELECT value FROM meta WHERE key = 'vectors'").fetchone()
         version = row[0] if row else "0"
         with self._write:
             if self._dense is not None and self._dense[0] == version:
                 return self._dense[1]
-            units = self._db.execute("SELECT count(*) FROM units").fetchone()[0]
-            dense = None
-            if units <= MEMORY_UNITS:
+            size = self._db.execute("SELECT (SELECT count(*) FROM units) + (SELECT count(*) FROM chunks)").fetchone()[0]
+            index: _Dense | ann.Graphs | None
+            if size <= EXACT_VECTORS:
                 rows = self._db.execute(
                     'SELECT u.chunk_id, u.start, u."end", v.embedding FROM units u '
                     "JOIN units_vec v ON v.rowid = u.id ORDER BY u.chunk_id, u.id").fetchall()
                 chunks = self._db.execute("SELECT rowid, embedding FROM chunks_vec ORDER BY rowid").fetchall()
-                dense = _Dense(rows, chunks)
-            self._dense = (version, dense)
-            return dense
+                index, self._graphs = _Dense(rows, chunks), None
+            else:
+                try:
+                    index = self._graphs = self._current_graphs()
+                except MissingExtra:
+                    index = None
+            self._dense = (version, index)
+            return index
+
+    # -- the approximate index ------------------------------------------------
+    @property
+    def _ann_folder(self) -> Path:
+        return Path(f"{self.path}.ann")
+
+    def _log_position(self) -> tuple[int, int]:
+        """(last change written, last change trimmed away) in vector_log."""
+        if not self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'vector_log'").fetchone():
+            return 0, 0
+        row = self._db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'vector_log'").fetchone()
+        return (int(row[0]) if row else 0), int(self._meta("vectors_trimmed") or 0)
+
+    def _current_graphs(self) -> ann.Graphs:
+        """The graphs of this process, else the saved ones, else built from every vector;
+        then the changes logged since they were made."""
+        epoch = self._meta("vectors_epoch") or "0"
+        _, trimmed = self._log_position()
+        graphs = self._graphs
+        if graphs is None or graphs.epoch != epoch or graphs.seq < trimmed:
+            graphs = ann.load(self._ann_folder, epoch)
+        self._db.execute("BEGIN")  # one snapshot for the log and the vectors
+        try:
+            last, trimmed = self._log_position()
+            if graphs is None or graphs.epoch != epoch or graphs.seq < trimmed:
+                row = self._db.execute("SELECT embedding FROM chunks_vec LIMIT 1").fetchone()
+                graphs = ann.Graphs(len(row[0]) // 4 if row else 1, epoch, last)
+                graphs.add(self._vector_batches("units"), self._vector_batches("chunks"))
+            elif graphs.seq < last:
+                changed = sorted({r[0] for r in self._db.execute(
+                    "SELECT chunk_id FROM vector_log WHERE seq > ?", (graphs.seq,))})
+                graphs.remove(changed)
+                graphs.add(self._vector_batches("units", changed), self._vector_batches("chunks", changed))
+                graphs.seq = last
+        finally:
+            self._db.execute("COMMIT")
+        return graphs
+
+    def _vector_batches(self, kind: str, chunk_ids: Sequence[int] | None = None,
+                        size: int = 20_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(chunk ids, vectors) of every unit or chunk vector, or of these chunks'."""
+        sql = ("SELECT u.chunk_id, v.embedding FROM units u JOIN units_vec v ON v.rowid = u.id"
+               if kind == "units" else "SELECT rowid, embedding FROM chunks_vec")
+        column = "u.chunk_id" if kind == "units" else "rowid"
+        parts = ([None] if chunk_ids is None
+                 else [list(chunk_ids[i:i + 500]) for i in range(0, len(chunk_ids), 500)])
+        for part in parts:
+            cursor = (self._db.execute(sql) if part is None else
+                      self._db.execute(f"{sql} WHERE {column} IN ({','.join('?' * len(part))})", part))
+            while rows := cursor.fetchmany(size):
+                dim = len(rows[0][1]) // 4
+                yield (np.array([r[0] for r in rows], np.uint64),
+                       np.frombuffer(b"".join(r[1] for r in rows), np.float32).reshape(-1, dim))
+
+    def _score(self, chunk_ids: set[int], vector: np.ndarray) -> list[DenseHit]:
+        """Exact scores of the proposed chunks: their own vector and their best unit."""
+        units = self.unit_vectors(sorted(chunk_ids))
+        hits = []
+        for cid, own in self._vector_batches("chunks", sorted(units)):
+            for c, v in zip(cid.tolist(), own):
+                rows = units[c]
+                sims = np.stack([r[2] for r in rows]) @ vector
+                best = int(np.argmax(sims))
+                hits.append(DenseHit(c, float(v @ vector), float(sims[best]), (rows[best][0], rows[best][1])))
+        return hits
+
+    def settle(self) -> None:
+        """After an ingest: save the approximate index (when dense search uses one) beside
+        the store, so the next process loads it instead of building it, and trim the log."""
+        if self._readonly or not self._has_vectors():
+            return
+        index = self._index()
+        with self._write:
+            last, trimmed = self._log_position()
+            if isinstance(index, ann.Graphs):
+                folder = self._ann_folder
+                with _locked(folder):
+                    saved = ann.saved_seq(folder, index.epoch)
+                    if saved is None or saved < index.seq:
+                        index.save(folder)
+                upto = index.seq
+            else:
+                if isinstance(index, _Dense) and self._ann_folder.exists():
+                    shutil.rmtree(self._ann_folder, ignore_errors=True)
+                upto = last
+            if upto > trimmed:
+                with self._tx() as db:
+                    db.execute("DELETE FROM vector_log WHERE seq <= ?", (upto,))
+                    db.execute("INSERT OR REPLACE INTO meta VALUES ('vectors_trimmed', ?)", (str(upto),))
 
     def _search_dense_sql(self, vector: np.ndarray, k: int) -> list[DenseHit]:
         """search_dense inside SQLite (sqlite-vec scans every vector)."""
@@ -537,6 +648,18 @@ def _storage_error(path: Path, e: Exception) -> ErreError:
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+@contextmanager
+def _locked(folder: Path):
+    """One process at a time saves the approximate index."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "lock", "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def _blob(vector) -> bytes:
