@@ -62,8 +62,10 @@ CREATE TABLE IF NOT EXISTS turns(
     role TEXT NOT NULL, content TEXT NOT NULL, citations TEXT NOT NULL, abstained INTEGER NOT NULL,
     created TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS turns_conversation ON turns(conversation_id, id);
--- chunks whose vectors were written or deleted, in order: what the approximate index replays
-CREATE TABLE IF NOT EXISTS vector_log(seq INTEGER PRIMARY KEY AUTOINCREMENT, chunk_id INTEGER NOT NULL);
+-- chunks whose vectors were written or deleted, and the units deleted with them, in order:
+-- what the approximate index replays
+CREATE TABLE IF NOT EXISTS vector_log(
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, chunk_id INTEGER NOT NULL, unit_id INTEGER);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     terms, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');
 """
@@ -242,6 +244,8 @@ class SQLiteStore:
         if chunk_ids:
             self._vectors_moved()
             self._db.executemany("INSERT INTO vector_log(chunk_id) VALUES (?)", [(c,) for c in chunk_ids])
+            self._db.executemany("INSERT INTO vector_log(chunk_id, unit_id) SELECT chunk_id, id FROM units "
+                                 "WHERE chunk_id = ?", [(c,) for c in chunk_ids])
         for cid in chunk_ids:
             self._db.execute("DELETE FROM units_vec WHERE rowid IN (SELECT id FROM units WHERE chunk_id = ?)",
                              (cid,))
@@ -342,7 +346,7 @@ class SQLiteStore:
         if isinstance(index, _Dense):
             return index.search(vector, k)
         if isinstance(index, ann.Graphs):
-            return self._score(index.candidates(vector, k), vector)
+            return self._score(index, vector, k)
         return self._search_dense_sql(vector, k)
 
     def _index(self) -> _Dense | ann.Graphs | None:
@@ -398,9 +402,12 @@ class SQLiteStore:
                 graphs = ann.Graphs(len(row[0]) // 4 if row else 1, epoch, last)
                 graphs.add(self._vector_batches("units"), self._vector_batches("chunks"))
             elif graphs.seq < last:
-                changed = sorted({r[0] for r in self._db.execute(
-                    "SELECT chunk_id FROM vector_log WHERE seq > ?", (graphs.seq,))})
-                graphs.remove(changed)
+                rows = self._db.execute("SELECT chunk_id, unit_id FROM vector_log WHERE seq > ?",
+                                        (graphs.seq,)).fetchall()
+                changed = sorted({c for c, _ in rows})
+                now = [u for part in _parts(changed) for (u,) in self._db.execute(
+                    f"SELECT id FROM units WHERE chunk_id IN ({','.join('?' * len(part))})", part)]
+                graphs.remove(sorted({u for _, u in rows if u is not None} | set(now)), changed)
                 graphs.add(self._vector_batches("units", changed), self._vector_batches("chunks", changed))
                 graphs.seq = last
         finally:
@@ -409,13 +416,11 @@ class SQLiteStore:
 
     def _vector_batches(self, kind: str, chunk_ids: Sequence[int] | None = None,
                         size: int = 20_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """(chunk ids, vectors) of every unit or chunk vector, or of these chunks'."""
-        sql = ("SELECT u.chunk_id, v.embedding FROM units u JOIN units_vec v ON v.rowid = u.id"
+        """(ids, vectors) of every unit or chunk vector, or of these chunks'."""
+        sql = ("SELECT u.id, v.embedding FROM units u JOIN units_vec v ON v.rowid = u.id"
                if kind == "units" else "SELECT rowid, embedding FROM chunks_vec")
         column = "u.chunk_id" if kind == "units" else "rowid"
-        parts = ([None] if chunk_ids is None
-                 else [list(chunk_ids[i:i + 500]) for i in range(0, len(chunk_ids), 500)])
-        for part in parts:
+        for part in [None] if chunk_ids is None else _parts(chunk_ids):
             cursor = (self._db.execute(sql) if part is None else
                       self._db.execute(f"{sql} WHERE {column} IN ({','.join('?' * len(part))})", part))
             while rows := cursor.fetchmany(size):
@@ -423,16 +428,29 @@ class SQLiteStore:
                 yield (np.array([r[0] for r in rows], np.uint64),
                        np.frombuffer(b"".join(r[1] for r in rows), np.float32).reshape(-1, dim))
 
-    def _score(self, chunk_ids: set[int], vector: np.ndarray) -> list[DenseHit]:
-        """Exact scores of the proposed chunks: their own vector and their best unit."""
-        units = self.unit_vectors(sorted(chunk_ids))
+    def _score(self, graphs: ann.Graphs, vector: np.ndarray, k: int) -> list[DenseHit]:
+        """The chunks owning one of the 4k nearest units, or among the k nearest by their own
+        vector (as exact search), each scored by its own vector and its best unit."""
+        near_units, near_chunks = graphs.nearest(vector, k)
+        chunk_ids = set(near_chunks)
+        for part in _parts(near_units):
+            chunk_ids.update(c for (c,) in self._db.execute(
+                f"SELECT DISTINCT chunk_id FROM units WHERE id IN ({','.join('?' * len(part))})", part))
+        ids = sorted(chunk_ids)
+        units = [r for part in _parts(ids) for r in self._db.execute(
+            'SELECT id, chunk_id, start, "end" FROM units WHERE chunk_id IN '
+            f"({','.join('?' * len(part))}) ORDER BY chunk_id, id", part)]
+        best: dict[int, tuple[float, int, int]] = {}
+        for (_, cid, start, end), v in zip(units, graphs.vectors("units", [u[0] for u in units])):
+            if v is not None:  # None: written after the graphs were brought up to date
+                sim = float(v @ vector)
+                if cid not in best or sim > best[cid][0]:
+                    best[cid] = (sim, start, end)
         hits = []
-        for cid, own in self._vector_batches("chunks", sorted(units)):
-            for c, v in zip(cid.tolist(), own):
-                rows = units[c]
-                sims = np.stack([r[2] for r in rows]) @ vector
-                best = int(np.argmax(sims))
-                hits.append(DenseHit(c, float(v @ vector), float(sims[best]), (rows[best][0], rows[best][1])))
+        for cid, v in zip(ids, graphs.vectors("chunks", ids)):
+            if v is not None and cid in best:
+                sim, start, end = best[cid]
+                hits.append(DenseHit(cid, float(v @ vector), sim, (start, end)))
         return hits
 
     def settle(self) -> None:
@@ -648,6 +666,11 @@ def _storage_error(path: Path, e: Exception) -> ErreError:
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _parts(ids: Sequence[int], size: int = 500) -> list[list[int]]:
+    """`ids` in slices small enough for one IN (...) list."""
+    return [list(ids[i:i + size]) for i in range(0, len(ids), size)]
 
 
 @contextmanager
