@@ -149,6 +149,9 @@ def main() -> None:
     t0 = time.perf_counter()
     store.search_dense(qv[0], 40)
     out["first_search_s"] = round(time.perf_counter() - t0, 2)  # loads the index
+    graphs = getattr(store, "_graphs", None)
+    if graphs is not None:  # SQLite's approximate index, in this process's memory
+        out["ann_mb"] = round((graphs.units.memory_usage + graphs.chunks.memory_usage) / 1e6, 1)
     out["dense_p50_ms"], out["dense_p95_ms"] = timed(lambda i: store.search_dense(qv[i], 40), args.queries)
     # the exact reference: every sentence vector in one matrix, the 10 chunks with the nearest
     owner = np.repeat(np.array([c for (c,) in store_ids(store)]), args.units)
