@@ -185,11 +185,13 @@ def _passage_json(p) -> dict:
 
 
 def _model_options(f):
-    """--llm, --model, --base-url: the chat model for this run (over erre.toml)."""
+    """--llm, --model, --base-url, --adapter: the chat model for this run (over erre.toml)."""
+    f = click.option("--adapter", default=None,
+                     help="Style adapter (erre tune train): 'latest', a name, or a folder; 'none' for none.")(f)
     f = click.option("--base-url", default=None, help="OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1")(f)
     f = click.option("--model", default=None,
                      help="GGUF file or shipped model (llamacpp); model name on the server (openai).")(f)
-    f = click.option("--llm", "backend", type=click.Choice(["llamacpp", "openai"]), default=None,
+    f = click.option("--llm", "backend", type=click.Choice(["llamacpp", "openai", "transformers"]), default=None,
                      help="Chat backend (default: llm.backend, else llamacpp).")(f)
     return f
 
@@ -200,10 +202,11 @@ def _sample_options(f):
     return click.option("--limit", type=int, default=None, help="Answer a random sample of this many questions.")(f)
 
 
-def _open_for_chat(home, backend, model, base_url):
+def _open_for_chat(home, backend, model, base_url, adapter=None):
     from .twin import Twin
 
-    overrides = {"llm_backend": backend, "llm_model": model, "llm_base_url": base_url}
+    overrides = {"llm_backend": backend, "llm_model": model, "llm_base_url": base_url,
+                 "llm_adapter": "" if adapter == "none" else adapter}
     if base_url and not backend:
         overrides["llm_backend"] = "openai"
     twin = Twin.open(home, **overrides)
@@ -256,7 +259,7 @@ def _stream(twin, question: str, history) -> "Answer":
 @home_option
 @json_option
 def ask(question: str, conversation: str | None, backend: str | None, model: str | None,
-        base_url: str | None, home: str | None, as_json: bool) -> None:
+        base_url: str | None, adapter: str | None, home: str | None, as_json: bool) -> None:
     """Ask the twin: a first-person answer from the writings, with numbered sources.
 
     \b
@@ -267,7 +270,7 @@ def ask(question: str, conversation: str | None, backend: str | None, model: str
     """
     from . import chat
 
-    twin = _open_for_chat(home, backend, model, base_url)
+    twin = _open_for_chat(home, backend, model, base_url, adapter)
     try:
         history = []
         if conversation:
@@ -296,7 +299,7 @@ def ask(question: str, conversation: str | None, backend: str | None, model: str
 @_model_options
 @home_option
 def serve(host: str | None, port: int | None, api_key_env: str | None, insecure: bool, backend: str | None,
-          model: str | None, base_url: str | None, home: str | None) -> None:
+          model: str | None, base_url: str | None, adapter: str | None, home: str | None) -> None:
     """Serve the twin: an OpenAI-compatible API at /v1 (and /health).
 
     \b
@@ -307,7 +310,7 @@ def serve(host: str | None, port: int | None, api_key_env: str | None, insecure:
 
     from . import server
 
-    twin = _open_for_chat(home, backend, model, base_url)
+    twin = _open_for_chat(home, backend, model, base_url, adapter)
     s = twin.settings
     host, port = host or s.server_host, port or s.server_port
     key_env = api_key_env if api_key_env is not None else s.server_api_key_env
@@ -367,7 +370,7 @@ def telegram_cmd(allow: str | None, api_url: str | None, home: str | None) -> No
 @_model_options
 @home_option
 def chat_cmd(resume: str | None, list_: bool, backend: str | None, model: str | None,
-             base_url: str | None, home: str | None) -> None:
+             base_url: str | None, adapter: str | None, home: str | None) -> None:
     """Talk with the twin; the conversation is stored and can be resumed.
 
     \b
@@ -375,7 +378,7 @@ def chat_cmd(resume: str | None, list_: bool, backend: str | None, model: str | 
     erre chat
     erre chat --resume last
     """
-    twin = _open_for_chat(home, backend, model, base_url)
+    twin = _open_for_chat(home, backend, model, base_url, adapter)
     store = twin.store
     try:
         if list_:
@@ -652,6 +655,116 @@ def style_score(file, home: str | None, as_json: bool) -> None:
     click.echo(f"{score:.3f}")
 
 
+@main.group("tune")
+def tune_group() -> None:
+    """Optional style tuning: a LoRA adapter trained on the writings (pip install 'erre[tune]')."""
+
+
+@tune_group.command("prepare")
+@click.option("--questions", type=click.Choice(["templates", "model"]), default="templates", show_default=True,
+              help="Who writes the questions: templates from titles and headings, or the twin's model "
+                   "(slower, better questions).")
+@click.option("--limit", type=int, default=2000, show_default=True, help="Examples at most.")
+@click.option("--seed", type=int, default=0, help="Seed of the shuffle.")
+@home_option
+@json_option
+def tune_prepare(questions: str, limit: int, seed: int, home: str | None, as_json: bool) -> None:
+    """Build the training set from the ingested writings and show a sample.
+
+    \b
+    erre tune prepare
+    erre tune prepare --questions model
+    """
+    from .tune import data, folder
+    from .twin import Twin
+
+    twin = Twin.open(home)
+    bar = _progress_bar(not as_json)
+    try:
+        twin.existing_store()
+        examples = data.build(twin, questions=questions, limit=limit, seed=seed, progress=bar)
+        where = folder(twin.home) / "data"
+        counts = data.save(examples, where)
+    finally:
+        bar.close()
+        twin.close()
+    if not examples:
+        raise ErreError("No training example could be made: ingest some writings first (erre ingest FOLDER).")
+    if as_json:
+        _echo_json({"folder": str(where), **counts})
+        return
+    click.echo(f"Wrote {where}: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in sorted(counts.items())))
+    for kind in ("qa", "continue"):
+        e = next((x for x in examples if x.kind == kind), None)
+        if e:
+            click.secho(f"\n{'Question and answer' if kind == 'qa' else 'Continuation'} ({e.source})", bold=True)
+            click.echo(e.messages[-1]["content"][-400:] if kind == "continue" else e.question)
+            click.echo("→ " + (e.answer[:400] + ("…" if len(e.answer) > 400 else "")))
+
+
+@tune_group.command("train")
+@click.option("--name", default=None, help="The adapter's name (default: style-DATE-TIME); a started run "
+                                           "with this name goes on from its last checkpoint.")
+@click.option("--resume", is_flag=True, help="Go on with the latest run, from its last checkpoint.")
+@click.option("--steps", type=int, default=None, help="Optimiser steps (default: tune.epochs over the data).")
+@home_option
+@json_option
+def tune_train(name: str | None, resume: bool, steps: int | None, home: str | None, as_json: bool) -> None:
+    """Train a LoRA adapter on tune/data (GPU when present; CPU works for small models).
+
+    \b
+    erre tune train
+    erre tune train --resume
+    erre ask "..." --adapter latest
+    """
+    from .tune import train
+    from .twin import Twin
+
+    twin = Twin.open(home)
+    try:
+        say = (lambda m: None) if as_json else (lambda m: click.echo(m, err=True))
+        target = train.run(twin, name=name, steps=steps, resume=resume, progress=say)
+    finally:
+        twin.close()
+    meta = json.loads((target / "erre.json").read_text(encoding="utf-8"))
+    if as_json:
+        _echo_json({"adapter": str(target), **meta})
+        return
+    click.echo(f"Adapter {meta['name']} in {target}: {meta['steps']} steps on {meta['examples']} examples, "
+               f"{meta['seconds']} s on {meta['device']}, training loss {meta['train_loss']}."
+               + ("" if meta.get("gguf") else " (No GGUF copy: serve it through transformers.)"))
+    click.echo("Use it: erre ask \"...\" --adapter latest   (or llm.adapter = \"latest\" in erre.toml)")
+
+
+@tune_group.command("report")
+@click.option("--adapter", default="latest", show_default=True, help="The adapter: a name or a folder.")
+@click.option("--questions", type=int, default=20, show_default=True, help="Held-out questions answered per set-up.")
+@click.option("--no-style", is_flag=True, help="Only the forgetting figures (no answers written).")
+@home_option
+@json_option
+def tune_report(adapter: str, questions: int, no_style: bool, home: str | None, as_json: bool) -> None:
+    """Style gained and general ability lost: the adapter against the base, side by side.
+
+    \b
+    erre tune report
+    """
+    from .tune import report
+    from .twin import Twin
+
+    twin = Twin.open(home)
+    try:
+        twin.existing_store()
+        say = (lambda m: None) if as_json else (lambda m: click.echo(m, err=True))
+        out = report.run(twin, lambda **o: Twin.open(twin.home, **o), adapter=adapter, questions=questions,
+                         style=not no_style, say=say)
+    finally:
+        twin.close()
+    if as_json:
+        _echo_json(out)
+        return
+    click.echo(report.render(out))
+
+
 @main.group("eval")
 def eval_group() -> None:
     """Measure the twin: retrieval and answer quality."""
@@ -698,7 +811,7 @@ def eval_retrieval(questions: str, mode: str, home: str | None, as_json: bool) -
 @home_option
 @json_option
 def eval_answers(questions: str, limit: int | None, seed: int, out: str | None, backend: str | None,
-                 model: str | None, base_url: str | None, home: str | None, as_json: bool) -> None:
+                 model: str | None, base_url: str | None, adapter: str | None, home: str | None, as_json: bool) -> None:
     """Run the answer pipeline over a question set: citations, answers, abstention, latency.
 
     \b
@@ -707,7 +820,7 @@ def eval_answers(questions: str, limit: int | None, seed: int, out: str | None, 
     from .eval import answers
 
     items = answers.load(Path(questions), limit=limit, seed=seed)
-    twin = _open_for_chat(home, backend, model, base_url)
+    twin = _open_for_chat(home, backend, model, base_url, adapter)
     summary = _answer_all(twin, lambda progress: answers.run(twin, items, progress=progress), as_json, out)
     if as_json:
         _echo_json(summary)
@@ -740,7 +853,7 @@ def _answer_all(twin, run, as_json: bool, out: str | None) -> dict:
 @home_option
 @json_option
 def eval_attacks(cases_file: str | None, out: str | None, backend: str | None, model: str | None,
-                 base_url: str | None, home: str | None, as_json: bool) -> None:
+                 base_url: str | None, adapter: str | None, home: str | None, as_json: bool) -> None:
     """Prompt injections, requests for the hidden instructions, impersonation and malware,
     from the user and planted in documents: the share handled, with the twin's model.
 
@@ -757,7 +870,12 @@ def eval_attacks(cases_file: str | None, out: str | None, backend: str | None, m
     overrides = {"llm_backend": backend or ("openai" if base_url else None), "llm_model": model,
                  "llm_base_url": base_url}
     try:
-        settings = Twin.open(home).settings.with_(**overrides)
+        owner = Twin.open(home)
+        if adapter and adapter != "none":  # the attacks' twin lives elsewhere: the adapter's own folder
+            from . import tune
+
+            overrides["llm_adapter"] = str(tune.adapter_dir(owner.home, adapter))
+        settings = owner.settings.with_(**overrides)
     except ErreError:
         if home:
             raise
@@ -784,7 +902,7 @@ def eval_attacks(cases_file: str | None, out: str | None, backend: str | None, m
 @home_option
 @json_option
 def eval_voice(questions: str, limit: int | None, seed: int, out: str | None, backend: str | None,
-               model: str | None, base_url: str | None, home: str | None, as_json: bool) -> None:
+               model: str | None, base_url: str | None, adapter: str | None, home: str | None, as_json: bool) -> None:
     """The twin's answers against a neutral assistant's (same model, same evidence): style
     scores, the share attributed to the author, and grounding.
 
@@ -794,7 +912,7 @@ def eval_voice(questions: str, limit: int | None, seed: int, out: str | None, ba
     from .eval import answers, voice
 
     items = answers.load(Path(questions), limit=limit, seed=seed)
-    twin = _open_for_chat(home, backend, model, base_url)
+    twin = _open_for_chat(home, backend, model, base_url, adapter)
     progress = _progress_bar(enabled=not as_json)
     try:
         _load_model(twin)

@@ -44,7 +44,8 @@ SETTINGS: list[tuple[str, object, str]] = [
                       "postgresql://user@host:5432/db (password from PGPASSWORD, never here)"),
     ("search.k", 8, "Passages returned by a search"),
     ("search.candidates", 50, "Candidates taken from each side (lexical, dense) before fusion"),
-    ("llm.backend", "llamacpp", "Chat backend: llamacpp (embedded, default) or openai (any OpenAI-compatible server)"),
+    ("llm.backend", "llamacpp", "Chat backend: llamacpp (embedded, default), openai (any OpenAI-compatible "
+                                "server) or transformers (in process; erre[tune])"),
     ("llm.model", "", "llamacpp: a GGUF file or a shipped model name (empty: qwen2.5-coder-1.5b); "
                       "openai: the model name on the server, e.g. qwen2.5:7b-instruct"),
     ("llm.base_url", "", "Base URL of an OpenAI-compatible chat server, e.g. http://127.0.0.1:11434/v1"),
@@ -54,6 +55,8 @@ SETTINGS: list[tuple[str, object, str]] = [
     ("llm.max_tokens", 400, "Longest answer, in tokens"),
     ("llm.temperature", 0.2, "Sampling temperature (0: always the most likely token)"),
     ("llm.timeout", 300, "Seconds to wait for a chat server"),
+    ("llm.adapter", "", "Style adapter applied to the model (erre tune train): 'latest', a name in tune/adapters, "
+                        "a folder, or empty for none"),
     ("chat.passages", 4, "Passages given to the model as evidence (fewer if they don't fit the context)"),
     ("chat.history_turns", 6, "Past messages kept in the prompt (oldest dropped first)"),
     ("chat.abstain_below", "auto", "Relevance under which the twin says it never wrote about it: a "
@@ -62,6 +65,13 @@ SETTINGS: list[tuple[str, object, str]] = [
                              "commas) that the style model learns the author against"),
     ("style.candidates", 2, "Drafts written for an answer delivered whole (Telegram, the API without "
                             "streaming, erre ask --json): the one the style model scores highest is kept"),
+    ("tune.base", "", "Base model for style tuning: empty for the twin's llama.cpp model (transformers reads "
+                      "its GGUF), or a transformers model folder"),
+    ("tune.rank", 16, "LoRA rank: the adapter's capacity (8-32 is usual; style needs little)"),
+    ("tune.epochs", 1.0, "Passes over the training set"),
+    ("tune.learning_rate", 0.0002, "Learning rate (LoRA takes about ten times full fine-tuning's)"),
+    ("tune.max_length", 1024, "Longest training example in tokens (longer ones are cut)"),
+    ("tune.batch", 8, "Examples per optimiser step"),
     ("server.host", "127.0.0.1", "Address erre serve listens on (another than loopback needs an API key)"),
     ("server.port", 8000, "Port erre serve listens on"),
     ("server.api_key_env", "", "Environment variable holding the key clients must send (Authorization: Bearer)"),
@@ -104,11 +114,18 @@ class Settings:
     llm_max_tokens: int = 400
     llm_temperature: float = 0.2
     llm_timeout: int = 300
+    llm_adapter: str = ""
     chat_passages: int = 4
     chat_history_turns: int = 6
     style_background: str = ""
     style_candidates: int = 2
     chat_abstain_below: str = "auto"
+    tune_base: str = ""
+    tune_rank: int = 16
+    tune_epochs: float = 1.0
+    tune_learning_rate: float = 0.0002
+    tune_max_length: int = 1024
+    tune_batch: int = 8
     server_host: str = "127.0.0.1"
     server_port: int = 8000
     server_api_key_env: str = ""

@@ -38,7 +38,15 @@ def _llamacpp(settings, home: Path) -> ChatModel:
     from . import llamacpp, models
 
     path = models.resolve(settings.llm_model, home)
-    return llamacpp.LlamaCppModel(path, context=settings.llm_context, threads=settings.llm_threads)
+    lora = None
+    if settings.llm_adapter:
+        from .. import tune
+
+        lora = tune.adapter_dir(home, settings.llm_adapter) / "adapter.gguf"
+        if not lora.is_file():
+            raise ConfigError(f"The adapter in {lora.parent} has no GGUF file for llama.cpp (its base was not "
+                              "a GGUF model): serve it with the transformers backend, or tune the GGUF base.")
+    return llamacpp.LlamaCppModel(path, context=settings.llm_context, threads=settings.llm_threads, lora=lora)
 
 
 def _openai(settings, home: Path) -> ChatModel:
@@ -49,8 +57,26 @@ def _openai(settings, home: Path) -> ChatModel:
                            timeout=settings.llm_timeout)
 
 
+def _transformers(settings, home: Path) -> ChatModel:
+    from .. import tune
+    from ..tune import train
+    from . import models
+    from .transformers_backend import TransformersModel
+
+    name = settings.llm_model
+    if not name or name in models.SHIPPED or name.endswith(".gguf"):  # transformers reads the GGUF
+        path = models.resolve(name, home)
+        base = train.Base(str(path.parent), path.name)
+    else:  # a transformers model folder (or a hub name, where the hub can be reached)
+        folder = Path(name).expanduser()
+        base = train.Base(str(folder) if folder.exists() else name)
+    adapter = tune.adapter_dir(home, settings.llm_adapter) if settings.llm_adapter else None
+    return TransformersModel(base, adapter=adapter, context=settings.llm_context)
+
+
 # the table an outside plugin would register in too
-CHAT_MODELS: dict[str, Callable[..., ChatModel]] = {"llamacpp": _llamacpp, "openai": _openai}
+CHAT_MODELS: dict[str, Callable[..., ChatModel]] = {"llamacpp": _llamacpp, "openai": _openai,
+                                                    "transformers": _transformers}
 
 
 def load(settings, home: Path) -> ChatModel:

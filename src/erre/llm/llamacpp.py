@@ -20,21 +20,26 @@ _CHATML = ("{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] 
 
 
 class LlamaCppModel:
-    def __init__(self, path: Path, *, context: int = 4096, threads: int = 2, seed: int = 0):
+    def __init__(self, path: Path, *, context: int = 4096, threads: int = 2, seed: int = 0,
+                 lora: Path | None = None):
         try:
             import llama_cpp
             from llama_cpp.llama_chat_format import Jinja2ChatFormatter
         except ImportError:
             raise MissingExtra("llama.cpp support", "'erre[llamacpp]'") from None
         try:
+            # a LoRA adapter (erre tune) is applied to the base's weights as they are loaded
             self._llm = llama_cpp.Llama(str(path), n_ctx=context, n_threads=threads or None,
-                                        n_threads_batch=threads or None, seed=seed, verbose=False)
+                                        n_threads_batch=threads or None, seed=seed, verbose=False,
+                                        lora_path=str(lora) if lora else None)
         except (ValueError, RuntimeError, OSError) as e:
-            raise BackendError(f"llama.cpp cannot load {path}: {e}. Is it a GGUF model file?") from None
+            what = f"{path} with the adapter {lora}" if lora else str(path)
+            raise BackendError(f"llama.cpp cannot load {what}: {e}. Is it a GGUF model file (and an "
+                               "adapter made for it)?") from None
         meta = self._llm.metadata
         trained = int(meta.get(f"{meta.get('general.architecture', 'llama')}.context_length", context))
         self.context = min(context, trained)
-        self.name = f"llamacpp:{path.stem}"
+        self.name = f"llamacpp:{path.stem}" + (f"+{lora.parent.name}" if lora else "")
         model = self._llm._model
         eos, bos = self._llm.token_eos(), self._llm.token_bos()
         self._eos = model.token_get_text(eos) if eos != -1 else ""
