@@ -448,16 +448,23 @@ HOW = """## Where erre's speed comes from
   (no persona): erre's prompt holds up to 4 passages of up to 300 tokens and its rules
   (900 to 1,350 tokens here), LlamaIndex's its 2 nodes: single paragraphs on SQuAD-it,
   1,024-token chunks on the essays. Prompt length decides which first token comes first.
-- **Dense search in memory** (SQLite store): the sentence and chunk vectors are held as
-  matrices and searched exactly by one matrix product, reloaded when a write moves them;
-  sqlite-vec, which reads every stored vector per query, is asked only past 300,000
-  sentences. This came after the run above; on its Paul Graham twin (32,715 sentences,
-  40 questions, `k` 32): dense search p50 39.5 → 3.9 ms, hybrid search with the question's
-  embedding p50 81.3 → 28.8 ms, p95 94.0 → 43.9 ms.
+- **Dense search in memory** (SQLite store): up to 150,000 vectors (sentences and chunks;
+  about 14,000 chunks) they are held as matrices and searched exactly by one matrix
+  product; past that an HNSW index (usearch, float16) saved beside the database proposes
+  the chunks, kept up to date from a change log (docs/scale.md: 100,000 chunks of ten
+  sentences, p95 16.3 ms). This came after the run above; on its Paul Graham twin (32,715
+  sentences, 40 questions, `k` 32): dense search p50 39.5 → 3.9 ms, hybrid search with the
+  question's embedding p50 81.3 → 28.8 ms, p95 94.0 → 43.9 ms; erre's own work before the
+  model is called, 18 questions: 107 → 48.4 ms median (65.1 ms p95; the first question of a
+  process also loads the vectors, 1.4 s).
+- **Generation** goes through llama.cpp untouched: on one 120-token answer, twice each,
+  erre's stream gave 17.90 and 18.59 tokens/s against 18.04 and 17.39 for raw llama.cpp at
+  temperature 0, and 17.87 and 17.56 at erre's temperature (0.2). The SQuAD-it row above
+  (92%) measures answers of a few dozen tokens, where the first pieces' timing dominates.
 
-What is not yet fast: past 300,000 sentences (about 30,000 chunks) dense search falls back
-to sqlite-vec's scan, about 2 µs per stored vector per query; an approximate index is the
-next step (`bench/scale.py` measures both stores at 100k and 1M chunks).
+What is not yet fast: the index's memory (1.4 KB per vector, in each process that
+searches) and PostgreSQL's search at 100,000 chunks (p95 40 ms dense, 92 ms lexical on
+common words); see docs/scale.md.
 """.splitlines()
 
 

@@ -138,3 +138,20 @@ def test_an_adapter_that_is_not_there_says_what_to_do(sample_twin):
 
     with pytest.raises(ErreError, match="erre tune prepare"):
         llm.load(dataclasses.replace(sample_twin.settings, llm_adapter="latest"), sample_twin.home)
+
+
+def test_the_transformers_backend_streams_and_stops(sample_twin, tiny_gguf):
+    pytest.importorskip("peft")
+    from erre import llm
+
+    settings = dataclasses.replace(sample_twin.settings, llm_backend="transformers", llm_model=str(tiny_gguf),
+                                   llm_context=2048)
+    model = llm.load(settings, sample_twin.home)
+    assert model.name == "transformers:tiny" and model.context == 2048
+    messages = [{"role": "user", "content": "il la di"}]
+    assert model.count(messages) > 3
+    whole = "".join(model.stream(messages, max_tokens=24, temperature=0.0))
+    assert whole.strip()
+    stop = whole.strip()[2:5]
+    cut = "".join(model.stream(messages, max_tokens=24, temperature=0.0, stop=[stop]))
+    assert cut == whole[:whole.index(stop)]  # greedy: the same text, up to the stop string

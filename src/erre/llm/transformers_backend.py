@@ -71,16 +71,23 @@ class TransformersModel:
         with self._lock:
             worker = threading.Thread(target=generate, daemon=True)
             worker.start()
-            text = ""
+            stops = [s for s in stop if s]
+            hold = max((len(s) for s in stops), default=1) - 1  # a stop string may be arriving
+            text, sent = "", 0
             try:
                 for piece in streamer:
                     text += piece
-                    cut = min((text.find(s) for s in stop if s and s in text), default=-1)
+                    cut = min((text.find(s) for s in stops if s in text), default=-1)
                     if cut >= 0:
-                        yield piece[:len(piece) - (len(text) - cut)]
+                        if cut > sent:
+                            yield text[sent:cut]
+                        sent = -1
                         break
-                    if piece:
-                        yield piece
+                    if len(text) - hold > sent:
+                        yield text[sent:len(text) - hold]
+                        sent = len(text) - hold
+                if 0 <= sent < len(text):
+                    yield text[sent:]
             finally:
                 halt.set()
                 worker.join()
