@@ -454,13 +454,15 @@ HOW = """## Where erre's speed comes from
   the chunks, kept up to date from a change log (docs/scale.md: 100,000 chunks of ten
   sentences, p95 16.3 ms). This came after the run above; on its Paul Graham twin (32,715
   sentences, 40 questions, `k` 32): dense search p50 39.5 → 3.9 ms, hybrid search with the
-  question's embedding p50 81.3 → 28.8 ms, p95 94.0 → 43.9 ms; erre's own work before the
-  model is called, 18 questions: 107 → 48.4 ms median (65.1 ms p95; the first question of a
-  process also loads the vectors, 1.4 s).
-- **Generation** goes through llama.cpp untouched: on one 120-token answer, twice each,
-  erre's stream gave 17.90 and 18.59 tokens/s against 18.04 and 17.39 for raw llama.cpp at
-  temperature 0, and 17.87 and 17.56 at erre's temperature (0.2). The SQuAD-it row above
-  (92%) measures answers of a few dozen tokens, where the first pieces' timing dominates.
+  question's embedding p50 81.3 → 28.8 ms, p95 94.0 → 43.9 ms. `bench/stream_overhead.py`
+  on the same twin: erre's own work before the model is called, 3 questions × 3, median
+  47.8 ms, p95 50.5 ms (107 ms before; the first question of a process also loads the
+  vectors, 1.2 s).
+- **Generation** goes through llama.cpp untouched: the same script, one 120-token answer
+  three times each: erre's stream 15.43, 18.32, 18.34 tokens/s (median 18.32) against raw
+  llama.cpp's 17.44, 19.78, 18.60 at erre's temperature (0.2) and 18.94, 18.32, 17.87 at 0:
+  98.5% and 100% of the medians. The SQuAD-it row above (92%) measures answers of a few
+  dozen tokens, where the first pieces' timing weighs most.
 
 What is not yet fast: the index's memory (1.4 KB per vector, in each process that
 searches) and PostgreSQL's search at 100,000 chunks (p95 40 ms dense, 92 ms lexical on
