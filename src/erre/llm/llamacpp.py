@@ -7,8 +7,11 @@ model instance is not safe to use from two threads at once: calls are serialised
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from ..errors import BackendError, MissingExtra
@@ -29,9 +32,10 @@ class LlamaCppModel:
             raise MissingExtra("llama.cpp support", "'erre[llamacpp]'") from None
         try:
             # a LoRA adapter (erre tune) is applied to the base's weights as they are loaded
-            self._llm = llama_cpp.Llama(str(path), n_ctx=context, n_threads=threads or None,
-                                        n_threads_batch=threads or None, seed=seed, verbose=False,
-                                        lora_path=str(lora) if lora else None)
+            with _quiet_stderr() if lora else nullcontext():
+                self._llm = llama_cpp.Llama(str(path), n_ctx=context, n_threads=threads or None,
+                                            n_threads_batch=threads or None, seed=seed, verbose=False,
+                                            lora_path=str(lora) if lora else None)
         except (ValueError, RuntimeError, OSError) as e:
             what = f"{path} with the adapter {lora}" if lora else str(path)
             raise BackendError(f"llama.cpp cannot load {what}: {e}. Is it a GGUF model file (and an "
@@ -72,3 +76,22 @@ class LlamaCppModel:
                 text = piece["choices"][0]["text"]  # type: ignore[index]
                 if text:
                     yield text
+
+
+@contextmanager
+def _quiet_stderr():
+    """llama.cpp's C code logs a line per adapted tensor while it loads a LoRA adapter, even
+    when not verbose: its standard error goes to /dev/null meanwhile (errors still raise)."""
+    try:
+        fd = sys.stderr.fileno()
+    except (AttributeError, OSError, ValueError):  # no real file behind it (captured)
+        yield
+        return
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), fd)
+            yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
