@@ -28,7 +28,7 @@ SCHEMA_VERSION = 1
 # Up to this many vectors (sentence units and chunks together), dense search is exact, by one
 # matrix product in memory (384 floats each: 1.5 KB; 150,000 = 230 MB, about 12 ms a query
 # on two cores, as it reads every vector). Past it, an approximate index (store/ann.py)
-# proposes the chunks and they are scored exactly.
+# proposes the chunks and scores them from its float16 copies.
 EXACT_VECTORS = 150_000
 
 _SCHEMA = """

@@ -18,6 +18,7 @@ import json
 import math
 import statistics
 from collections.abc import Callable
+from contextlib import nullcontext
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -88,10 +89,7 @@ def forgetting(twin, adapter: Path, languages: list[str], heldout: list[data_mod
         sets = {k: v[:general_items] for k, v in general(lang).items()}
         for state in ("base", "adapter"):
             say(f"general {lang}, {state}")
-            if state == "base":
-                with model.disable_adapter():
-                    ppl, qa = perplexity(model, tokenizer, sets["texts"]), answered(model, tokenizer, sets["questions"])
-            else:
+            with model.disable_adapter() if state == "base" else nullcontext():
                 ppl, qa = perplexity(model, tokenizer, sets["texts"]), answered(model, tokenizer, sets["questions"])
             out.setdefault(lang, {})[state] = {"perplexity": round(ppl, 3), "answered": round(qa, 3)}
     if author:
