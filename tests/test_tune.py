@@ -132,12 +132,16 @@ def test_the_gguf_adapter_gives_the_logits_transformers_gives(tiny_gguf, tmp_pat
     assert np.abs(got[1] - want).max() < 1e-3
 
 
-def test_an_adapter_that_is_not_there_says_what_to_do(sample_twin):
+@pytest.mark.parametrize("backend", ["llamacpp", "transformers"])
+def test_an_adapter_that_is_not_there_says_what_to_do(sample_twin, tmp_path, backend):
     from erre import llm
     from erre.errors import ErreError
 
+    # the adapter is checked before the model is looked for: this model is not there either
+    settings = dataclasses.replace(sample_twin.settings, llm_backend=backend, llm_adapter="latest",
+                                   llm_model=str(tmp_path / "absent.gguf"))
     with pytest.raises(ErreError, match="erre tune prepare"):
-        llm.load(dataclasses.replace(sample_twin.settings, llm_adapter="latest"), sample_twin.home)
+        llm.load(settings, sample_twin.home)
 
 
 def test_the_transformers_backend_streams_and_stops(sample_twin, tiny_gguf):

@@ -37,15 +37,15 @@ class ChatModel(Protocol):
 def _llamacpp(settings, home: Path) -> ChatModel:
     from . import llamacpp, models
 
-    path = models.resolve(settings.llm_model, home)
     lora = None
-    if settings.llm_adapter:
+    if settings.llm_adapter:  # checked first: it is the cheaper check, and the more likely mistake
         from .. import tune
 
         lora = tune.adapter_dir(home, settings.llm_adapter) / "adapter.gguf"
         if not lora.is_file():
             raise ConfigError(f"The adapter in {lora.parent} has no GGUF file for llama.cpp (its base was not "
                               "a GGUF model): serve it with the transformers backend, or tune the GGUF base.")
+    path = models.resolve(settings.llm_model, home)
     return llamacpp.LlamaCppModel(path, context=settings.llm_context, threads=settings.llm_threads, lora=lora)
 
 
@@ -63,6 +63,7 @@ def _transformers(settings, home: Path) -> ChatModel:
     from . import models
     from .transformers_backend import TransformersModel
 
+    adapter = tune.adapter_dir(home, settings.llm_adapter) if settings.llm_adapter else None
     name = settings.llm_model
     if not name or name in models.SHIPPED or name.endswith(".gguf"):  # transformers reads the GGUF
         path = models.resolve(name, home)
@@ -70,7 +71,6 @@ def _transformers(settings, home: Path) -> ChatModel:
     else:  # a transformers model folder (or a hub name, where the hub can be reached)
         folder = Path(name).expanduser()
         base = train.Base(str(folder) if folder.exists() else name)
-    adapter = tune.adapter_dir(home, settings.llm_adapter) if settings.llm_adapter else None
     return TransformersModel(base, adapter=adapter, context=settings.llm_context)
 
 
