@@ -30,10 +30,14 @@ def main() -> None:
     ap.add_argument("--questions", type=int, default=20)
     ap.add_argument("--general", type=int, default=None)
     ap.add_argument("--name", default=None)
+    ap.add_argument("--engine", choices=["auto", "llamacpp", "transformers"], default="auto",
+                    help="what runs the forgetting check")
     ap.add_argument("--out", default=None, help="write the figures here (JSON)")
+    ap.add_argument("--only", choices=["train", "report"], default=None,
+                    help="train: prepare and train, no report; report: report on the adapter --name")
     args = ap.parse_args()
 
-    from erre.tune import data, folder, report, train
+    from erre.tune import adapter_dir, data, folder, report, train
     from erre.twin import Twin
 
     overrides = {"llm_model": args.model, "tune_batch": args.batch, "tune_max_length": args.max_length}
@@ -46,16 +50,26 @@ def main() -> None:
 
     twin = open_twin()
     out: dict = {"home": args.home, "model": twin.settings.llm_model or "(default)"}
-    t0 = time.perf_counter()
-    examples = data.build(twin, limit=args.limit)
-    out["data"] = data.save(examples, folder(twin.home) / "data")
-    out["prepare_s"] = round(time.perf_counter() - t0, 1)
-    print("data:", out["data"], flush=True)
-    target = train.run(twin, name=args.name, steps=args.steps, progress=lambda m: print(m, flush=True))
+    if args.only == "report":
+        target = adapter_dir(twin.home, args.name or "latest")
+    else:
+        t0 = time.perf_counter()
+        examples = data.build(twin, limit=args.limit)
+        out["data"] = data.save(examples, folder(twin.home) / "data")
+        out["prepare_s"] = round(time.perf_counter() - t0, 1)
+        print("data:", out["data"], flush=True)
+        target = train.run(twin, name=args.name, steps=args.steps, progress=lambda m: print(m, flush=True))
     out["train"] = json.loads((target / "erre.json").read_text(encoding="utf-8"))
+    if args.only == "train":
+        twin.close()
+        print(json.dumps(out["train"], indent=2))
+        if args.out:
+            Path(args.out).write_text(json.dumps(out, indent=2, ensure_ascii=False), encoding="utf-8")
+        return
     t0 = time.perf_counter()
     result = report.run(twin, open_twin, adapter=target.name, questions=args.questions,
-                        general_items=args.general, say=lambda m: print(m, flush=True))
+                        general_items=args.general, say=lambda m: print(m, flush=True),
+                        engine=args.engine)
     out["report_s"] = round(time.perf_counter() - t0, 1)
     out["report"] = result
     twin.close()

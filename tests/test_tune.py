@@ -87,7 +87,19 @@ def test_train_saves_an_adapter_that_llama_cpp_applies(tuning_twin, tiny_gguf):
     assert forgetting["author"]["adapter"]["perplexity"] != forgetting["author"]["base"]["perplexity"]
     assert set(out["style"]) == {"questions", "prompt voice", "adapter", "adapter + voice"}
     assert json.loads((target / "report.json").read_text())["adapter"] == "prova"
+    assert forgetting["engine"] == "llamacpp"  # the adapter has a GGUF copy: checked as it is served
     assert "What it cost" in report.render(out)
+
+    # both engines score the same weights: llama.cpp with adapter.gguf, transformers with PEFT
+    texts = [t for t in report.general("it")["texts"][:3]]
+    questions = report.general("it")["questions"][:3]
+    figures = {}
+    for engine in ("llamacpp", "transformers"):
+        _, base_side, tuned_side = report.sides(tuning_twin, target, engine)
+        figures[engine] = [s.perplexity(texts) for s in (base_side, tuned_side)]
+        assert [s.answered(questions) for s in (base_side, tuned_side)] == [0.0, 0.0]  # random weights
+    assert figures["llamacpp"] == pytest.approx(figures["transformers"], rel=1e-3)
+    assert figures["llamacpp"][0] != pytest.approx(figures["llamacpp"][1], rel=1e-6)
 
 
 def _reopen(twin, settings, **overrides):

@@ -740,9 +740,13 @@ def tune_train(name: str | None, resume: bool, steps: int | None, home: str | No
 @click.option("--adapter", default="latest", show_default=True, help="The adapter: a name or a folder.")
 @click.option("--questions", type=int, default=20, show_default=True, help="Held-out questions answered per set-up.")
 @click.option("--no-style", is_flag=True, help="Only the forgetting figures (no answers written).")
+@click.option("--engine", type=click.Choice(["auto", "llamacpp", "transformers"]), default="auto",
+              show_default=True, help="What runs the forgetting check (auto: llama.cpp when the adapter has a "
+                                      "GGUF copy, as the twin serves it).")
 @home_option
 @json_option
-def tune_report(adapter: str, questions: int, no_style: bool, home: str | None, as_json: bool) -> None:
+def tune_report(adapter: str, questions: int, no_style: bool, engine: str, home: str | None,
+                as_json: bool) -> None:
     """Style gained and general ability lost: the adapter against the base, side by side.
 
     \b
@@ -756,7 +760,7 @@ def tune_report(adapter: str, questions: int, no_style: bool, home: str | None, 
         twin.existing_store()
         say = (lambda m: None) if as_json else (lambda m: click.echo(m, err=True))
         out = report.run(twin, lambda **o: Twin.open(twin.home, **o), adapter=adapter, questions=questions,
-                         style=not no_style, say=say)
+                         style=not no_style, say=say, engine=engine)
     finally:
         twin.close()
     if as_json:

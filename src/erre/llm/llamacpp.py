@@ -24,7 +24,7 @@ _CHATML = ("{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] 
 
 class LlamaCppModel:
     def __init__(self, path: Path, *, context: int = 4096, threads: int = 2, seed: int = 0,
-                 lora: Path | None = None):
+                 lora: Path | None = None, scores: bool = False):
         try:
             import llama_cpp
             from llama_cpp.llama_chat_format import Jinja2ChatFormatter
@@ -35,7 +35,7 @@ class LlamaCppModel:
             with _quiet_stderr() if lora else nullcontext():
                 self._llm = llama_cpp.Llama(str(path), n_ctx=context, n_threads=threads or None,
                                             n_threads_batch=threads or None, seed=seed, verbose=False,
-                                            lora_path=str(lora) if lora else None)
+                                            lora_path=str(lora) if lora else None, logits_all=scores)
         except (ValueError, RuntimeError, OSError) as e:
             what = f"{path} with the adapter {lora}" if lora else str(path)
             raise BackendError(f"llama.cpp cannot load {what}: {e}. Is it a GGUF model file (and an "
@@ -76,6 +76,23 @@ class LlamaCppModel:
                 text = piece["choices"][0]["text"]  # type: ignore[index]
                 if text:
                     yield text
+
+
+    def log_likelihood(self, text: str) -> tuple[float, int]:
+        """(sum of the log-probabilities of `text`'s tokens after the first, how many), the
+        text cut to the context window; needs the model made with `scores=True`."""
+        import numpy as np
+
+        tokens = self._llm.tokenize(text.encode("utf-8"), add_bos=True, special=False)[:self.context]
+        if len(tokens) < 2:
+            return 0.0, 0
+        with self._lock:
+            self._llm.reset()
+            self._llm.eval(tokens)
+            logits = np.array(self._llm.scores[:len(tokens) - 1], dtype=np.float64)
+        top = logits.max(axis=1, keepdims=True)
+        logp = logits - top - np.log(np.exp(logits - top).sum(axis=1, keepdims=True))
+        return float(logp[np.arange(len(tokens) - 1), tokens[1:]].sum()), len(tokens) - 1
 
 
 @contextmanager

@@ -1,11 +1,13 @@
 """What an adapter gained and what it cost: style against forgetting, side by side.
 
-- **Forgetting** (transformers, the same de-quantized weights with the adapter on and off):
-  perplexity on general text in the twin's languages (`general/*.json`, short
-  encyclopaedic paragraphs written for erre) and the share of general-knowledge questions
-  answered correctly, greedy. A warning past FORGET_PERPLEXITY or FORGET_QUESTIONS.
-- **What was learnt**: perplexity on the held-out documents' continuations (texts the
-  adapter never saw): it falls when the adapter writes more like the author.
+- **Forgetting** (the same base with the adapter on and off): perplexity on general text in
+  the twin's languages (`general/*.json`, short encyclopaedic paragraphs written for erre)
+  and the share of general-knowledge questions answered correctly, greedy. A warning past
+  FORGET_PERPLEXITY or FORGET_QUESTIONS. With a GGUF base it runs in llama.cpp, the model
+  as the twin serves it (quantized base, adapter.gguf); otherwise in transformers.
+- **What was learnt**: perplexity on the held-out documents' own words (the answers of the
+  held-out examples: texts the adapter never saw): it falls when the adapter writes more
+  like the author.
 - **Style and grounding** (the twin's own answering pipeline, with the served model): the
   held-out questions answered by the base with the prompt-only voice, the adapter alone,
   and the adapter with the voice; each answer's style score (the style model) and whether
@@ -21,15 +23,17 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from .. import chat
+from ..errors import ErreError
 from . import adapter_dir, folder
 from . import data as data_mod
 
 FORGET_PERPLEXITY = 0.10  # relative rise of general-text perplexity that is reported as forgetting
 FORGET_QUESTIONS = 0.05  # drop in the share of general questions answered that is reported as forgetting
 QA_TOKENS = 32
+MAX_TOKENS = 1024  # a text's tokens scored at most
 
 
 def general(lang: str) -> dict:
@@ -39,65 +43,132 @@ def general(lang: str) -> dict:
     return json.loads((own if own.is_file() else base / "en.json").read_text(encoding="utf-8"))
 
 
-def perplexity(model, tokenizer, texts: list[str]) -> float:
-    """exp of the mean negative log-likelihood per token over `texts`."""
-    import torch
+class Side(Protocol):
+    """The model with the adapter on or off, as the forgetting check asks it."""
 
-    total, count = 0.0, 0
-    for text in texts:
-        ids = tokenizer(text, return_tensors="pt")["input_ids"][:, :1024].to(model.device)
-        if ids.shape[1] < 2:
-            continue
-        with torch.no_grad():
-            loss = model(input_ids=ids, labels=ids).loss
-        total += float(loss) * (ids.shape[1] - 1)
-        count += ids.shape[1] - 1
-    return math.exp(total / max(count, 1))
+    def perplexity(self, texts: list[str]) -> float:
+        """exp of the mean negative log-likelihood per token over `texts`."""
+        ...
+
+    def answered(self, questions: list[dict]) -> float:
+        """The share of questions whose greedy answer contains an accepted answer."""
+        ...
 
 
-def answered(model, tokenizer, questions: list[dict]) -> float:
-    """The share of questions whose greedy answer contains an accepted answer."""
-    import torch
+def _right(reply: str, item: dict) -> bool:
+    return any(a.casefold() in reply.casefold() for a in item["a"])
 
-    right = 0
-    for item in questions:
-        text = tokenizer.apply_chat_template([{"role": "user", "content": item["q"]}], add_generation_prompt=True,
-                                             tokenize=False)
-        ids = tokenizer(text, add_special_tokens=False, return_tensors="pt")["input_ids"].to(model.device)
-        with torch.no_grad():
-            out = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=QA_TOKENS,
-                                 do_sample=False, pad_token_id=tokenizer.pad_token_id)
-        reply = tokenizer.decode(out[0, ids.shape[1]:], skip_special_tokens=True).casefold()
-        right += any(a.casefold() in reply for a in item["a"])
-    return right / max(len(questions), 1)
+
+class _Transformers:
+    """transformers and PEFT: the de-quantized weights the adapter was trained on; the base is
+    the same model with the adapter switched off."""
+
+    def __init__(self, model, tokenizer, on: bool):
+        self.model, self.tokenizer, self.on = model, tokenizer, on
+
+    def _state(self):
+        return nullcontext() if self.on else self.model.disable_adapter()
+
+    def perplexity(self, texts: list[str]) -> float:
+        import torch
+
+        total, count = 0.0, 0
+        with self._state():
+            for text in texts:
+                ids = self.tokenizer(text, return_tensors="pt")["input_ids"][:, :MAX_TOKENS].to(self.model.device)
+                if ids.shape[1] < 2:
+                    continue
+                with torch.no_grad():
+                    loss = self.model(input_ids=ids, labels=ids).loss
+                total += float(loss) * (ids.shape[1] - 1)
+                count += ids.shape[1] - 1
+        return math.exp(total / max(count, 1))
+
+    def answered(self, questions: list[dict]) -> float:
+        import torch
+
+        right = 0
+        with self._state():
+            for item in questions:
+                text = self.tokenizer.apply_chat_template([{"role": "user", "content": item["q"]}],
+                                                          add_generation_prompt=True, tokenize=False)
+                ids = self.tokenizer(text, add_special_tokens=False, return_tensors="pt")["input_ids"]
+                ids = ids.to(self.model.device)
+                with torch.no_grad():
+                    out = self.model.generate(input_ids=ids, attention_mask=torch.ones_like(ids),
+                                              max_new_tokens=QA_TOKENS, do_sample=False,
+                                              pad_token_id=self.tokenizer.pad_token_id)
+                right += _right(self.tokenizer.decode(out[0, ids.shape[1]:], skip_special_tokens=True), item)
+        return right / max(len(questions), 1)
+
+
+class _LlamaCpp:
+    """llama.cpp: the model as the twin serves it, the GGUF base with adapter.gguf applied or not."""
+
+    def __init__(self, base: Path, lora: Path | None, threads: int):
+        from ..llm.llamacpp import LlamaCppModel
+
+        self.model = LlamaCppModel(base, context=MAX_TOKENS, threads=threads, lora=lora, scores=True)
+
+    def perplexity(self, texts: list[str]) -> float:
+        total, count = 0.0, 0
+        for text in texts:
+            logp, n = self.model.log_likelihood(text)
+            total, count = total - logp, count + n
+        return math.exp(total / max(count, 1))
+
+    def answered(self, questions: list[dict]) -> float:
+        right = 0
+        for item in questions:
+            reply = "".join(self.model.stream([{"role": "user", "content": item["q"]}], max_tokens=QA_TOKENS,
+                                              temperature=0.0))
+            right += _right(reply, item)
+        return right / max(len(questions), 1)
+
+
+def sides(twin, adapter: Path, engine: str = "auto") -> tuple[str, Side, Side]:
+    """(engine, base, adapter) for the forgetting check. "auto": llama.cpp when the adapter
+    has a GGUF file (the model as it is served, and several times faster on a CPU), else
+    transformers."""
+    from . import train
+
+    base = train.base_of(twin)
+    lora = adapter / "adapter.gguf"
+    if engine == "auto":
+        engine = "llamacpp" if base.gguf and lora.is_file() else "transformers"
+    if engine == "llamacpp":
+        if not (base.gguf and lora.is_file()):
+            raise ErreError(f"The adapter in {adapter} has no GGUF file for llama.cpp: report with "
+                            "--engine transformers.")
+        gguf, threads = Path(base.folder) / base.gguf, twin.settings.llm_threads
+        return engine, _LlamaCpp(gguf, None, threads), _LlamaCpp(gguf, lora, threads)
+    if engine != "transformers":
+        raise ErreError(f"Unknown engine {engine!r}: use auto, llamacpp or transformers.")
+    import peft
+
+    model, tokenizer = train.load_base(base)
+    model = peft.PeftModel.from_pretrained(model, str(adapter))
+    model.eval()
+    return engine, _Transformers(model, tokenizer, False), _Transformers(model, tokenizer, True)
 
 
 def forgetting(twin, adapter: Path, languages: list[str], heldout: list[data_mod.Example],
-               say: Callable[[str], None], general_items: int | None = None) -> dict:
+               say: Callable[[str], None], general_items: int | None = None, engine: str = "auto") -> dict:
     """Perplexity and questions answered, adapter off and on, per language (the first
     `general_items` texts and questions of each set, or all)."""
-    import peft
-
-    from . import train
-
-    model, tokenizer = train.load_base(train.base_of(twin))
-    model = peft.PeftModel.from_pretrained(model, str(adapter))
-    model.eval()
-    out: dict = {}
+    engine, base, tuned = sides(twin, adapter, engine)
+    out: dict = {"engine": engine}
     author = [chat.strip_markers(e.answer) for e in heldout]  # the held-out documents' own words
     for lang in languages:
         sets = {k: v[:general_items] for k, v in general(lang).items()}
-        for state in ("base", "adapter"):
+        for state, side in (("base", base), ("adapter", tuned)):
             say(f"general {lang}, {state}")
-            with model.disable_adapter() if state == "base" else nullcontext():
-                ppl, qa = perplexity(model, tokenizer, sets["texts"]), answered(model, tokenizer, sets["questions"])
-            out.setdefault(lang, {})[state] = {"perplexity": round(ppl, 3), "answered": round(qa, 3)}
+            out.setdefault(lang, {})[state] = {"perplexity": round(side.perplexity(sets["texts"]), 3),
+                                               "answered": round(side.answered(sets["questions"]), 3)}
     if author:
         say("held-out writings")
-        with model.disable_adapter():
-            base_ppl = perplexity(model, tokenizer, author)
-        out["author"] = {"base": {"perplexity": round(base_ppl, 3)},
-                         "adapter": {"perplexity": round(perplexity(model, tokenizer, author), 3)},
+        out["author"] = {"base": {"perplexity": round(base.perplexity(author), 3)},
+                         "adapter": {"perplexity": round(tuned.perplexity(author), 3)},
                          "texts": len(author)}
     warnings = []
     for lang in languages:
@@ -139,13 +210,14 @@ def style_and_grounding(twin_open: Callable[..., Any], heldout: list[data_mod.Ex
 
 
 def run(twin, twin_open: Callable[..., Any], *, adapter: str = "latest", questions: int = 20,
-        style: bool = True, say: Callable[[str], None] = lambda _m: None, general_items: int | None = None) -> dict:
+        style: bool = True, say: Callable[[str], None] = lambda _m: None, general_items: int | None = None,
+        engine: str = "auto") -> dict:
     path = adapter_dir(twin.home, adapter)
     heldout = data_mod.load(folder(twin.home) / "data", "heldout")
     qa = [e for e in heldout if e.kind == "qa"][:questions]
     languages = [lang for lang in twin.store.languages() if lang in ("it", "en")] or ["en"]
     report: dict = {"adapter": path.name, "meta": json.loads((path / "erre.json").read_text(encoding="utf-8"))}
-    report["forgetting"] = forgetting(twin, path, languages, heldout, say, general_items)
+    report["forgetting"] = forgetting(twin, path, languages, heldout, say, general_items, engine)
     if style:
         report["style"] = style_and_grounding(twin_open, qa, str(path), say)
     (path / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
@@ -157,7 +229,7 @@ def render(report: dict) -> str:
     lines = [f"Adapter {report['adapter']}: {report['meta']['steps']} steps, {report['meta']['examples']} examples",
              "", "What it cost (general ability, base → adapter):"]
     for lang, v in f.items():
-        if lang in ("author", "warnings"):
+        if lang in ("author", "warnings", "engine"):
             continue
         lines.append(f"  {lang}: perplexity {v['base']['perplexity']} → {v['adapter']['perplexity']}, "
                      f"questions answered {v['base']['answered']:.0%} → {v['adapter']['answered']:.0%}")
