@@ -6,8 +6,9 @@ report (forgetting, held-out perplexity, style and grounding of answers).
 
 `--model`: the base (a shipped model name or a GGUF file; default: the twin's). Steps of
 `tune.batch` examples; `--max-length` cuts examples (CPU time grows with it). The report
-answers `--questions` held-out questions in three set-ups and asks `--general` general
-texts and questions per language (all by default).
+answers `--questions` held-out questions in four set-ups (base, prompt voice, adapter,
+adapter + voice) and asks `--general` general texts and questions per language (all by
+default).
 """
 
 from __future__ import annotations

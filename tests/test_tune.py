@@ -85,7 +85,7 @@ def test_train_saves_an_adapter_that_llama_cpp_applies(tuning_twin, tiny_gguf):
     for state in ("base", "adapter"):
         assert np.isfinite(forgetting["it"][state]["perplexity"]) and 0 <= forgetting["it"][state]["answered"] <= 1
     assert forgetting["author"]["adapter"]["perplexity"] != forgetting["author"]["base"]["perplexity"]
-    assert set(out["style"]) == {"questions", "prompt voice", "adapter", "adapter + voice"}
+    assert set(out["style"]) == {"questions", "base", "prompt voice", "adapter", "adapter + voice"}
     assert json.loads((target / "report.json").read_text())["adapter"] == "prova"
     assert forgetting["engine"] == "llamacpp"  # the adapter has a GGUF copy: checked as it is served
     assert "What it cost" in report.render(out)

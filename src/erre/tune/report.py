@@ -9,8 +9,8 @@
   held-out examples: texts the adapter never saw): it falls when the adapter writes more
   like the author.
 - **Style and grounding** (the twin's own answering pipeline, with the served model): the
-  held-out questions answered by the base with the prompt-only voice, the adapter alone,
-  and the adapter with the voice; each answer's style score (the style model) and whether
+  held-out questions answered by the base alone, the base with the prompt-only voice, the
+  adapter alone, and the adapter with the voice; each answer's style score (the style model) and whether
   it cites the passage's own document.
 """
 
@@ -181,11 +181,18 @@ def forgetting(twin, adapter: Path, languages: list[str], heldout: list[data_mod
     return out
 
 
+# set-up of the style figures: (adapter applied, prompt-only voice)
+SETUPS = {"base": (False, False), "prompt voice": (False, True), "adapter": (True, False),
+          "adapter + voice": (True, True)}
+
+
 def style_and_grounding(twin_open: Callable[..., Any], heldout: list[data_mod.Example], adapter: str,
                         say: Callable[[str], None]) -> dict:
-    """Held-out questions through the answering pipeline in three set-ups."""
+    """Held-out questions through the answering pipeline in four set-ups: the base model
+    with neither the voice nor the adapter, with the prompt-only voice, with the adapter
+    alone, and with both."""
     questions = [e for e in heldout if e.kind == "qa"]
-    runs = {"prompt voice": ("", True), "adapter": (adapter, False), "adapter + voice": (adapter, True)}
+    runs = {label: (adapter if tuned else "", voice) for label, (tuned, voice) in SETUPS.items()}
     out: dict = {"questions": len(questions)}
     for label, (name, voice) in runs.items():
         twin = twin_open(llm_adapter=name)
@@ -239,7 +246,7 @@ def render(report: dict) -> str:
     if "style" in report:
         s = report["style"]
         lines += ["", f"Style and grounding on {s['questions']} held-out questions:"]
-        for label in ("prompt voice", "adapter", "adapter + voice"):
+        for label in (k for k in SETUPS if k in s):
             v = s[label]
             style = "—" if v["style"] is None else f"{v['style']:.3f}"
             lines.append(f"  {label:16} style {style}   cites its source {v['cites_source']:.0%}   "
