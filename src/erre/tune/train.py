@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import math
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -190,10 +191,14 @@ def run(twin, *, name: str | None = None, steps: int | None = None, resume: bool
     say(f"training {name}: {len(encoded)} examples, {total} steps of {per_step}"
         + (" (resuming)" if checkpoint else ""))
     t0 = time.perf_counter()
-    result = trainer.train(resume_from_checkpoint=True if checkpoint else None)
-    seconds = time.perf_counter() - t0
     target = root / "adapters" / name
-    model.save_pretrained(str(target))
+    with warnings.catch_warnings():
+        # PEFT looks for the base's config.json to see whether the vocabulary changed; a
+        # GGUF base has none, and the vocabulary is never trained here
+        warnings.filterwarnings("ignore", message="Could not find a config file")
+        result = trainer.train(resume_from_checkpoint=True if checkpoint else None)
+        seconds = time.perf_counter() - t0
+        model.save_pretrained(str(target), save_embedding_layers=False)
     losses = [round(h["loss"], 4) for h in trainer.state.log_history if "loss" in h]
     meta = {"name": name, "base": base.label, "examples": len(encoded), "skipped": len(examples) - len(encoded),
             "steps": total, "batch": per_step, "rank": s.tune_rank, "learning_rate": s.tune_learning_rate,
