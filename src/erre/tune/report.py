@@ -10,8 +10,8 @@
   like the author.
 - **Style and grounding** (the twin's own answering pipeline, with the served model): the
   held-out questions answered by the base alone, the base with the prompt-only voice, the
-  adapter alone, and the adapter with the voice; each answer's style score (the style model) and whether
-  it cites the passage's own document.
+  adapter alone, and the adapter with the voice; each answer's style score (the style
+  model) and whether it cites the passage's own document.
 """
 
 from __future__ import annotations
@@ -192,10 +192,9 @@ def style_and_grounding(twin_open: Callable[..., Any], heldout: list[data_mod.Ex
     with neither the voice nor the adapter, with the prompt-only voice, with the adapter
     alone, and with both."""
     questions = [e for e in heldout if e.kind == "qa"]
-    runs = {label: (adapter if tuned else "", voice) for label, (tuned, voice) in SETUPS.items()}
     out: dict = {"questions": len(questions)}
-    for label, (name, voice) in runs.items():
-        twin = twin_open(llm_adapter=name)
+    for label, (tuned, voice) in SETUPS.items():
+        twin = twin_open(llm_adapter=adapter if tuned else "")
         try:
             verifier = twin.verifier
             scores, cites, abstained = [], 0, 0
