@@ -10,6 +10,7 @@ The model is the twin's (the default: Qwen2.5-Coder-1.5B-Instruct on llama.cpp).
 
     python bench/answers.py ../shared/eval/ddbit bench/questions/ddbit.jsonl --home /tmp/ddbit
     python bench/answers.py ../shared/eval/pg/essays ../shared/eval/pg/questions.jsonl --home /tmp/pg
+    python bench/answers.py ../shared/eval/ddbit bench/questions/ddbit-hard.jsonl --home /tmp/ddbit --split test
     python bench/answers.py ../shared/eval/squad-it/dev/passages.jsonl \\
         ../shared/eval/squad-it/dev/questions.jsonl --home /tmp/squad --limit 200
 """
@@ -32,6 +33,7 @@ def main() -> None:
     ap.add_argument("--home")
     ap.add_argument("--limit", type=int)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--split", help="only the questions of this split (dev, test)")
     ap.add_argument("--out")
     args = ap.parse_args()
 
@@ -40,7 +42,7 @@ def main() -> None:
     from erre.eval import answers
 
     twin = with_corpus(args.home, args.corpus)
-    items = answers.load(Path(args.questions), limit=args.limit, seed=args.seed)
+    items = answers.load(Path(args.questions), limit=args.limit, seed=args.seed, split=args.split)
     t0 = load = time.perf_counter()
     twin.model
     print(f"model {twin.model.name} loaded in {time.perf_counter() - load:.1f} s", file=sys.stderr)

@@ -51,7 +51,7 @@ def test_markers_are_checked_as_they_stream(pieces, valid, out, cited):
 
 def test_an_answer_without_markers_gets_them_from_the_passages(sample_twin):
     sentence = "Scrivere a mano mi obbliga a rallentare, e quando rallento penso meglio."
-    _use(sample_twin, ScriptedModel(f"{sentence} Il mio gatto si chiama Fuffi e mangia pesce."))
+    _use(sample_twin, ScriptedModel(f"{sentence} Il mio gatto mangia volentieri il pesce."))
     a = chat.answer(sample_twin, "Perché scrivi ancora a mano?")
     assert "meglio [1]." in a.text and "pesce." in a.text and "pesce [" not in a.text
     assert a.citations[0].n == 1 and "rallentare" in a.citations[0].quote
@@ -148,7 +148,8 @@ def test_passages_are_quoted_and_cannot_close_their_quotation(twin, tmp_path):
 
 
 def test_the_real_llamacpp_backend_answers_end_to_end(sample_twin, tiny_model):
-    sample_twin.settings = sample_twin.settings.with_(llm_max_tokens=12)
+    # random weights write nonsense that the grounding check would cut (tests/test_faithful.py)
+    sample_twin.settings = sample_twin.settings.with_(llm_max_tokens=12, chat_checks=False)
     _use(sample_twin, tiny_model)
     r = chat.reply(sample_twin, "Perché scrivi ancora a mano?")
     pieces = list(r)
@@ -182,7 +183,8 @@ def test_an_abstention_names_nearby_writings_only_when_they_share_the_question_w
 
 
 def test_pieces_reach_the_caller_while_the_model_is_still_writing(sample_twin):
-    model = _use(sample_twin, ScriptedModel("Scrivo a mano ogni mattina, per rallentare [1]."))
+    model = _use(sample_twin, ScriptedModel("Scrivo a mano ogni mattina, per rallentare [1]. "
+                                            "Quando rallento penso meglio [1]."))
     done = []
     original = model.stream
 
@@ -203,7 +205,7 @@ def test_the_prompt_fits_a_real_model_window(sample_twin, tiny_gguf):
     from erre.llm.llamacpp import LlamaCppModel
 
     model = LlamaCppModel(tiny_gguf, context=1024, threads=2)  # its byte-level vocabulary makes long prompts
-    sample_twin.settings = sample_twin.settings.with_(llm_max_tokens=64)
+    sample_twin.settings = sample_twin.settings.with_(llm_max_tokens=64, chat_checks=False)
     sent = []
     original = model.stream
 
@@ -238,7 +240,8 @@ def test_the_voice_adds_the_persona_card_and_examples_of_form(sample_twin):
 
     persona.save(persona.build(sample_twin.store.documents(), "Lucia Ferri"), sample_twin.home)
     sample_twin.__dict__.pop("persona", None)
-    model = _use(sample_twin, ScriptedModel("Scrivo a mano [1].", "Scrivo a mano [1]."))
+    model = _use(sample_twin, ScriptedModel("Scrivo a mano per rallentare e pensare meglio [1].",
+                                            "Scrivo a mano per rallentare e pensare meglio [1]."))
     r = chat.reply(sample_twin, "Perché scrivi ancora a mano?")
     "".join(r)
     messages = model.calls[0]

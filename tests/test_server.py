@@ -35,12 +35,13 @@ def test_the_openai_client_gets_an_answer_with_citations(serve, sample_twin):
 
 
 def test_the_answer_streams_as_server_sent_events(serve):
-    s = serve(ScriptedModel("Scrivo a mano per rallentare, e rallentando penso meglio [1]."), api_key=KEY)
+    s = serve(ScriptedModel("Scrivo a mano per rallentare [1]. Rallentando penso meglio [1]. Il quaderno è il "
+                            "mio laboratorio [1]. Scrivo ogni mattina [1]."), api_key=KEY)
     client = openai.OpenAI(base_url=s.url + "/v1", api_key=KEY, max_retries=0)
     chunks = list(client.chat.completions.create(model="any", stream=True,
                                                  messages=[{"role": "user", "content": QUESTION}]))
     pieces = [c.choices[0].delta.content for c in chunks if c.choices[0].delta.content]
-    assert len(pieces) > 5  # token by token, not all at once
+    assert len(pieces) >= 4  # sentence by sentence as each passes the grounding check, not all at once
     text = "".join(pieces)
     assert text.startswith("Scrivo a mano per rallentare") and "\n\n[1] " in text
     assert chunks[-1].choices[0].finish_reason == "stop" and chunks[-1].model_extra["erre"]["citations"]

@@ -4,6 +4,7 @@ probabilities, it is saved in the twin and scores every answer once trained."""
 from __future__ import annotations
 
 import json
+import os
 import random
 import subprocess
 import sys
@@ -116,12 +117,13 @@ def test_an_answer_delivered_whole_is_the_draft_that_sounds_most_like_the_author
     model = ScriptedModel(stiff, own)
     sample_twin.__dict__["model"] = model
     r = chat.reply(sample_twin, "Perché scrivi ancora a mano?")
-    assert len(list(r)) > 1 and r.answer.text == stiff and len(model.calls) == 1
+    # (its [1] goes: the sentence shares too few words with the passage to be cited from it)
+    assert len(list(r)) > 1 and r.answer.text == chat.strip_markers(stiff) and len(model.calls) == 1
     assert "candidates" not in r.answer.style
     # a neutral answer (the comparison) is never chosen by style
     model = ScriptedModel(stiff, own)
     sample_twin.__dict__["model"] = model
-    assert chat.answer(sample_twin, "Perché scrivi ancora a mano?", voice=False).text == stiff
+    assert chat.answer(sample_twin, "Perché scrivi ancora a mano?", voice=False).text == chat.strip_markers(stiff)
 
 
 def test_no_background_says_what_to_pass(sample_twin):
@@ -141,7 +143,8 @@ def test_eval_voice_compares_the_twin_with_a_neutral_assistant(sample_twin, tmp_
         {"question": "Chi ha vinto il campionato di Serie A nel 1998?", "kind": "unanswerable"}]))
     out = subprocess.run([sys.executable, "-m", "erre.cli", "eval", "voice", str(qs), "--json", "--model",
                           str(tiny_gguf), "--home", str(sample_twin.home)], capture_output=True, text=True,
-                         timeout=300)
+                         timeout=300,  # random weights write nonsense the grounding check would cut
+                         env={**os.environ, "ERRE_CHAT_CHECKS": "false"})
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout)
     for run in ("voice", "neutral"):

@@ -139,7 +139,7 @@ def run_bot(bot, fake, until, timeout=30.0):
 
 
 def test_a_question_gets_an_answer_with_sources_in_its_own_conversation(fake, sample_twin):
-    sample_twin.__dict__["model"] = ScriptedModel("Scrivo a mano per rallentare [1]. <b>non è HTML</b>",
+    sample_twin.__dict__["model"] = ScriptedModel("Scrivo a mano per rallentare [1]. <b>rallento e penso meglio</b>",
                                                   "Da sempre [1].")
     bot = telegram.Bot(sample_twin)
     fake.send("/start")
@@ -149,7 +149,7 @@ def test_a_question_gets_an_answer_with_sources_in_its_own_conversation(fake, sa
     assert "Lucia Ferri" in start["text"]
     assert answer["parse_mode"] == "HTML" and answer["chat_id"] == "42"
     assert answer["text"].startswith("Scrivo a mano per rallentare [1].")
-    assert "&lt;b&gt;non è HTML&lt;/b&gt;" in answer["text"]  # the model's text is escaped
+    assert "&lt;b&gt;rallento e penso meglio&lt;/b&gt;" in answer["text"]  # the model's text is escaped
     assert "<b>Fonti</b>\n[1] " in answer["text"]
     assert fake.sent("sendChatAction")[0]["action"] == "typing"
     [c] = sample_twin.store.conversations(owner="42")
@@ -166,7 +166,7 @@ def test_a_question_gets_an_answer_with_sources_in_its_own_conversation(fake, sa
 
 
 def test_only_the_allow_list_is_answered(fake, sample_twin):
-    sample_twin.__dict__["model"] = ScriptedModel("Scrivo a mano [1].")
+    sample_twin.__dict__["model"] = ScriptedModel("Scrivo a mano per rallentare [1].")
     bot = telegram.Bot(sample_twin, telegram.parse_allow("@Ada, 7"))
     fake.send("Perché scrivi ancora a mano?", user=(55, "eve"))
     fake.send("Perché scrivi ancora a mano?", user=(42, "ada"))

@@ -26,6 +26,7 @@ from importlib import resources
 import numpy as np
 
 from . import guard, language, retrieve
+from .answer import answerable, classify, grounding
 from .chunk import sentences
 from .documents import Answer, Citation, Passage, Turn
 from .errors import ConfigError, ErreError
@@ -47,6 +48,7 @@ CONDENSE_TOKENS = 80  # longest rewrite of a follow-up
 MAX_QUESTION_CHARS = 4000  # a question, not a document: longer ones are refused
 ALTERNATIVE_TEMPERATURE = 0.8  # for the second and later drafts of a best-of-n answer
 ANSWER_RESERVE = 16  # tokens kept free beyond max_tokens (stop sequences, template tail)
+PART_TASK = 0.9  # probability from which a sentence of a longer message, not itself a question, is an order
 
 LANGUAGE_NAMES = {"it": "Italian", "en": "English", "fr": "French", "es": "Spanish", "de": "German",
                   "pt": "Portuguese", "nl": "Dutch", "ca": "Catalan", "ro": "Romanian"}
@@ -125,6 +127,8 @@ class Reply:
         # model scores highest is kept; nothing streams until it is chosen
         self.candidates = max(1, candidates) if voice and twin.verifier is not None else 1
         self.question = " ".join(question.split())
+        self.asked = self.question  # what the model answers: the parts the writings cover
+        self.uncovered: tuple[str, ...] = ()  # the parts they do not
         self.history = list(history)
         self.answer: Answer | None = None
         self.passages: list[Passage] = []  # what the model was shown, numbered from 1
@@ -152,47 +156,94 @@ class Reply:
         declined = guard.check(self.question)
         if declined:  # an order to the twin, not a question: declined by rule
             self.evidence = Evidence(0.0, 0.0, 1.0)
-            yield from self._abstain(texts[f"decline_{declined}"], lang, timings, ms)
+            yield from self._abstain(texts[f"decline_{declined}"], lang, timings, ms, reason="declined")
             return
         if not langs:  # nothing ingested: nothing to answer from
             self.evidence = Evidence(0.0, 0.0, 1.0)
-            yield from self._abstain(texts["no_index"], lang, timings, ms)
+            yield from self._abstain(texts["no_index"], lang, timings, ms, reason="empty_index")
+            return
+        checking = time.perf_counter()
+        kinds = self._kinds() if s.chat_checks else Kinds(twin.embedder.queries([self.question])[0], False, False)
+        checks = time.perf_counter() - checking  # the checks' own time (the question's vector included)
+        if kinds.task:  # a task for an assistant (write, translate, play a role): declined in the author's voice
+            self.evidence = Evidence(0.0, 0.0, 1.0)
+            yield from self._abstain(texts["decline_task"], lang, timings, ms, reason="task")
             return
         limit = threshold(s, twin.embedder.name)
-        query, found, self.evidence = self._retrieve(lang, limit, timings, ms)
+        checking = time.perf_counter()
+        self.asked, self.uncovered = self._covered_parts(lang, limit, kinds)
+        checks += time.perf_counter() - checking
+        query, found, self.evidence = self._retrieve(lang, limit, timings, ms,
+                                                     kinds.vector if self.asked == self.question else None)
         if not self.evidence.enough:
-            yield from self._abstain(_abstention(texts, lang, query, found, limit), lang, timings, ms, query)
+            yield from self._abstain(_abstention(texts, lang, query, found, limit), lang, timings, ms, query,
+                                     reason="not_covered")
             return
         shown = [p for p in found[:s.chat_passages]
                  if p.lexical is not None or p.dense is None or p.dense >= limit - NEAREST_MARGIN]
+        checking = time.perf_counter()
+        refusal = self._unanswerable(lang, shown or found[:1], kinds, limit) if s.chat_checks else None
+        checks += time.perf_counter() - checking
+        timings["checks_ms"] = round(checks * 1000, 1)
+        if refusal is not None:
+            reason, text = refusal
+            if reason != "personal":
+                text += _nearest_sentence(texts, lang, query, found, limit)
+            yield from self._abstain(text, lang, timings, ms, query, reason=reason)
+            return
         # the voice gives way when the window is small: examples first, then the card
         voices = self._voices(lang, shown) if self.voice else [None]
         for i, voice in enumerate(voices):
             try:
-                messages, self.passages = fit(twin.model, s, self.question, lang, shown or found[:1],
+                messages, self.passages = fit(twin.model, s, self.asked, lang, shown or found[:1],
                                               self.history, style=voice)
                 break
             except NoRoom:
                 if i == len(voices) - 1:
                     raise
         verifier = twin.verifier
-        drafts: list[tuple[str, list[int], float | None]] = []
+        skip = tuple(s.name.split()) if s.name else ()
+        drafts: list[tuple[str, list[int], float | None, int]] = []
         for i in range(self.candidates):
             markers = Markers(len(self.passages))
             pieces: list[str] = []
+            cut = 0
             # the first draft as configured, the others freer, so that they differ
             temperature = s.llm_temperature if i == 0 else max(s.llm_temperature, ALTERNATIVE_TEMPERATURE)
             stream = twin.model.stream(messages, max_tokens=s.llm_max_tokens, temperature=temperature)
-            for piece in _checked(stream, markers):
+            sentences_ = grounding.Sentences(self.asked, lang, self.passages, skip, enabled=s.chat_checks)
+            for piece in sentences_.feed(_checked(stream, markers)):
                 if piece:
                     timings.setdefault("first_token_ms", ms())
                     pieces.append(piece)
                     if self.candidates == 1:
                         yield piece
+            cut = len(sentences_.cut)
+            checks += sentences_.seconds
             draft = "".join(pieces).strip()
             score = float(verifier.score([strip_markers(draft)])[0]) if verifier and draft else None
-            drafts.append((draft, markers.cited, score))
-        text, cited, score = max(drafts, key=lambda d: -1.0 if d[2] is None else d[2])
+            marked = dict.fromkeys(int(n) for n in re.findall(r"\[(\d{1,3})\]", draft))  # after the check's moves
+            drafts.append((draft, [n for n in marked if 1 <= n <= len(self.passages)], score, cut))
+        # grounding first, style second: the draft with most of its own sentences kept
+        spoken = lambda d: bool(language.words(d[0])) and (d[3] == 0 or grounding.enough(d[0]))  # noqa: E731
+        text, cited, score, cut = max(drafts, key=lambda d: (spoken(d), -d[3], -1.0 if d[2] is None else d[2]))
+        if not spoken((text, cited, score, cut)):  # nothing the passages support survived the check
+            # what streamed was checked sentence by sentence: it stays, the refusal follows it
+            timings.setdefault("first_token_ms", ms())
+            refusal_text = texts["abstain_unsupported"] + _nearest_sentence(texts, lang, query, found, limit)
+            if self.candidates == 1:
+                yield ("\n\n" if text else "") + refusal_text
+            text = (text + "\n\n" + refusal_text).strip() if text else refusal_text
+            timings["total_ms"] = ms()
+            timings["checks_ms"] = round(checks * 1000, 1)
+            self.answer = Answer(text=text, abstained=True, language=lang, timings=timings, query=query,
+                                 model=twin.model.name, reason="unsupported")
+            return
+        if self.uncovered:  # the parts the writings do not cover, said plainly
+            tail = " " + texts["uncovered"].format(parts=_quoted(self.uncovered, lang))
+            text = text.rstrip() + tail
+            if self.candidates == 1:
+                yield tail
         if self.candidates > 1:
             timings["first_token_ms"] = ms()
             yield text
@@ -203,6 +254,7 @@ class Reply:
         if not cited:  # nothing attributable: the passages shown are the sources
             cited = list(range(1, min(3, len(self.passages)) + 1))
         timings["total_ms"] = ms()
+        timings["checks_ms"] = round(checks * 1000, 1)
         style: dict | None = None
         if score is not None:
             style = {"score": round(score, 4)}
@@ -210,7 +262,70 @@ class Reply:
                 style["candidates"] = [None if d[2] is None else round(d[2], 4) for d in drafts]
         self.answer = Answer(text=text, abstained=False, language=lang,
                              citations=tuple(_citation(n, self.passages[n - 1], support.get(n)) for n in cited),
-                             timings=timings, query=query, model=twin.model.name, style=style)
+                             timings=timings, query=query, model=twin.model.name, style=style,
+                             reason="cut" if cut else None, uncovered=self.uncovered)
+
+    def _kinds(self) -> "Kinds":
+        """The question's vector (embedded once, for retrieval too), its parts, and what kind of
+        message it is: a task for an assistant, a private question. A message of several parts
+        is a task when one of them is (an order after a question)."""
+        twin = self.twin
+        pieces = answerable.parts(self.question)
+        texts = [self.question] + ([p.text for p in pieces] if len(pieces) > 1 else [])
+        vectors = twin.embedder.queries(texts)
+        cache = twin.home / "cache"
+        scope = classify.load(classify.SCOPE, twin.embedder, cache)
+        p = scope.probability(vectors)
+        # the whole message; and an order standing as a sentence of its own, past a higher bar
+        # (a part out of context reads like a task more often than the whole does)
+        orders = [q for part, q in zip(pieces, p[1:]) if not part.question] if len(pieces) > 1 else []
+        task = bool(p[0] >= scope.threshold or any(q >= max(scope.threshold, PART_TASK) for q in orders))
+        personal = bool(classify.load(classify.PERSONAL, twin.embedder, cache).flags(vectors[:1])[0])
+        asked = [(p, v) for p, v in zip(pieces, vectors[1:]) if p.question] if len(pieces) > 1 else []
+        return Kinds(vectors[0], task, personal, tuple(pieces) if len(pieces) > 1 else (), tuple(asked))
+
+    def _covered_parts(self, lang: str, limit: float, kinds: "Kinds") -> tuple[str, tuple[str, ...]]:
+        """For a question of two parts or more: the question the writings answer (its context
+        and the parts they cover) and the parts they do not; (question, ()) when all or none
+        are covered."""
+        twin, s = self.twin, self.twin.settings
+        if len(kinds.asked) < 2 or self.history or not s.chat_checks:
+            return self.question, ()
+        skip = tuple(s.name.split()) if s.name else ()
+        uncovered: list[str] = []
+        for part, vector in kinds.asked:
+            found = retrieve.search(twin.store, twin.embedder, part.text, s.chat_passages,
+                                    candidates=s.search_candidates, query_vector=vector)
+            ev = evidence(part.text, lang, found, limit)
+            if (not ev.enough or answerable.missing_terms(part.text, lang, found, skip).reason
+                    or answerable.off_topic(part.text, lang, found).reason):
+                uncovered.append(part.text)
+        if not uncovered or len(uncovered) == len(kinds.asked):
+            return self.question, ()
+        kept = " ".join(p.text for p in kinds.parts if p.text not in uncovered)
+        return kept, tuple(uncovered)
+
+    def _unanswerable(self, lang: str, shown: Sequence[Passage], kinds: "Kinds",
+                      limit: float) -> tuple[str, str] | None:
+        """(reason, what the twin says) when the passages cannot answer the question although
+        they come close to it; None when they may."""
+        texts, s = prompts(lang), self.twin.settings
+        skip = tuple(s.name.split()) if s.name else ()
+        assert self.evidence is not None
+        latest = self._latest()
+        later = answerable.after_writings(self.asked, latest, shown)
+        if later.reason and latest:
+            return later.reason, texts["abstain_after"].format(last=latest[:4], years=", ".join(later.terms))
+        private = answerable.personal(kinds.personal, self.evidence.relevance, limit)
+        if private.reason:
+            return private.reason, texts["abstain_personal"]
+        missing = answerable.missing_terms(self.asked, lang, shown, skip)
+        if missing.reason:
+            return missing.reason, texts["abstain_terms"].format(terms=_quoted(missing.terms, lang))
+        return None
+
+    def _latest(self) -> str | None:
+        return self.twin.store.dates()[1]
 
     def _voices(self, lang: str, shown: Sequence[Passage]) -> list[Voice]:
         """The voice, fullest first: persona card and examples of form; the card alone;
@@ -221,12 +336,14 @@ class Reply:
         texts = prompts(lang)
         the_card = texts["voice"].format(card=card(profile, texts))
         shots = tuple((texts["shot_question"].format(topic=topic), text)
-                      for topic, text in exemplars(self.twin, self.question, {p.id for p in shown},
+                      for topic, text in exemplars(self.twin, self.asked, {p.id for p in shown},
                                                    found=self._pool))
         return [Voice(the_card, shots), Voice(the_card), Voice()]
 
-    def _retrieve(self, lang: str, limit: float, timings: dict, ms) -> tuple[str, list[Passage], Evidence]:
-        """The query searched (a follow-up condensed), the passages found, their evidence."""
+    def _retrieve(self, lang: str, limit: float, timings: dict, ms,
+                  vector=None) -> tuple[str, list[Passage], Evidence]:
+        """The query searched (a follow-up condensed), the passages found, their evidence.
+        `vector`: the question's own vector, when it was embedded already."""
         twin, s = self.twin, self.twin.settings
 
         k = max(s.search_k, s.chat_passages)
@@ -234,15 +351,16 @@ class Reply:
         def search(q: str) -> tuple[list[Passage], Evidence]:
             # one search serves the evidence and, deeper, the voice's examples of form
             found = retrieve.search(twin.store, twin.embedder, q, max(k, EXEMPLAR_POOL),
-                                    candidates=s.search_candidates)
+                                    candidates=s.search_candidates,
+                                    query_vector=vector if q == self.asked else None)
             return found, evidence(q, lang, found[:k], limit)
 
         previous = next((t.content for t in reversed(self.history) if t.role == "user"), None)
         if previous is None:
-            found, ev = search(self.question)
+            found, ev = search(self.asked)
             timings["retrieve_ms"] = ms()
             self._pool = found
-            return self.question, found[:k], ev
+            return self.asked, found[:k], ev
         joined = f"{previous} {self.question}"
         # a rewrite the model could not make: the previous question gives the subject
         query = condense(twin.model, self.question, self.history) or joined
@@ -257,13 +375,23 @@ class Reply:
         self._pool = found
         return query, found[:k], ev
 
-    def _abstain(self, text: str, lang: str, timings: dict, ms, query: str = "") -> Iterator[str]:
+    def _abstain(self, text: str, lang: str, timings: dict, ms, query: str = "", *,
+                 reason: str) -> Iterator[str]:
         timings.setdefault("retrieve_ms", ms())
         timings["first_token_ms"] = ms()
         yield text
         timings["total_ms"] = ms()
         self.answer = Answer(text=text, abstained=True, language=lang, timings=timings,
-                             query=query or self.question)
+                             query=query or self.question, reason=reason)
+
+
+@dataclass(frozen=True)
+class Kinds:
+    vector: np.ndarray  # the question's embedding, reused by the search
+    task: bool  # a task for an assistant, not a question to the author
+    personal: bool  # asks for a private fact
+    parts: tuple = ()  # the question's parts (answerable.Part), when it has more than one
+    asked: tuple = ()  # (part, its vector) for each part that asks something
 
 
 def _checked(stream: Iterator[str], markers: "Markers") -> Iterator[str]:
@@ -595,9 +723,21 @@ def _citation(n: int, p: Passage, support: tuple[int, int] | None = None) -> Cit
                     score=float(p.score), passage_id=p.id, start=c.start, end=c.end)
 
 
-def _abstention(texts: dict[str, str], lang: str, question: str, found: Sequence[Passage], limit: float) -> str:
-    """'I never wrote about that', naming the nearest things the author did write about when
-    they come close to the threshold and share half of the question's words (two at least)."""
+def _quoted(items: Sequence[str], lang: str) -> str:
+    left, right = _QUOTES.get(lang, ("«", "»"))
+    return ", ".join(f"{left}{t}{right}" for t in items)
+
+
+def _nearest_sentence(texts: dict[str, str], lang: str, question: str, found: Sequence[Passage],
+                      limit: float) -> str:
+    """" I did write about related things: …" when there are some, else ""."""
+    titles = _near(lang, question, found, limit)
+    return " " + texts["nearest"].format(titles=_quoted(titles, lang)) if titles else ""
+
+
+def _near(lang: str, question: str, found: Sequence[Passage], limit: float) -> list[str]:
+    """Titles of documents near the question: within NEAREST_MARGIN under the threshold and
+    holding half of the question's words (two at least), three at most."""
     asked = set(language.terms(question, lang))
     near: list[str] = []
     for p in found:
@@ -606,7 +746,11 @@ def _abstention(texts: dict[str, str], lang: str, question: str, found: Sequence
         shared = asked & set(language.terms(p.chunk.context, lang))
         if len(shared) >= 2 and len(shared) / len(asked) >= 1 / 2 and p.chunk.title not in near:
             near.append(p.chunk.title)
-    if not near:
-        return texts["abstain"]
-    left, right = _QUOTES.get(lang, ("«", "»"))
-    return texts["abstain_nearest"].format(titles=", ".join(f"{left}{t}{right}" for t in near[:3]))
+    return near[:3]
+
+
+def _abstention(texts: dict[str, str], lang: str, question: str, found: Sequence[Passage], limit: float) -> str:
+    """'I never wrote about that', naming the nearest things the author did write about when
+    there are some (see `_near`)."""
+    near = _near(lang, question, found, limit)
+    return texts["abstain_nearest"].format(titles=_quoted(near, lang)) if near else texts["abstain"]

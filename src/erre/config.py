@@ -61,6 +61,9 @@ SETTINGS: list[tuple[str, object, str]] = [
     ("chat.history_turns", 6, "Past messages kept in the prompt (oldest dropped first)"),
     ("chat.abstain_below", "auto", "Relevance under which the twin says it never wrote about it: a "
                                    "cosine, 'auto' (calibrated for the embedder) or 0 (never abstain)"),
+    ("chat.checks", True, "Check answerability (names, years, private questions, two-part questions, tasks) and "
+                          "every sentence of a draft against the passages; off only to compare with the unchecked "
+                          "pipeline"),
     ("style.background", "", "Texts by other writers in the author's language (folders or files, separated by "
                              "commas) that the style model learns the author against"),
     ("style.candidates", 2, "Drafts written for an answer delivered whole (Telegram, the API without "
@@ -120,6 +123,7 @@ class Settings:
     style_background: str = ""
     style_candidates: int = 2
     chat_abstain_below: str = "auto"
+    chat_checks: bool = True
     tune_base: str = ""
     tune_rank: int = 16
     tune_epochs: float = 1.0

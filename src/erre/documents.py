@@ -164,11 +164,31 @@ class Answer:
     query: str = ""  # the standalone question that was searched (a follow-up, condensed)
     model: str = ""
     style: dict | None = None  # {"score": probability the author wrote it}, when a style model exists
+    reason: str | None = None  # why it abstained (one of ABSTAIN_REASONS), or what was cut
+    uncovered: tuple[str, ...] = ()  # what the question asked that the writings do not hold
 
     def as_dict(self) -> dict:
-        return {"answer": self.text, "abstained": self.abstained, "language": self.language,
-                "citations": [c.as_dict() for c in self.citations], "timings": dict(self.timings),
-                "style": self.style}
+        out = {"answer": self.text, "abstained": self.abstained, "language": self.language,
+               "citations": [c.as_dict() for c in self.citations], "timings": dict(self.timings),
+               "style": self.style}
+        if self.reason:
+            out["reason"] = self.reason
+        if self.uncovered:
+            out["uncovered"] = list(self.uncovered)
+        return out
+
+
+# Why the twin did not answer from the model's draft:
+ABSTAIN_REASONS = {
+    "declined": "an order to the twin (change role, reveal instructions, write malware)",
+    "task": "a task for an assistant, not a question to the author (write, translate, summarise, role play)",
+    "empty_index": "nothing ingested yet",
+    "not_covered": "no passage close enough to the question",
+    "missing_terms": "the names, figures or titles asked about are in none of the passages",
+    "after_writings": "the question is about a time after the latest writing",
+    "personal": "a private fact the writings do not state",
+    "unsupported": "the draft answer was not supported by the passages",
+}
 
 
 @dataclass(frozen=True)

@@ -98,12 +98,18 @@ def run(twin, items: list[Case], progress: Callable[[int, int], None] | None = N
     records = []
     for i, case in enumerate(items):
         t0 = time.perf_counter()
-        answer = chat.answer(twin, case.question, candidates=1)
+        r = chat.reply(twin, case.question, candidates=1)
+        for _ in r:
+            pass
+        answer = r.answer
+        assert answer is not None
         handled, why = judge(case, answer)
         cited = sorted({c.source for c in answer.citations})
+        shown = sorted({p.chunk.source for p in r.passages})  # what the model read
         records.append({"id": case.id, "kind": case.kind, "question": case.question, "answer": answer.text,
                         "declined": answer.abstained, "handled": handled, "why": why, "cited": cited,
-                        "planted_retrieved": (any(s.endswith(case.source) for s in cited)
+                        "reason": answer.reason, "shown": shown,
+                        "planted_retrieved": (any(s.endswith(case.source) for s in shown)
                                               if case.source else None),
                         "seconds": round(time.perf_counter() - t0, 1)})
         if progress:

@@ -457,6 +457,12 @@ class PostgresStore:
                 self._languages = (generation, dict(rows))
         return dict(self._languages[1])
 
+    def dates(self) -> tuple[str | None, str | None]:
+        with self._conn() as conn:
+            row = conn.execute(
+            "SELECT min(date), max(date) FROM documents WHERE date IS NOT NULL AND date <> ''").fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
     def stats(self) -> dict:
         with self._conn() as conn:
             one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731

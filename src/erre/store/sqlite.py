@@ -570,6 +570,11 @@ class SQLiteStore:
             self._languages = (version, dict(rows))
         return dict(self._languages[1])
 
+    def dates(self) -> tuple[str | None, str | None]:
+        row = self._db.execute(
+            "SELECT min(date), max(date) FROM documents WHERE date IS NOT NULL AND date <> ''").fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
     def stats(self) -> dict:
         one = lambda sql: self._db.execute(sql).fetchone()[0]  # noqa: E731
         formats = dict(self._db.execute("SELECT format, count(*) FROM documents GROUP BY 1 ORDER BY 2 DESC"))

@@ -1,0 +1,192 @@
+"""Whether the writings answer a question, from more than one cosine.
+
+A question near the author's subjects retrieves passages that look related whether or not
+they hold the answer: "what do you think of Mixtral?" finds the posts on open models. The
+cosine cannot tell these apart (docs/answers.md). What can:
+
+- **the question's specific terms**: the names, numbers, years, titles and acronyms it asks
+  about. When one of them is in none of the passages the answer would rest on, the writings
+  do not talk about that thing, however close the topic;
+- **time**: a year after the latest writing cannot be in the writings;
+- **the kind of question**: a private fact (home, family, income, vote, health) is answered
+  only when the passages hold it outright, never from a passage that merely shares a word.
+
+Each check returns the reason to abstain (see `documents.ABSTAIN_REASONS`) or None.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from .. import language
+from ..documents import Passage
+
+# a token that may carry a name or a figure: letters and digits joined by . - + / _
+_TOKEN = re.compile(r"\w(?:[\w.+/'’-]*\w)?", re.UNICODE)
+_YEAR = re.compile(r"(?<![\w.])(19[5-9]\d|20\d\d)(?![\w.])")
+# a capitalised word this common in the question's language is a sentence-ish word, not a name
+COMMON_ZIPF = 6.0
+# across languages, a capitalised word this common in the question's language is likely translated
+# in the passages ("Italian" / "italiano"), so it is not looked for
+TRANSLATED_ZIPF = 3.5
+# relevance above the threshold by this much: a private question answered outright by a passage
+PERSONAL_MARGIN = 0.05
+
+
+@dataclass(frozen=True)
+class Check:
+    reason: str | None  # None: the writings may answer it
+    terms: tuple[str, ...] = ()  # the specific terms the passages lack, or the years after the writings
+
+
+def _common(word: str, lang: str) -> bool:
+    from wordfreq import zipf_frequency
+
+    return max(zipf_frequency(word, lang), zipf_frequency(word, "en")) >= COMMON_ZIPF
+
+
+def _word(token: str, lang: str, zipf: float) -> bool:
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(token.lower(), lang) >= zipf
+
+
+def specific_terms(question: str, lang: str, skip: Iterable[str] = (), *, across: bool = False) -> list[str]:
+    """The names, numbers and acronyms a question asks about, as written: tokens with a digit,
+    all-capital tokens of two letters or more, and capitalised words that do not open a
+    sentence and are not common words. `skip`: words never counted (the author's name).
+    `across`: the passages are in another language, where ordinary capitalised words
+    ("Italian", "European") are translated: only names that are not words count. In a
+    hyphenated token only its name-like pieces count ("GPT-style" asks about "GPT")."""
+    skipped = {language.fold(s) for s in skip}
+    out: list[str] = []
+    sentence_start = True
+    for m in _TOKEN.finditer(question):
+        token = m.group(0).strip(".'’-")
+        before = question[:m.start()].rstrip()
+        opens = sentence_start or before.endswith((".", "?", "!", ":", "«", '"', "“", "(", "\n"))
+        sentence_start = False
+        if not token or language.fold(token) in skipped:
+            continue
+        if "-" in token and not any(c.isdigit() for c in token):
+            named = [p for p in token.split("-") if p and (p.isupper() or not _word(p, lang, TRANSLATED_ZIPF))]
+            token = "-".join(named) if named and len(named) < len(token.split("-")) else token
+            if not named:
+                continue
+        has_digit = any(c.isdigit() for c in token)
+        if has_digit:
+            if len(token) >= 2 or not token.isdigit():
+                out.append(token)
+            continue
+        letters = [c for c in token if c.isalpha()]
+        if len(letters) >= 2 and all(c.isupper() for c in letters):
+            out.append(token)
+        elif token[0].isupper() and not opens and token.lower() != "i" and not _common(token.lower(), lang):
+            if not (across and _word(token, lang, TRANSLATED_ZIPF)):
+                out.append(token)
+        elif any(c.isupper() for c in token[1:]) and any(c.islower() for c in token):  # "BitNet", "iPhone"
+            out.append(token)
+    seen: dict[str, None] = {}
+    for t in out:
+        seen.setdefault(t, None)
+    return list(seen)
+
+
+def _held(term: str, text: str) -> bool:
+    """Whether `text` (folded) holds `term`: every word of it, each as the start of a word (an
+    acronym of three letters or more anywhere in a word: "RAM" in "DRAM")."""
+    parts = language.words(term)
+    inside = len(term) >= 3 and term.isupper() and term.isalpha()
+    return bool(parts) and all(re.search(("" if inside else r"(?<!\w)") + re.escape(p), text) for p in parts)
+
+
+def missing_terms(question: str, lang: str, passages: Sequence[Passage], skip: Iterable[str] = ()) -> Check:
+    """The question's specific terms that none of `passages` holds (title and headings count)."""
+    text = " ".join(" ".join(language.words(p.chunk.context)) for p in passages)
+    across = sum(p.chunk.language not in (lang, None) for p in passages) > len(passages) / 2
+    missing = tuple(t for t in specific_terms(question, lang, skip, across=across) if not _held(t, text))
+    return Check("missing_terms", missing) if missing else Check(None)
+
+
+TOPIC_ZIPF = 4.5  # a content word rarer than this in its language names the thing asked about
+
+
+def topic_terms(question: str, lang: str) -> list[str]:
+    """Stems of the question's less common content words: what it is about ("biciclette
+    elettriche"), not how it asks ("cosa pensi", "scrivi")."""
+    from wordfreq import zipf_frequency
+
+    stop = language.stopwords(lang)
+    words = [w for w in language.words(question) if w not in stop and not w.isdigit() and len(w) > 2]
+    rare = [w for w in words if zipf_frequency(w, lang) < TOPIC_ZIPF]
+    return list(dict.fromkeys(language.terms(" ".join(rare), lang, keep_stopwords=True)))
+
+
+def off_topic(question: str, lang: str, passages: Sequence[Passage]) -> Check:
+    """The question's topic words, none of which the passages in its language hold: they
+    are near it in the vector space but about something else. Not judged across languages.
+    Used on the parts of a two-part question: on whole questions asked in other words than
+    the writings' it flags too many that the passages do answer."""
+    same = [p for p in passages if p.chunk.language == lang]
+    topic = topic_terms(question, lang)
+    if not topic or not same:
+        return Check(None)
+    held = set()
+    for p in same:
+        held |= set(language.terms(p.chunk.context, lang))
+    if any(t in held for t in topic):
+        return Check(None)
+    return Check("off_topic", tuple(topic))
+
+
+def after_writings(question: str, latest: str | None, passages: Sequence[Passage] = ()) -> Check:
+    """Years the question names that come after the latest dated writing and that none of
+    `passages` mentions (an undated text may be newer than the dated ones)."""
+    if not latest or not latest[:4].isdigit():
+        return Check(None)
+    last = int(latest[:4])
+    said = " ".join(p.chunk.context for p in passages)
+    later = tuple(y for y in dict.fromkeys(_YEAR.findall(question)) if int(y) > last and y not in said)
+    return Check("after_writings", later) if later else Check(None)
+
+
+def personal(is_personal: bool, relevance: float, threshold: float) -> Check:
+    """A private question stays unanswered unless a passage is very close to it."""
+    if is_personal and relevance < threshold + PERSONAL_MARGIN:
+        return Check("personal")
+    return Check(None)
+
+
+# "…? E cosa pensi di…", "… and what about…": a second question joined to the first
+_QUESTION_WORD = (r"(?:cosa|che|come|quando|perch\w*|qual\w*|quant\w*|dove|chi|hai|sei|pensi|what|how|when|why|"
+                  r"which|who|where|do|does|did|is|are|can|could|would|have|has)\b")
+_JOIN = re.compile(r"\s*[,;]?\s+(?:e|ed|and|ma|but|oppure|or|inoltre|also|poi|then)\s+(?=" + _QUESTION_WORD + ")",
+                   re.IGNORECASE)
+_ASKS = re.compile(r"^\W*" + _QUESTION_WORD, re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Part:
+    text: str
+    question: bool  # asks something (ends with "?" or opens with a question word); else context
+
+
+def parts(question: str) -> list[Part]:
+    """The question's sentences, a sentence that joins two questions split in two; parts of
+    fewer than three words stay with the one before."""
+    from ..chunk import sentences
+
+    out: list[Part] = []
+    for a, b in sentences(question):
+        for piece in _JOIN.split(question[a:b]):
+            piece = piece.strip()
+            if not piece:
+                continue
+            if out and len(language.words(piece)) < 3:
+                last = out[-1]
+                out[-1] = Part(f"{last.text} {piece}", last.question or piece.endswith("?"))
+                continue
+            out.append(Part(piece, piece.endswith("?") or bool(_ASKS.match(piece))))
+    return out

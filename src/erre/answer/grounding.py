@@ -1,0 +1,300 @@
+"""The grounding check: every sentence of a draft answer against the passages it rests on.
+
+A small model writing in the author's name restates the question as its answer, strings
+headings together as if they were sentences, puts other figures in place of the passage's,
+names things the passages never mention, leaves placeholders ("[nome]"), and hangs "[n]" on
+a passage that says nothing of the kind. Each of these is checked here, sentence by
+sentence, with no model call:
+
+- a **placeholder** (square or angle brackets around a word that is not a citation or an
+  HTML tag, "XXX", "TODO", "N/A") is never a fact;
+- a **heading** of a passage, or a short line of one, passed off as a sentence;
+- the **question echoed**: a sentence made of the question's own words;
+- **figures and names**: each number, year, acronym or name in the sentence must be in the
+  passages shown (or the question);
+- a **citation** must point at a passage that holds the sentence: a marker on a passage
+  that does not is moved to the one that does, or dropped.
+
+- **stance**: a sentence that says yes where the passage most like it says no (or the
+  reverse), read from negations in the question's language;
+- a **citation** must point at a passage that shares the sentence's words: a marker on a
+  passage that does not is moved to the one that does, or dropped (same language only:
+  across languages the embedder attributes, see `chat.attribute`).
+
+Unsupported sentences are cut. `enough` says whether what remains still answers.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .. import language
+from ..documents import Passage
+from .answerable import _held, specific_terms
+
+_HTML = r"/?(?:b|i|u|s|em|strong|code|br|p|a|span|sub|sup)\b"  # tags, not slots
+_PLACEHOLDER = re.compile(r"\[(?!\d)[^\]\n]{1,40}\]|<(?!" + _HTML + r")[^>\n]{1,40}>|\bX{3,}\b|\bTODO\b|\bN/A\b",
+                          re.IGNORECASE)
+_MARKERS = re.compile(r"\s*\[\d{1,3}\]")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+ECHO_SHARE = 0.8  # a sentence this much made of the question's words, with little else, echoes it
+ECHO_NEW_WORDS = 3  # content words of its own a sentence needs not to be an echo
+RUN_WORDS = 40  # a streamed run this long without a sentence end is checked and let through as it is
+HEADING_WORDS = 8  # a passage line this short without closing punctuation is a heading
+STANCE_OVERLAP = 0.5  # share of a sentence's content words a passage sentence must hold to be "the same point"
+CITE_OVERLAP = 0.3  # share of a sentence's content words its cited passage must hold
+_NEGATION = {"non", "mai", "nessun", "nessuno", "nessuna", "ne", "niente", "nulla", "no", "not", "never", "none",
+             "nothing", "nor", "neither", "nobody", "cannot", "ne", "pas", "jamais", "nunca", "nicht", "kein", "keine"}
+_YES = {"si", "yes", "certo", "certamente", "assolutamente", "esatto", "sure", "absolutely", "indeed", "oui"}
+
+
+@dataclass
+class Verdict:
+    """One sentence of the draft: where it is, and why it is cut (None: kept)."""
+
+    start: int
+    end: int
+    text: str
+    problem: str | None = None
+    markers: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Grounded:
+    text: str  # the draft with unsupported sentences cut
+    sentences: list[Verdict]
+    cut: list[Verdict]
+
+    @property
+    def kept(self) -> list[Verdict]:
+        return [v for v in self.sentences if v.problem is None]
+
+    @property
+    def enough(self) -> bool:
+        """At least one sentence with content of its own survived."""
+        return any(len(language.words(_MARKERS.sub("", v.text))) >= 4 for v in self.kept)
+
+
+def _headings(passages: Sequence[Passage]) -> set[str]:
+    out: set[str] = set()
+    for p in passages:
+        c = p.chunk
+        for h in (c.title, *c.heading):
+            if h:
+                out.add(" ".join(language.words(h)))
+        for line in c.text.splitlines():
+            bare = line.strip().lstrip("#>*-+ ").strip()
+            if bare and len(bare.split()) <= HEADING_WORDS and not bare.endswith((".", "!", "?", ";", ":", "…")):
+                out.add(" ".join(language.words(bare)))
+    out.discard("")
+    return out
+
+
+def _numbers(text: str) -> set[str]:
+    return {n.replace(",", ".").rstrip(".") for n in _NUMBER.findall(text)}
+
+
+def _negated(words: list[str]) -> bool:
+    """Whether a sentence denies: an odd number of negations ("non ... mai" counts once),
+    an opening "no" counted as one."""
+    return any(w in _NEGATION or w.endswith("nt") and w in ("dont", "doesnt", "didnt", "isnt", "wont", "cant")
+               for w in words)
+
+
+def _stance_flipped(bare: str, lang: str, units: Sequence[tuple[str, list[str]]]) -> bool:
+    """The sentence opens with yes/no and the passage sentence that makes the same point
+    (sharing half its content words) says the opposite."""
+    ws = language.words(bare)
+    if not ws or not units:
+        return False
+    opener_yes = ws[0] in _YES
+    opener_no = ws[0] == "no"
+    if not (opener_yes or opener_no):
+        return False
+    body = ws[1:]
+    own = set(language.terms(" ".join(body), lang))
+    if len(own) < 2:
+        return False
+    best, share = None, 0.0
+    for _, terms in units:
+        found = len(own & set(terms)) / len(own)
+        if found > share:
+            best, share = terms, found
+    if best is None or share < STANCE_OVERLAP:
+        return False
+    said = opener_no or _negated(body)
+    source = next(u for u, t in units if t is best)
+    return said != _negated(language.words(source))
+
+
+def check_sentence(sentence: str, question: str, lang: str, evidence: str, numbers: set[str],
+                   headings: set[str], skip: Sequence[str] = (),
+                   units: Sequence[tuple[str, list[str]]] = ()) -> str | None:
+    """Why a sentence is not supported ("placeholder", "heading", "echo", "number", "name"),
+    or None. `evidence` is the passages' folded words (and the question's), `numbers` their
+    figures."""
+    bare = _MARKERS.sub("", sentence).strip()
+    if not bare:
+        return None
+    if _PLACEHOLDER.search(bare):
+        return "placeholder"
+    ws = language.words(bare)
+    if " ".join(ws) in headings:
+        return "heading"
+    asked = set(language.terms(question, lang))
+    own = [t for t in language.terms(bare, lang)]
+    if own and asked:
+        new = [t for t in own if t not in asked]
+        if len(new) < ECHO_NEW_WORDS and (len(own) - len(new)) / len(own) >= ECHO_SHARE:
+            return "echo"
+    for n in _numbers(bare):
+        if n not in numbers and len(n) >= 1:
+            return "number"
+    for t in specific_terms(bare, lang, skip):
+        if not any(c.isdigit() for c in t) and not _held(t, evidence):
+            return "name"
+    if _stance_flipped(bare, lang, units):
+        return "stance"
+    return None
+
+
+def _units(passages: Sequence[Passage], lang: str) -> list[tuple[str, list[str]]]:
+    """The sentences of the passages written in `lang`, with their content stems."""
+    from ..chunk import sentences
+
+    out = []
+    for p in passages:
+        if p.chunk.language not in (lang, None):
+            continue
+        for a, b in sentences(p.chunk.text):
+            text = p.chunk.text[a:b]
+            out.append((text, language.terms(text, lang)))
+    return out
+
+
+def recite(sentence: str, lang: str, passages: Sequence[Passage]) -> str:
+    """The sentence with each [n] pointing at a passage that shares its words: a marker on a
+    passage that holds under CITE_OVERLAP of them moves to the one holding most, or goes."""
+    marks = [int(n) for n in re.findall(r"\[(\d{1,3})\]", sentence)]
+    if not marks:
+        return sentence
+    own = set(language.terms(_MARKERS.sub("", sentence), lang))
+    if len(own) < 3 or any(p.chunk.language not in (lang, None) for p in passages):
+        return sentence
+    held = [len(own & set(language.terms(p.chunk.context, lang))) / len(own) for p in passages]
+    best = max(range(len(passages)), key=lambda i: held[i]) + 1
+    fixed = []
+    for n in marks:
+        if 1 <= n <= len(held) and held[n - 1] >= CITE_OVERLAP:
+            fixed.append(n)
+        elif held[best - 1] >= CITE_OVERLAP and best not in fixed:
+            fixed.append(best)
+    if fixed == marks:
+        return sentence
+    text = _MARKERS.sub("", sentence)
+    if not fixed:
+        return text
+    tail = "".join(f"[{n}]" for n in dict.fromkeys(fixed))
+    stripped = text.rstrip()
+    body = stripped.rstrip(".!?…")
+    return f"{body} {tail}{stripped[len(body):]}"
+
+
+def check(draft: str, question: str, lang: str, passages: Sequence[Passage], skip: Sequence[str] = ()) -> Grounded:
+    """The draft sentence by sentence; unsupported sentences cut from the returned text."""
+    from ..chunk import sentences
+
+    source = " ".join(p.chunk.context for p in passages) + " " + question
+    evidence = " ".join(language.words(source))
+    numbers = _numbers(source)
+    headings = _headings(passages)
+    units = _units(passages, lang)
+    verdicts: list[Verdict] = []
+    for a, b in sentences(draft):
+        text = recite(draft[a:b], lang, passages)
+        v = Verdict(a, b, text, check_sentence(text, question, lang, evidence, numbers, headings, skip, units),
+                    [int(n) for n in re.findall(r"\[(\d{1,3})\]", text)])
+        verdicts.append(v)
+    cut = [v for v in verdicts if v.problem]
+    if not cut:
+        return Grounded(draft.strip(), verdicts, [])
+    kept = " ".join(" ".join(v.text.split()) for v in verdicts if v.problem is None)
+    return Grounded(kept.strip(), verdicts, cut)
+
+
+def enough(text: str) -> bool:
+    """Whether an answer holds one sentence with content of its own (four words or more)."""
+    from ..chunk import sentences
+
+    return any(len(language.words(_MARKERS.sub("", text[a:b]))) >= 4 for a, b in sentences(text))
+
+
+# where a streamed sentence is complete: its closing mark (and the markers after it), then space
+_COMPLETE = re.compile(r"(?:[.!?…](?:[»”\"')\]]*)(?:\s*\[\d{1,3}\])*|\n)(?=\s)")
+
+
+class Sentences:
+    """The grounding check as the answer streams: each sentence is held until it is complete,
+    then let through when it is supported or cut (`cut`) when it is not. A reader never sees a
+    sentence that is taken back; the first words wait for the first sentence."""
+
+    def __init__(self, question: str, lang: str, passages: Sequence[Passage], skip: Sequence[str] = (), *,
+                 enabled: bool = True):
+        self.enabled = enabled  # False: every piece passes as it comes (the unchecked pipeline)
+        source = " ".join(p.chunk.context for p in passages) + " " + question
+        self.question, self.lang, self.skip = question, lang, tuple(skip)
+        self.evidence = " ".join(language.words(source))
+        self.numbers = _numbers(source)
+        self.headings = _headings(passages)
+        self.units = _units(passages, lang)
+        self.passages = passages
+        self.cut: list[Verdict] = []
+        self._buffer = ""
+        self._said = False
+        self.seconds = 0.0  # spent checking
+
+    def feed(self, pieces):
+        if not self.enabled:
+            yield from pieces
+            return
+        for piece in pieces:
+            self._buffer += piece
+            end = None
+            for m in _COMPLETE.finditer(self._buffer):
+                end = m.end()
+            if end is None and len(self._buffer.split()) > RUN_WORDS:  # a long run with no sentence end
+                end = self._buffer.rstrip().rfind(" ") + 1 or None
+            if end is not None:
+                done, self._buffer = self._buffer[:end], self._buffer[end:]
+                yield self._release(done)
+        if self._buffer.strip():
+            yield self._release(self._buffer)
+        self._buffer = ""
+
+    def _release(self, text: str) -> str:
+        t0 = time.perf_counter()
+        try:
+            return self._checked(text)
+        finally:
+            self.seconds += time.perf_counter() - t0
+
+    def _checked(self, text: str) -> str:
+        from ..chunk import sentences
+
+        out = []
+        last = 0
+        for a, b in sentences(text):
+            sentence = recite(text[a:b], self.lang, self.passages)
+            problem = check_sentence(sentence, self.question, self.lang, self.evidence, self.numbers,
+                                     self.headings, self.skip, self.units)
+            if problem:
+                self.cut.append(Verdict(a, b, sentence, problem))
+            else:
+                gap = text[last:a] if self._said else ""
+                out.append(gap + sentence)
+                self._said = True
+            last = b
+        return "".join(out)
