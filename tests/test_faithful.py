@@ -172,3 +172,19 @@ def test_another_embedder_gets_its_classifier_trained_once_and_cached(tmp_path):
     assert c.embedder == "hashing-test" and (tmp_path / "scope.hashing-test.json").is_file()
     again = classify.Classifier.from_json((tmp_path / "scope.hashing-test.json").read_text())
     assert again.data == c.data and np.allclose(again.weights, c.weights, atol=1e-5)
+
+
+def test_a_yes_no_question_restated_by_the_model_is_answered_with_the_authors_own_words(sample_twin):
+    _use(sample_twin, "Sì, scrivere a mano aiuta a pensare meglio.")
+    a = chat.answer(sample_twin, "Secondo te scrivere a mano aiuta a pensare meglio?", candidates=1)
+    assert not a.abstained and a.reason == "quoted" and a.text.startswith("Ne ho scritto così: «")
+    assert a.text.endswith("» [1]") and a.citations[0].source == "_posts/2023-02-14-perche-scrivo-a-mano.md"
+    quoted = a.text.split("«", 1)[1].rsplit("»", 1)[0]
+    writings = " ".join(" ".join(d[3].split()) for d in sample_twin.store.documents())
+    assert quoted in writings  # the author's words, as written
+
+
+def test_a_detail_question_whose_draft_is_cut_is_not_answered_with_a_quote(sample_twin):
+    _use(sample_twin, "Il quaderno costa 25 euro.")
+    a = chat.answer(sample_twin, "Quanto costa il quaderno che usi per scrivere a mano?", candidates=1)
+    assert a.abstained and a.reason == "unsupported" and "25" not in a.text

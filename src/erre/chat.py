@@ -48,6 +48,7 @@ CONDENSE_TOKENS = 80  # longest rewrite of a follow-up
 MAX_QUESTION_CHARS = 4000  # a question, not a document: longer ones are refused
 ALTERNATIVE_TEMPERATURE = 0.8  # for the second and later drafts of a best-of-n answer
 ANSWER_RESERVE = 16  # tokens kept free beyond max_tokens (stop sequences, template tail)
+QUOTE_WORDS = 15  # a quoted sentence shorter than this takes the next one along
 PART_TASK = 0.9  # probability from which a sentence of a longer message, not itself a question, is an order
 
 LANGUAGE_NAMES = {"it": "Italian", "en": "English", "fr": "French", "es": "Spanish", "de": "German",
@@ -129,6 +130,7 @@ class Reply:
         self.question = " ".join(question.split())
         self.asked = self.question  # what the model answers: the parts the writings cover
         self.uncovered: tuple[str, ...] = ()  # the parts they do not
+        self.cut: list[list[tuple[str, str]]] = []  # per draft, the sentences the grounding check cut, and why
         self.history = list(history)
         self.answer: Answer | None = None
         self.passages: list[Passage] = []  # what the model was shown, numbered from 1
@@ -219,6 +221,7 @@ class Reply:
                     if self.candidates == 1:
                         yield piece
             cut = len(sentences_.cut)
+            self.cut.append([(v.problem or "", v.text) for v in sentences_.cut])
             checks += sentences_.seconds
             draft = "".join(pieces).strip()
             score = float(verifier.score([strip_markers(draft)])[0]) if verifier and draft else None
@@ -227,6 +230,18 @@ class Reply:
         # grounding first, style second: the draft with most of its own sentences kept
         spoken = lambda d: bool(language.words(d[0])) and (d[3] == 0 or grounding.enough(d[0]))  # noqa: E731
         text, cited, score, cut = max(drafts, key=lambda d: (spoken(d), -d[3], -1.0 if d[2] is None else d[2]))
+        if not spoken((text, cited, score, cut)) and not text and self._quotable([c for cs in self.cut for c in cs]):
+            # a yes/no question the model answered by restating it: the author's own words answer it
+            text, span = self._quote(lang, texts)
+            timings.setdefault("first_token_ms", ms())
+            if self.candidates == 1:
+                yield text
+            timings["total_ms"] = ms()
+            timings["checks_ms"] = round(checks * 1000, 1)
+            self.answer = Answer(text=text, abstained=False, language=lang, timings=timings, query=query,
+                                 citations=(_citation(1, self.passages[0], span),), model=twin.model.name,
+                                 reason="quoted", uncovered=self.uncovered)
+            return
         if not spoken((text, cited, score, cut)):  # nothing the passages support survived the check
             # what streamed was checked sentence by sentence: it stays, the refusal follows it
             timings.setdefault("first_token_ms", ms())
@@ -264,6 +279,32 @@ class Reply:
                              citations=tuple(_citation(n, self.passages[n - 1], support.get(n)) for n in cited),
                              timings=timings, query=query, model=twin.model.name, style=style,
                              reason="cut" if cut else None, uncovered=self.uncovered)
+
+    def _quotable(self, cut_reasons: Sequence[tuple[str, str]]) -> bool:
+        """Whether a draft cut whole is better replaced by the author's own words than by a
+        refusal: a yes/no question whose draft only restated it (or flipped its stance), with
+        a passage that makes the point. A question asking for a detail (what, how many, which)
+        whose draft was cut stays unanswered: the writings likely don't hold that detail."""
+        return (bool(cut_reasons) and all(p in ("echo", "stance") for p, _ in cut_reasons)
+                and answerable.polar(self.asked) and bool(self.passages))
+
+    def _quote(self, lang: str, texts: dict[str, str]) -> tuple[str, tuple[int, int] | None]:
+        """The author's own sentence that best matches the question, from the first passage,
+        framed in first person and cited: "Ne ho scritto così: «…» [1]"; with its span."""
+        p = self.passages[0]
+        c = p.chunk
+        spans = [(a + c.start, b + c.start) for a, b in sentences(c.text)
+                 if len(language.words(c.text[a:b])) >= 4] or [(c.start, c.end)]
+        span = p.quote if p.quote and c.start <= p.quote[0] < c.end else spans[0]
+        i = next((k for k, sp in enumerate(spans) if sp[0] >= span[0]), 0)
+        start, end = spans[i]
+        if len(language.words(c.text[start - c.start:end - c.start])) < QUOTE_WORDS and i + 1 < len(spans):
+            end = spans[i + 1][1]  # a short sentence takes the next one along
+        quoted = " ".join(c.text[start - c.start:end - c.start].split())
+        left, right = _QUOTES.get(lang, ("«", "»"))
+        intro = (texts["quote_intro"] if c.language in (lang, None)
+                 else texts["quote_intro_other"].format(language=LANGUAGE_NAMES.get(c.language or "", c.language)))
+        return f"{intro} {left}{quoted}{right} [1]", (start, end)
 
     def _kinds(self) -> "Kinds":
         """The question's vector (embedded once, for retrieval too), its parts, and what kind of

@@ -164,7 +164,9 @@ class Answer:
     query: str = ""  # the standalone question that was searched (a follow-up, condensed)
     model: str = ""
     style: dict | None = None  # {"score": probability the author wrote it}, when a style model exists
-    reason: str | None = None  # why it abstained (one of ABSTAIN_REASONS), or what was cut
+    # why it abstained (one of ABSTAIN_REASONS); for an answer, "cut" (the grounding check removed
+    # sentences) or "quoted" (the draft was cut whole and the author's own words answer instead)
+    reason: str | None = None
     uncovered: tuple[str, ...] = ()  # what the question asked that the writings do not hold
 
     def as_dict(self) -> dict:

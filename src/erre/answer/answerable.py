@@ -190,3 +190,15 @@ def parts(question: str) -> list[Part]:
                 continue
             out.append(Part(piece, piece.endswith("?") or bool(_ASKS.match(piece))))
     return out
+
+
+_WH = re.compile(r"^\W*(?:(?:e|ed|ma|and|but|so|per|in|a|di|da|con|su|tra|fra|of|for|with|at|on|to|from)\s+)?"
+                 r"(?:cosa|che|come|quando|perch\w*|qual\w*|quant\w*|dove|chi|what|how|when|why|which|who|where|whose)\b",
+                 re.IGNORECASE)
+
+
+def polar(question: str) -> bool:
+    """A yes/no question ("…, giusto?", "Sei d'accordo?", "Is SMS a safe second factor?"):
+    none of its parts opens with what, how, when, why, which, who or where."""
+    asked = [p for p in parts(question) if p.question] or parts(question)
+    return bool(asked) and not any(_WH.search(p.text) for p in asked)

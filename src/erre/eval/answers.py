@@ -122,7 +122,8 @@ def run(twin, items: list[Item], progress: Callable[[int, int], None] | None = N
                "citation_hit": any(source_hit(item.sources, s) for s in cited) if item.sources else None,
                "answer_hit": contains(a.text, item.expected, prefix=item.prefix) if item.expected else None,
                "echo": echoes(a.text, item.question) if not a.abstained else None,
-               "placeholder": has_placeholder(a.text) if not a.abstained else None}
+               "placeholder": has_placeholder(a.text) if not a.abstained else None,
+               "cut": r.cut[0] if r.cut else []}
         if item.reference:
             rec["reference_f1"] = round(token_f1(a.text, item.reference), 4)
             if not a.abstained:
