@@ -161,3 +161,15 @@ def test_an_unreachable_server_says_so(tmp_path):
 def test_an_unknown_store_scheme_is_a_config_error():
     with pytest.raises(ConfigError, match="postgresql://"):
         open_store("mysql://x/y")
+
+
+def test_the_store_knows_the_span_of_its_writings_dates(twin, tmp_path):
+    from tests.conftest import write
+
+    assert twin.store.dates() == (None, None)
+    write(tmp_path / "w" / "2021-05-01-old.md", "---\ntitle: Old\n---\nUn testo vecchio sul quaderno.")
+    write(tmp_path / "w" / "2024-09-19-new.md", "---\ntitle: New\n---\nUn testo nuovo sul quaderno.")
+    write(tmp_path / "w" / "undated.txt", "Un testo senza data.")
+    sync.run(twin.store, twin.embedder, [str(tmp_path / "w")], twin.settings)
+    first, last = twin.store.dates()
+    assert first.startswith("2021-05-01") and last.startswith("2024-09-19")

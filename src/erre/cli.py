@@ -811,19 +811,23 @@ def eval_retrieval(questions: str, mode: str, home: str | None, as_json: bool) -
 @_sample_options
 @click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
               help="Write every question with its answer and citations here (JSON Lines).")
+@click.option("--split", default=None, help="Only the questions of this split (their 'split' field: dev, test).")
 @_model_options
 @home_option
 @json_option
-def eval_answers(questions: str, limit: int | None, seed: int, out: str | None, backend: str | None,
-                 model: str | None, base_url: str | None, adapter: str | None, home: str | None, as_json: bool) -> None:
-    """Run the answer pipeline over a question set: citations, answers, abstention, latency.
+def eval_answers(questions: str, limit: int | None, seed: int, out: str | None, split: str | None,
+                 backend: str | None, model: str | None, base_url: str | None, adapter: str | None,
+                 home: str | None, as_json: bool) -> None:
+    """Run the answer pipeline over a question set: citations, answers, abstention, declines,
+    latency; by category and split when the set has them.
 
     \b
     erre eval answers questions.jsonl --limit 200 --out answers.jsonl
+    erre eval answers bench/questions/ddbit-hard.jsonl --split test
     """
     from .eval import answers
 
-    items = answers.load(Path(questions), limit=limit, seed=seed)
+    items = answers.load(Path(questions), limit=limit, seed=seed, split=split)
     twin = _open_for_chat(home, backend, model, base_url, adapter)
     summary = _answer_all(twin, lambda progress: answers.run(twin, items, progress=progress), as_json, out)
     if as_json:

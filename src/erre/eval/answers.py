@@ -217,7 +217,7 @@ def _summary(records: list[dict]) -> dict:
         "checks_share_of_total": _share(r["timings"]["checks_ms"] / r["timings"]["total_ms"] for r in spoken
                                         if r["timings"].get("checks_ms") is not None and r["timings"].get("total_ms")),
         # where the abstention threshold sits between the two kinds of question
-        "relevance_answerable_p10": _pct([r["relevance"] for r in ans], 10, 4),
-        "relevance_unanswerable_p90": _pct([r["relevance"] for r in una], 90, 4),
+        "relevance_answerable_p10": _pct([r.get("relevance") for r in ans], 10, 4),
+        "relevance_unanswerable_p90": _pct([r.get("relevance") for r in una], 90, 4),
     }
     return out
