@@ -41,16 +41,15 @@ class Check:
     terms: tuple[str, ...] = ()  # the specific terms the passages lack, or the years after the writings
 
 
-def _common(word: str, lang: str) -> bool:
-    from wordfreq import zipf_frequency
-
-    return max(zipf_frequency(word, lang), zipf_frequency(word, "en")) >= COMMON_ZIPF
-
-
 def _word(token: str, lang: str, zipf: float) -> bool:
+    """Whether `token` is a word at least this common in `lang` (wordfreq's Zipf scale)."""
     from wordfreq import zipf_frequency
 
     return zipf_frequency(token.lower(), lang) >= zipf
+
+
+def _common(word: str, lang: str) -> bool:
+    return _word(word, lang, COMMON_ZIPF) or _word(word, "en", COMMON_ZIPF)
 
 
 def specific_terms(question: str, lang: str, skip: Iterable[str] = (), *, across: bool = False) -> list[str]:

@@ -21,7 +21,8 @@ sentence, with no model call:
   passage that does not is moved to the one that does, or dropped (same language only:
   across languages the embedder attributes, see `chat.attribute`).
 
-Unsupported sentences are cut. `enough` says whether what remains still answers.
+Unsupported sentences are cut (`Sentences`, as the answer streams). `enough` says whether
+what remains still answers.
 """
 
 from __future__ import annotations
@@ -29,14 +30,14 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .. import language
 from ..documents import Passage
 from .answerable import _held, specific_terms
 
 _HTML = r"/?(?:b|i|u|s|em|strong|code|br|p|a|span|sub|sup)\b"  # tags, not slots
-_PLACEHOLDER = re.compile(r"\[(?!\d)[^\]\n]{1,40}\]|<(?!" + _HTML + r")[^>\n]{1,40}>|\bX{3,}\b|\bTODO\b|\bN/A\b",
+PLACEHOLDER = re.compile(r"\[(?!\d)[^\]\n]{1,40}\]|<(?!" + _HTML + r")[^>\n]{1,40}>|\bX{3,}\b|\bTODO\b|\bN/A\b",
                           re.IGNORECASE)
 _MARKERS = re.compile(r"\s*\[\d{1,3}\]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -46,7 +47,7 @@ RUN_WORDS = 40  # a streamed run this long without a sentence end is checked and
 HEADING_WORDS = 8  # a passage line this short without closing punctuation is a heading
 STANCE_OVERLAP = 0.5  # share of a sentence's content words a passage sentence must hold to be "the same point"
 CITE_OVERLAP = 0.3  # share of a sentence's content words its cited passage must hold
-_NEGATION = {"non", "mai", "nessun", "nessuno", "nessuna", "ne", "niente", "nulla", "no", "not", "never", "none",
+_NEGATION = {"non", "mai", "nessun", "nessuno", "nessuna", "niente", "nulla", "no", "not", "never", "none",
              "nothing", "nor", "neither", "nobody", "cannot", "ne", "pas", "jamais", "nunca", "nicht", "kein", "keine"}
 _YES = {"si", "yes", "certo", "certamente", "assolutamente", "esatto", "sure", "absolutely", "indeed", "oui"}
 
@@ -59,23 +60,6 @@ class Verdict:
     end: int
     text: str
     problem: str | None = None
-    markers: list[int] = field(default_factory=list)
-
-
-@dataclass
-class Grounded:
-    text: str  # the draft with unsupported sentences cut
-    sentences: list[Verdict]
-    cut: list[Verdict]
-
-    @property
-    def kept(self) -> list[Verdict]:
-        return [v for v in self.sentences if v.problem is None]
-
-    @property
-    def enough(self) -> bool:
-        """At least one sentence with content of its own survived."""
-        return any(len(language.words(_MARKERS.sub("", v.text))) >= 4 for v in self.kept)
 
 
 def _headings(passages: Sequence[Passage]) -> set[str]:
@@ -139,7 +123,7 @@ def check_sentence(sentence: str, question: str, lang: str, evidence: str, numbe
     bare = _MARKERS.sub("", sentence).strip()
     if not bare:
         return None
-    if _PLACEHOLDER.search(bare):
+    if PLACEHOLDER.search(bare):
         return "placeholder"
     ws = language.words(bare)
     if " ".join(ws) in headings:
@@ -201,28 +185,6 @@ def recite(sentence: str, lang: str, passages: Sequence[Passage]) -> str:
     stripped = text.rstrip()
     body = stripped.rstrip(".!?…")
     return f"{body} {tail}{stripped[len(body):]}"
-
-
-def check(draft: str, question: str, lang: str, passages: Sequence[Passage], skip: Sequence[str] = ()) -> Grounded:
-    """The draft sentence by sentence; unsupported sentences cut from the returned text."""
-    from ..chunk import sentences
-
-    source = " ".join(p.chunk.context for p in passages) + " " + question
-    evidence = " ".join(language.words(source))
-    numbers = _numbers(source)
-    headings = _headings(passages)
-    units = _units(passages, lang)
-    verdicts: list[Verdict] = []
-    for a, b in sentences(draft):
-        text = recite(draft[a:b], lang, passages)
-        v = Verdict(a, b, text, check_sentence(text, question, lang, evidence, numbers, headings, skip, units),
-                    [int(n) for n in re.findall(r"\[(\d{1,3})\]", text)])
-        verdicts.append(v)
-    cut = [v for v in verdicts if v.problem]
-    if not cut:
-        return Grounded(draft.strip(), verdicts, [])
-    kept = " ".join(" ".join(v.text.split()) for v in verdicts if v.problem is None)
-    return Grounded(kept.strip(), verdicts, cut)
 
 
 def enough(text: str) -> bool:

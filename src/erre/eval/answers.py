@@ -145,12 +145,11 @@ def _pct(values, q, digits: int = 1) -> float | None:
     return round(float(np.percentile(values, q)), digits) if values else None
 
 
-_PLACEHOLDER = re.compile(r"\[(?!\d)[^\]\n]{1,40}\]|<[^>\n]{1,40}>|\bX{3,}\b|\bTODO\b", re.IGNORECASE)
-
-
 def has_placeholder(text: str) -> bool:
     """A bracketed slot left for a fact ("[nome]", "<anno>", "XXX"), not a citation."""
-    return bool(_PLACEHOLDER.search(text))
+    from ..answer.grounding import PLACEHOLDER
+
+    return bool(PLACEHOLDER.search(text))
 
 
 def echoes(answer: str, question: str) -> bool:
