@@ -12,18 +12,58 @@ The model is the twin's (the default: Qwen2.5-Coder-1.5B-Instruct on llama.cpp).
     python bench/answers.py ../shared/eval/pg/essays ../shared/eval/pg/questions.jsonl --home /tmp/pg
     python bench/answers.py ../shared/eval/ddbit bench/questions/ddbit-hard.jsonl --home /tmp/ddbit --split test
     python bench/answers.py ../shared/eval/squad-it/dev/passages.jsonl \\
-        ../shared/eval/squad-it/dev/questions.jsonl --home /tmp/squad --limit 200
+        ../shared/eval/squad-it/dev/questions.jsonl --home /tmp/squad --limit 200 [--without-source]
+
+--without-source takes each question's own article (its `title`, or its `sources`) out of
+what the search returns, so that the writings no longer cover it: every question then
+counts as one to abstain on. --no-checks answers as the pipeline did before the answer
+checks (`chat.checks = false`: no task / private-question classifier, no answerability
+checks beyond the cosine, no grounding check), for before/after figures.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+_hidden: list = []  # the question being answered, whose own article the search must not return
+
+
+def _without_source(items: list, path: Path) -> list:
+    """The items as questions to abstain on, with every search made to skip their article."""
+    from erre import retrieve
+
+    titles = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            obj = json.loads(line)
+            titles[str(obj.get("id"))] = obj.get("title")
+    sources = {i.id: i.sources for i in items}
+    original = retrieve.search
+
+    def search(store, embedder, query, k=8, **kw):
+        item = _hidden[0]
+        gold = {titles.get(item.id)} - {None}
+
+        def outside(p) -> bool:
+            return p.chunk.title not in gold and not any(
+                p.chunk.source == g or p.chunk.source.endswith("/" + g) for g in sources[item.id])
+
+        kw["candidates"] = max(kw.get("candidates", 50), k) + 60
+        return [p for p in original(store, embedder, query, k + 60, **kw) if outside(p)][:k]
+
+    retrieve.search = search
+    items = [dataclasses.replace(i, answerable=False, kind="unanswerable", sources=frozenset(), expected=())
+             for i in items]
+    _hidden[:] = items[:1]
+    return items
 
 
 def main() -> None:
@@ -35,6 +75,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--split", help="only the questions of this split (dev, test)")
     ap.add_argument("--out")
+    ap.add_argument("--without-source", action="store_true",
+                    help="each question's own article taken out of the search results")
+    ap.add_argument("--no-checks", action="store_true", help="chat.checks = false (the pipeline before the checks)")
     args = ap.parse_args()
 
     from _twin import with_corpus
@@ -43,12 +86,18 @@ def main() -> None:
 
     twin = with_corpus(args.home, args.corpus)
     items = answers.load(Path(args.questions), limit=args.limit, seed=args.seed, split=args.split)
+    if args.no_checks:
+        twin.settings = dataclasses.replace(twin.settings, chat_checks=False)
+    if args.without_source:
+        items = _without_source(items, Path(args.questions))
     t0 = load = time.perf_counter()
     twin.model
     print(f"model {twin.model.name} loaded in {time.perf_counter() - load:.1f} s", file=sys.stderr)
 
     def progress(done: int, total: int) -> None:
         print(f"\r{done}/{total}", end="", file=sys.stderr, flush=True)
+        if args.without_source and done < total:
+            _hidden[:] = [items[done]]
 
     summary, records = answers.run(twin, items, progress=progress)
     print(file=sys.stderr)

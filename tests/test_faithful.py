@@ -40,6 +40,8 @@ def _problem(sentence: str, question: str = QUESTION) -> str | None:
     ("Per ogni token Mixtral usa 20 miliardi di parametri [1].", "number"),  # a changed figure
     ("Il mio libro su Mixtral si intitola [titolo] [1].", "placeholder"),
     ("Quanti parametri usa Mixtral per ogni token.", "echo"),  # the question restated
+    ("Mixtral usa 13 parametri per ogni token.", None),  # one figure of its own answers it
+    ("Mixtral usa parametri per ogni token, quanti.", "echo"),
     ("Il quaderno come laboratorio.", "heading"),  # a heading passed off as a sentence
     ("Ne ho parlato a lungo con Yann LeCun [1].", "name"),  # a name the passages never give
     ("Sì, credo che il fine-tuning serva a insegnare fatti nuovi a un modello [1].", "stance"),  # yes for no
@@ -149,7 +151,7 @@ def test_the_shipped_classifiers_are_made_from_the_current_data(e5):
     for spec in (classify.SCOPE, classify.PERSONAL):
         shipped = classify.Classifier.from_json(classify.shipped_path(spec, e5.name).read_text(encoding="utf-8"))
         assert shipped.data == classify.data_hash(spec), "run python -m erre.answer.classify"
-        assert shipped.embedder == e5.name and len(shipped.weights) == e5.dim
+        assert shipped.embedder == e5.name and len(shipped.weights) == 2 * e5.dim
         assert shipped.figures["false_rate"] <= spec.max_false and shipped.figures["recall"] >= 0.7
 
 

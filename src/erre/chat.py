@@ -49,7 +49,7 @@ MAX_QUESTION_CHARS = 4000  # a question, not a document: longer ones are refused
 ALTERNATIVE_TEMPERATURE = 0.8  # for the second and later drafts of a best-of-n answer
 ANSWER_RESERVE = 16  # tokens kept free beyond max_tokens (stop sequences, template tail)
 QUOTE_WORDS = 15  # a quoted sentence shorter than this takes the next one along
-PART_TASK = 0.9  # probability from which a sentence of a longer message, not itself a question, is an order
+PART_TASK = 0.95  # probability from which a sentence of a longer message, not itself a question, is an order
 
 LANGUAGE_NAMES = {"it": "Italian", "en": "English", "fr": "French", "es": "Spanish", "de": "German",
                   "pt": "Portuguese", "nl": "Dutch", "ca": "Catalan", "ro": "Romanian"}
@@ -165,7 +165,7 @@ class Reply:
             yield from self._abstain(texts["no_index"], lang, timings, ms, reason="empty_index")
             return
         checking = time.perf_counter()
-        kinds = self._kinds() if s.chat_checks else Kinds(twin.embedder.queries([self.question])[0], False, False)
+        kinds = self._kinds(lang) if s.chat_checks else Kinds(twin.embedder.queries([self.question])[0], False, False)
         checks = time.perf_counter() - checking  # the checks' own time (the question's vector included)
         if kinds.task:  # a task for an assistant (write, translate, play a role): declined in the author's voice
             self.evidence = Evidence(0.0, 0.0, 1.0)
@@ -306,22 +306,23 @@ class Reply:
                  else texts["quote_intro_other"].format(language=LANGUAGE_NAMES.get(c.language or "", c.language)))
         return f"{intro} {left}{quoted}{right} [1]", (start, end)
 
-    def _kinds(self) -> "Kinds":
+    def _kinds(self, lang: str) -> "Kinds":
         """The question's vector (embedded once, for retrieval too), its parts, and what kind of
         message it is: a task for an assistant, a private question. A message of several parts
         is a task when one of them is (an order after a question)."""
         twin = self.twin
         pieces = answerable.parts(self.question)
         texts = [self.question] + ([p.text for p in pieces] if len(pieces) > 1 else [])
-        vectors = twin.embedder.queries(texts)
+        x = classify.features(twin.embedder, texts, [lang] * len(texts))
+        vectors = x[:, :twin.embedder.dim].astype(np.float32)  # the plain query vectors, for the search
         cache = twin.home / "cache"
         scope = classify.load(classify.SCOPE, twin.embedder, cache)
-        p = scope.probability(vectors)
+        p = scope.probability(x)
         # the whole message; and an order standing as a sentence of its own, past a higher bar
         # (a part out of context reads like a task more often than the whole does)
         orders = [q for part, q in zip(pieces, p[1:]) if not part.question] if len(pieces) > 1 else []
         task = bool(p[0] >= scope.threshold or any(q >= max(scope.threshold, PART_TASK) for q in orders))
-        personal = bool(classify.load(classify.PERSONAL, twin.embedder, cache).flags(vectors[:1])[0])
+        personal = bool(classify.load(classify.PERSONAL, twin.embedder, cache).flags(x[:1])[0])
         asked = [(p, v) for p, v in zip(pieces, vectors[1:]) if p.question] if len(pieces) > 1 else []
         return Kinds(vectors[0], task, personal, tuple(pieces) if len(pieces) > 1 else (), tuple(asked))
 

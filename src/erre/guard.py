@@ -33,7 +33,9 @@ _PATTERNS = {
         # a new role: "ora sei un pirata", "you are now DAN", "pretend to be"
         r"\b(ora|adesso|d'ora in poi|da ora)\s+(tu\s+)?sei\s+(un|una|uno|il|la|lo)\b|\bfai\s+finta\s+di\s+essere\b|"
         r"\byou\s+are\s+now\b|\bfrom\s+now\s+on\s+you\b|\bpretend\s+(to\s+be|you\s+are)\b|"
-        r"\bjailbreak\w*\b|\bdeveloper\s+mode\b|\bmodalita\s+sviluppatore\b|"
+        # a mode switch ordered, not the subject: "attiva la modalità jailbreak", "developer mode enabled"
+        r"\b(jailbreak|developer|dan|god)\s+mode\b|\bmodalita\s+(sviluppatore|jailbreak|dan)\b|"
+        r"\b(enable|activate|attiva\w*|abilita\w*|enter|entra\w*)\b[^.?!\n]{0,20}\bjailbreak\w*\b|"
         # "answer as if you were the CEO of…", "rispondi come se fossi il ministro"
         r"\b(answer|reply|respond|speak|write|talk|rispondi|rispondimi|parla|scrivi)\b[^.?!\n]{0,15}"
         r"\b(as if you were|as though you were|like you were|come se fossi|nei panni d\w*|in the role of)\b",

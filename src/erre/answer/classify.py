@@ -8,6 +8,12 @@ Phrase patterns learn the attacks they were written from; a classifier over a mu
 sentence space, trained on varied examples in several languages, generalises to wordings
 it has never seen.
 
+The features are the message's vector and the vector of the same message with its names
+and figures masked ("Sei Sun Tzu" and "Sei Sam Altman" both read "Sei X"): the first holds
+the subject, the second the form, which is what tells "you are X now" from "what do you
+think of X?" (five-fold recall at a 2% false rate on the data: 0.80 with the plain vector,
+0.86 with both).
+
 Each classifier is trained on `data/<name>.jsonl` and its decision threshold is chosen on a
 separate set, `data/<name>-calibration.jsonl`, so that at most `max_false` of the genuine
 questions there are flagged. The weights for the default embedder ship in
@@ -26,6 +32,8 @@ from importlib import resources
 from pathlib import Path
 
 import numpy as np
+
+from . import answerable
 
 DATA = resources.files("erre.answer") / "data"
 
@@ -73,15 +81,34 @@ class Classifier:
                    float(obj["bias"]), float(obj["threshold"]), obj["data"], obj.get("figures", {}))
 
 
-def rows(spec: Spec, part: str = "") -> list[tuple[str, bool]]:
-    """(text, is positive) from the spec's training file, or its calibration file."""
+def rows(spec: Spec, part: str = "") -> list[tuple[str, bool, str]]:
+    """(text, is positive, language) from the spec's training file, or its calibration file."""
     name = f"{spec.name}-{part}.jsonl" if part else f"{spec.name}.jsonl"
     out = []
     for line in (DATA / name).read_text(encoding="utf-8").splitlines():
         if line.strip():
             obj = json.loads(line)
-            out.append((obj["text"], obj["label"] == spec.positive))
+            out.append((obj["text"], obj["label"] == spec.positive, obj.get("language", "en")))
     return out
+
+
+def masked(text: str, lang: str) -> str:
+    """The message with its names, figures and acronyms replaced by X: its form."""
+    terms = sorted(set(answerable.specific_terms(text, lang)), key=len, reverse=True)
+    for term in terms:
+        text = re.sub(r"(?<!\w)" + re.escape(term) + r"(?!\w)", "X", text)
+    return text
+
+
+def features(embedder, texts: Sequence[str], langs: Sequence[str], vectors: np.ndarray | None = None) -> np.ndarray:
+    """The classifiers' input for each text: its query vector (given, when the caller has it
+    already) beside the vector of its masked form. The first `embedder.dim` columns are the
+    plain query vectors."""
+    forms = [masked(t, lang) for t, lang in zip(texts, langs)]
+    if vectors is None:  # one call for both
+        both = np.asarray(embedder.queries(list(texts) + forms), dtype=np.float64)
+        return np.hstack([both[:len(texts)], both[len(texts):]])
+    return np.hstack([np.asarray(vectors, dtype=np.float64), np.asarray(embedder.queries(forms), dtype=np.float64)])
 
 
 def data_hash(spec: Spec) -> str:
@@ -95,18 +122,18 @@ def _slug(embedder_name: str) -> str:
     return re.sub(r"[^A-Za-z0-9.-]+", "-", embedder_name).strip("-")
 
 
-def train(spec: Spec, embedder, *, C: float = 4.0) -> Classifier:
+def train(spec: Spec, embedder, *, C: float = 16.0) -> Classifier:
     """Fit on the training file, choose the threshold on the calibration file."""
     from sklearn.linear_model import LogisticRegression
 
     fit = rows(spec)
-    X = embedder.queries([t for t, _ in fit])
-    y = np.array([p for _, p in fit])
-    model = LogisticRegression(C=C, max_iter=2000, class_weight="balanced").fit(X, y)
+    X = features(embedder, [t for t, _, _ in fit], [lang for _, _, lang in fit])
+    y = np.array([p for _, p, _ in fit])
+    model = LogisticRegression(C=C, max_iter=3000, class_weight="balanced").fit(X, y)
     w, b = model.coef_[0].astype(np.float64), float(model.intercept_[0])
     cal = rows(spec, "calibration")
-    p = 1.0 / (1.0 + np.exp(-(embedder.queries([t for t, _ in cal]) @ w + b)))
-    pos = np.array([q for _, q in cal])
+    p = 1.0 / (1.0 + np.exp(-(features(embedder, [t for t, _, _ in cal], [lang for _, _, lang in cal]) @ w + b)))
+    pos = np.array([q for _, q, _ in cal])
     negatives = np.sort(p[~pos])[::-1]
     # the lowest threshold that flags at most max_false of the genuine questions, never under 0.5
     allowed = int(np.floor(spec.max_false * len(negatives)))
@@ -137,7 +164,7 @@ def load(spec: Spec, embedder, cache: Path | None = None) -> Classifier:
     for place in places:
         if place.is_file():
             c = Classifier.from_json(place.read_text(encoding="utf-8"))
-            if c.data == current and c.embedder == embedder.name and len(c.weights) == embedder.dim:
+            if c.data == current and c.embedder == embedder.name and len(c.weights) == 2 * embedder.dim:
                 found = c
                 break
     if found is None:

@@ -42,7 +42,7 @@ PLACEHOLDER = re.compile(r"\[(?!\d)[^\]\n]{1,40}\]|<(?!" + _HTML + r")[^>\n]{1,4
 _MARKERS = re.compile(r"\s*\[\d{1,3}\]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 ECHO_SHARE = 0.8  # a sentence this much made of the question's words, with little else, echoes it
-ECHO_NEW_WORDS = 3  # content words of its own a sentence needs not to be an echo
+ECHO_NEW_WORDS = 1  # content words (or figures) of its own a sentence needs not to be an echo
 RUN_WORDS = 40  # a streamed run this long without a sentence end is checked and let through as it is
 HEADING_WORDS = 8  # a passage line this short without closing punctuation is a heading
 STANCE_OVERLAP = 0.5  # share of a sentence's content words a passage sentence must hold to be "the same point"
@@ -131,7 +131,8 @@ def check_sentence(sentence: str, question: str, lang: str, evidence: str, numbe
     asked = set(language.terms(question, lang))
     own = [t for t in language.terms(bare, lang)]
     if own and asked:
-        new = [t for t in own if t not in asked]
+        # a figure the question did not hold is something of its own ("1 bit.", "nel 2019")
+        new = [t for t in own if t not in asked] + sorted(_numbers(bare) - _numbers(question))
         if len(new) < ECHO_NEW_WORDS and (len(own) - len(new)) / len(own) >= ECHO_SHARE:
             return "echo"
     for n in _numbers(bare):
