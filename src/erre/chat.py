@@ -322,7 +322,7 @@ class Reply:
         # (a part out of context reads like a task more often than the whole does)
         orders = [q for part, q in zip(pieces, p[1:]) if not part.question] if len(pieces) > 1 else []
         task = bool(p[0] >= scope.threshold or any(q >= max(scope.threshold, PART_TASK) for q in orders))
-        personal = bool(classify.load(classify.PERSONAL, twin.embedder, cache).flags(x[:1])[0])
+        personal = bool(classify.load(classify.PERSONAL, twin.embedder, cache).flags(vectors[:1])[0])
         asked = [(p, v) for p, v in zip(pieces, vectors[1:]) if p.question] if len(pieces) > 1 else []
         return Kinds(vectors[0], task, personal, tuple(pieces) if len(pieces) > 1 else (), tuple(asked))
 

@@ -95,7 +95,10 @@ def specific_terms(question: str, lang: str, skip: Iterable[str] = (), *, across
 
 def _held(term: str, text: str) -> bool:
     """Whether `text` (folded) holds `term`: every word of it, each as the start of a word (an
-    acronym of three letters or more anywhere in a word: "RAM" in "DRAM")."""
+    acronym of three letters or more anywhere in a word: "RAM" in "DRAM"). An acronym's
+    English plural is the acronym ("LLMs" is held by "LLM")."""
+    if re.fullmatch(r"[A-Z][A-Z0-9]+s", term):
+        term = term[:-1]
     parts = language.words(term)
     inside = len(term) >= 3 and term.isupper() and term.isalpha()
     return bool(parts) and all(re.search(("" if inside else r"(?<!\w)") + re.escape(p), text) for p in parts)

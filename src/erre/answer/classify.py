@@ -11,8 +11,9 @@ it has never seen.
 The features are the message's vector and the vector of the same message with its names
 and figures masked ("Sei Sun Tzu" and "Sei Sam Altman" both read "Sei X"): the first holds
 the subject, the second the form, which is what tells "you are X now" from "what do you
-think of X?" (five-fold recall at a 2% false rate on the data: 0.80 with the plain vector,
-0.86 with both).
+think of X?" (five-fold recall of the task classifier at a 2% false rate on its data: 0.80
+with the plain vector, 0.86 with both). The private-question classifier reads the plain
+vector: there the subject is what matters.
 
 Each classifier is trained on `data/<name>.jsonl` and its decision threshold is chosen on a
 separate set, `data/<name>-calibration.jsonl`, so that at most `max_false` of the genuine
@@ -46,9 +47,12 @@ class Spec:
     name: str
     positive: str
     max_false: float = 0.02
+    form: bool = False  # reads the masked form beside the plain vector
+    C: float = 4.0  # the regression's inverse regularisation
 
 
-SCOPE = Spec("scope", "task")
+# both choices by five-fold recall on the data and by the development split of the hard set
+SCOPE = Spec("scope", "task", form=True, C=16.0)
 PERSONAL = Spec("personal", "personal", max_false=0.05)
 
 
@@ -100,15 +104,13 @@ def masked(text: str, lang: str) -> str:
     return text
 
 
-def features(embedder, texts: Sequence[str], langs: Sequence[str], vectors: np.ndarray | None = None) -> np.ndarray:
-    """The classifiers' input for each text: its query vector (given, when the caller has it
-    already) beside the vector of its masked form. The first `embedder.dim` columns are the
-    plain query vectors."""
+def features(embedder, texts: Sequence[str], langs: Sequence[str]) -> np.ndarray:
+    """The classifiers' input for each text: its query vector beside the vector of its masked
+    form (a classifier that reads only the plain vector takes the first `embedder.dim`
+    columns)."""
     forms = [masked(t, lang) for t, lang in zip(texts, langs)]
-    if vectors is None:  # one call for both
-        both = np.asarray(embedder.queries(list(texts) + forms), dtype=np.float64)
-        return np.hstack([both[:len(texts)], both[len(texts):]])
-    return np.hstack([np.asarray(vectors, dtype=np.float64), np.asarray(embedder.queries(forms), dtype=np.float64)])
+    both = np.asarray(embedder.queries(list(texts) + forms), dtype=np.float64)  # one call for both
+    return np.hstack([both[:len(texts)], both[len(texts):]])
 
 
 def data_hash(spec: Spec) -> str:
@@ -122,17 +124,20 @@ def _slug(embedder_name: str) -> str:
     return re.sub(r"[^A-Za-z0-9.-]+", "-", embedder_name).strip("-")
 
 
-def train(spec: Spec, embedder, *, C: float = 16.0) -> Classifier:
+def train(spec: Spec, embedder) -> Classifier:
     """Fit on the training file, choose the threshold on the calibration file."""
     from sklearn.linear_model import LogisticRegression
 
+    def inputs(rs: list[tuple[str, bool, str]]) -> np.ndarray:
+        x = features(embedder, [t for t, _, _ in rs], [lang for _, _, lang in rs])
+        return x if spec.form else x[:, :embedder.dim]
+
     fit = rows(spec)
-    X = features(embedder, [t for t, _, _ in fit], [lang for _, _, lang in fit])
     y = np.array([p for _, p, _ in fit])
-    model = LogisticRegression(C=C, max_iter=3000, class_weight="balanced").fit(X, y)
+    model = LogisticRegression(C=spec.C, max_iter=3000, class_weight="balanced").fit(inputs(fit), y)
     w, b = model.coef_[0].astype(np.float64), float(model.intercept_[0])
     cal = rows(spec, "calibration")
-    p = 1.0 / (1.0 + np.exp(-(features(embedder, [t for t, _, _ in cal], [lang for _, _, lang in cal]) @ w + b)))
+    p = 1.0 / (1.0 + np.exp(-(inputs(cal) @ w + b)))
     pos = np.array([q for _, q, _ in cal])
     negatives = np.sort(p[~pos])[::-1]
     # the lowest threshold that flags at most max_false of the genuine questions, never under 0.5
@@ -164,7 +169,8 @@ def load(spec: Spec, embedder, cache: Path | None = None) -> Classifier:
     for place in places:
         if place.is_file():
             c = Classifier.from_json(place.read_text(encoding="utf-8"))
-            if c.data == current and c.embedder == embedder.name and len(c.weights) == 2 * embedder.dim:
+            width = (2 if spec.form else 1) * embedder.dim
+            if c.data == current and c.embedder == embedder.name and len(c.weights) == width:
                 found = c
                 break
     if found is None:
