@@ -129,8 +129,10 @@ def train(spec: Spec, embedder) -> Classifier:
     from sklearn.linear_model import LogisticRegression
 
     def inputs(rs: list[tuple[str, bool, str]]) -> np.ndarray:
-        x = features(embedder, [t for t, _, _ in rs], [lang for _, _, lang in rs])
-        return x if spec.form else x[:, :embedder.dim]
+        texts = [t for t, _, _ in rs]
+        if not spec.form:
+            return np.asarray(embedder.queries(texts), dtype=np.float64)
+        return features(embedder, texts, [lang for _, _, lang in rs])
 
     fit = rows(spec)
     y = np.array([p for _, p, _ in fit])
