@@ -15,8 +15,11 @@ def fresh(home: str | None):
     return Twin.open(path)
 
 
-def with_corpus(home: str | None, corpus: str):
-    """The twin in `home` (made if missing), with `corpus` ingested if its index is empty."""
+def with_corpus(home: str | None, corpus: str, name: str | None = None):
+    """The twin in `home` (made if missing), with `corpus` ingested if its index is empty.
+    `name`: the author's name for this run (the prompt speaks as them, and their name is
+    not a term the writings must hold)."""
+    import dataclasses
     import sys
     import time
 
@@ -29,4 +32,6 @@ def with_corpus(home: str | None, corpus: str):
         t0 = time.perf_counter()
         report = sync.run(twin.store, twin.embedder, [corpus], twin.settings)
         print(f"ingested in {time.perf_counter() - t0:.1f} s: {report.summary()}", file=sys.stderr)
+    if name:
+        twin.settings = dataclasses.replace(twin.settings, name=name)
     return twin

@@ -77,6 +77,7 @@ def main() -> None:
     ap.add_argument("--out")
     ap.add_argument("--without-source", action="store_true",
                     help="each question's own article taken out of the search results")
+    ap.add_argument("--name", help="the author's name (the twin speaks as them; default: the twin's own)")
     ap.add_argument("--no-checks", action="store_true", help="chat.checks = false (the pipeline before the checks)")
     args = ap.parse_args()
 
@@ -84,7 +85,7 @@ def main() -> None:
 
     from erre.eval import answers
 
-    twin = with_corpus(args.home, args.corpus)
+    twin = with_corpus(args.home, args.corpus, args.name)
     items = answers.load(Path(args.questions), limit=args.limit, seed=args.seed, split=args.split)
     if args.no_checks:
         twin.settings = dataclasses.replace(twin.settings, chat_checks=False)

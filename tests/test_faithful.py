@@ -75,6 +75,8 @@ def test_supported_sentences_stream_and_unsupported_ones_never_show():
     ("Is BitNet b1.58 really ternary?", ["BitNet", "b1.58"]),
     ("Davide, dove vivi?", []),  # the author's own name is not a term to find
     ("Perché scrivi ancora a mano?", []),
+    ("Cosa pensi dell'Apache License e dell'IA?", ["Apache", "License", "IA"]),  # not "dell'Apache"
+    ("Is Carboni's view on BitNet still the same?", ["BitNet"]),  # the author's possessive
 ])
 def test_the_specific_terms_of_a_question(question, terms):
     assert answerable.specific_terms(question, "it", ["Davide", "Carboni"]) == terms
@@ -93,6 +95,14 @@ def test_a_year_after_the_writings_unless_a_passage_names_it():
     dated = [_passage("Nel luglio 2025 Nikkei ha trovato istruzioni nascoste in 17 preprint.")]
     assert answerable.after_writings("Cosa è successo nel 2025 con Nikkei?", "2024-09-19", dated).reason is None
     assert answerable.after_writings("E nel 2023?", "2024-09-19").reason is None
+
+
+def test_a_short_opening_stays_with_the_part_it_opens():
+    # "e poi" alone would be a part of its own, not a question, and judged as an order
+    assert [p.question for p in answerable.parts("e poi come avete fatto a staccarvi da OpenAI?")] == [True]
+    opened = answerable.parts("Ok. Perché scrivi a mano e cosa pensi delle bici?")
+    assert [(p.text, p.question) for p in opened] == [("Ok. Perché scrivi a mano", True),
+                                                       ("cosa pensi delle bici?", True)]
 
 
 def test_a_two_part_question_is_split_in_its_parts():

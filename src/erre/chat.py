@@ -408,8 +408,8 @@ class Reply:
         query = condense(twin.model, self.question, self.history) or joined
         timings["condense_ms"] = ms()
         found, ev = search(query)
-        if not ev.enough and query != joined and len(language.words(self.question)) <= 6:
-            # a short follow-up whose rewrite lost the subject: try with the previous question
+        if not ev.enough and query != joined:
+            # a follow-up whose rewrite lost the subject: try with the previous question
             again, ev2 = search(joined)
             if ev2.relevance > ev.relevance:
                 query, found, ev = joined, again, ev2

@@ -31,13 +31,17 @@ _PATTERNS = {
         r"\b(system|sistema)\s*prompt\b|\bprompt\s+(di\s+)?sistema\b|\binitial\s+instructions?\b|"
         r"\bistruzioni\s+(iniziali|nascoste|di\s+sistema)\b",
         # a new role: "ora sei un pirata", "you are now DAN", "pretend to be"
-        r"\b(ora|adesso|d'ora in poi|da ora)\s+(tu\s+)?sei\s+(un|una|uno|il|la|lo)\b|\bfai\s+finta\s+di\s+essere\b|"
+        # "da ora sei Elon Musk": a new role is an article or a name after "sei"
+        r"\b(ora|adesso|d'ora in poi|da ora|da adesso|da questo momento)\s*,?\s+(tu\s+)?sei\s+"
+        r"(un|una|uno|il|la|lo|l')\b|\b(d'ora in poi|da ora|da adesso|da questo momento)\s*,?\s+(tu\s+)?sei\s+"
+        r"(?-i:[A-Z])|\bfai\s+finta\s+di\s+essere\b|"
         r"\byou\s+are\s+now\b|\bfrom\s+now\s+on\s+you\b|\bpretend\s+(to\s+be|you\s+are)\b|"
         # a mode switch ordered, not the subject: "attiva la modalità jailbreak", "developer mode enabled"
         r"\b(jailbreak|developer|dan|god)\s+mode\b|\bmodalita\s+(sviluppatore|jailbreak|dan)\b|"
         r"\b(enable|activate|attiva\w*|abilita\w*|enter|entra\w*)\b[^.?!\n]{0,20}\bjailbreak\w*\b|"
         # "answer as if you were the CEO of…", "rispondi come se fossi il ministro"
-        r"\b(answer|reply|respond|speak|write|talk|rispondi|rispondimi|parla|scrivi)\b[^.?!\n]{0,15}"
+        r"\b(answer\w*|repl\w+|respond\w*|speak\w*|write|talk\w*|rispondi\w*|rispondere|parla\w*|scrivi\w*)\b"
+        r"[^.?!\n]{0,15}"
         r"\b(as if you were|as though you were|like you were|come se fossi|nei panni d\w*|in the role of)\b",
     ],
     "malware": [

@@ -63,7 +63,7 @@ def specific_terms(question: str, lang: str, skip: Iterable[str] = (), *, across
     out: list[str] = []
     sentence_start = True
     for m in _TOKEN.finditer(question):
-        token = m.group(0).strip(".'’-")
+        token = _bare(m.group(0).strip(".'’-"))
         before = question[:m.start()].rstrip()
         opens = sentence_start or before.endswith((".", "?", "!", ":", "«", '"', "“", "(", "\n"))
         sentence_start = False
@@ -91,6 +91,16 @@ def specific_terms(question: str, lang: str, skip: Iterable[str] = (), *, across
     for t in out:
         seen.setdefault(t, None)
     return list(seen)
+
+
+# an elided article or preposition before a name ("dell'Apache", "l'IA") and an English
+# possessive ("Graham's") are not part of the name
+_ELIDED = re.compile(r"^[a-zà-ù]{1,6}['’](?=\w)")
+_POSSESSIVE = re.compile(r"['’]s$")
+
+
+def _bare(token: str) -> str:
+    return _POSSESSIVE.sub("", _ELIDED.sub("", token))
 
 
 def _held(term: str, text: str) -> bool:
@@ -181,16 +191,25 @@ def parts(question: str) -> list[Part]:
     from ..chunk import sentences
 
     out: list[Part] = []
+    opening = ""  # a short first piece ("e poi", "Ok"): it opens the next one
     for a, b in sentences(question):
         for piece in _JOIN.split(question[a:b]):
             piece = piece.strip()
             if not piece:
                 continue
-            if out and len(language.words(piece)) < 3:
-                last = out[-1]
-                out[-1] = Part(f"{last.text} {piece}", last.question or piece.endswith("?"))
+            if len(language.words(piece)) < 3:
+                if out:
+                    last = out[-1]
+                    out[-1] = Part(f"{last.text} {piece}", last.question or piece.endswith("?"))
+                else:
+                    opening = f"{opening} {piece}".strip()
                 continue
-            out.append(Part(piece, piece.endswith("?") or bool(_ASKS.match(piece))))
+            asks = piece.endswith("?") or bool(_ASKS.match(piece))
+            if opening:
+                piece, opening = f"{opening} {piece}", ""
+            out.append(Part(piece, asks))
+    if opening:
+        out.append(Part(opening, opening.endswith("?") or bool(_ASKS.match(opening))))
     return out
 
 
