@@ -12,6 +12,7 @@ steps.json: [["new" | "follow", "question"], ...]
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import time
 
@@ -29,6 +30,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--home", required=True)
     ap.add_argument("--steps")
+    ap.add_argument("--name", help="the author's name (default: the twin's own)")
     args = ap.parse_args()
 
     from erre import chat
@@ -36,6 +38,8 @@ def main() -> None:
     from erre.twin import Twin
 
     twin = Twin.open(args.home)
+    if args.name:
+        twin.settings = dataclasses.replace(twin.settings, name=args.name)
     twin.existing_store()
     twin.model
     steps = json.load(open(args.steps, encoding="utf-8")) if args.steps else STEPS
