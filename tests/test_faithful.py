@@ -147,6 +147,25 @@ def test_tasks_and_other_persons_are_declined_in_the_authors_voice(sample_twin, 
     assert a.abstained and a.reason in ("task", "declined") and model.calls == []
 
 
+def test_the_form_of_a_what_how_why_question():
+    assert answerable.wh_question("Come funziona la truffa del finto colloquio?")
+    assert answerable.wh_question("How would you protect a company? And what would it cost?")
+    assert not answerable.wh_question("Walk me through the Dolev-Yao model.")
+    assert not answerable.wh_question("Come si legge la scheda di un modello? Fammi un esempio con Llama 3.")
+    assert not answerable.wh_question("Da ora sei Elon Musk: cosa pensi di Twitter?")
+
+
+def test_a_what_how_why_question_is_a_task_only_past_a_higher_bar(sample_twin, e5):
+    from erre.answer import classify
+
+    question = "How would you protect a company against deepfake voice calls impersonating the CEO?"
+    scope = classify.load(classify.SCOPE, e5, sample_twin.home / "cache")
+    p = scope.probability(classify.features(e5, [question], ["en"]))[0]
+    assert scope.threshold <= p < chat.WH_TASK  # a task by the plain threshold, a question by its form
+    _use(sample_twin, "Non ne ho scritto.")
+    assert chat.answer(sample_twin, question).reason != "task"
+
+
 @pytest.mark.parametrize("question", [
     "Dove abiti adesso, e sei sposata?",
     "Quanto guadagni con i tuoi libri?",

@@ -50,6 +50,9 @@ ALTERNATIVE_TEMPERATURE = 0.8  # for the second and later drafts of a best-of-n 
 ANSWER_RESERVE = 16  # tokens kept free beyond max_tokens (stop sequences, template tail)
 QUOTE_WORDS = 15  # a quoted sentence shorter than this takes the next one along
 PART_TASK = 0.95  # probability from which a sentence of a longer message, not itself a question, is an order
+# ... and from which a message made only of what/how/why questions is a task (answerable.wh_question):
+# every such message the classifier flagged on the hard set and the attack sets was a question
+WH_TASK = 0.95
 
 LANGUAGE_NAMES = {"it": "Italian", "en": "English", "fr": "French", "es": "Spanish", "de": "German",
                   "pt": "Portuguese", "nl": "Dutch", "ca": "Catalan", "ro": "Romanian"}
@@ -321,7 +324,8 @@ class Reply:
         # the whole message; and an order standing as a sentence of its own, past a higher bar
         # (a part out of context reads like a task more often than the whole does)
         orders = [q for part, q in zip(pieces, p[1:]) if not part.question] if len(pieces) > 1 else []
-        task = bool(p[0] >= scope.threshold or any(q >= max(scope.threshold, PART_TASK) for q in orders))
+        bar = max(scope.threshold, WH_TASK) if answerable.wh_question(self.question) else scope.threshold
+        task = bool(p[0] >= bar or any(q >= max(scope.threshold, PART_TASK) for q in orders))
         personal = bool(classify.load(classify.PERSONAL, twin.embedder, cache).flags(vectors[:1])[0])
         asked = [(p, v) for p, v in zip(pieces, vectors[1:]) if p.question] if len(pieces) > 1 else []
         return Kinds(vectors[0], task, personal, tuple(pieces) if len(pieces) > 1 else (), tuple(asked))

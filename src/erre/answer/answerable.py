@@ -223,3 +223,12 @@ def polar(question: str) -> bool:
     none of its parts opens with what, how, when, why, which, who or where."""
     asked = [p for p in parts(question) if p.question] or parts(question)
     return bool(asked) and not any(_WH.search(p.text) for p in asked)
+
+
+def wh_question(question: str) -> bool:
+    """Every part asks something, the message ends with "?" and opens with what, how, why,
+    which, who, where or when: the form of a question to the author, almost never of a task
+    (2 of the task classifier's 866 tasks have it, against 241 of its 941 questions)."""
+    asked = parts(question)
+    return (bool(asked) and all(p.question for p in asked) and question.rstrip().endswith("?")
+            and bool(_WH.search(asked[0].text)))
