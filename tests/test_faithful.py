@@ -221,3 +221,11 @@ def test_a_detail_question_whose_draft_is_cut_is_not_answered_with_a_quote(sampl
     _use(sample_twin, "Il quaderno costa 25 euro.")
     a = chat.answer(sample_twin, "Quanto costa il quaderno che usi per scrivere a mano?", candidates=1)
     assert a.abstained and a.reason == "unsupported" and "25" not in a.text
+
+
+def test_never_wrote_is_said_only_of_a_name_no_passage_holds(sample_twin):
+    reply = chat.Reply(sample_twin, "Perché scrivi ancora a mano?")
+    assert reply._written(("LoRA",))  # in the post on fine-tuning, far from handwriting
+    assert not reply._written(("Mixtral",)) and not reply._written(("LoRA", "Mixtral"))
+    texts = chat.prompts("it")
+    assert "mai" in texts["abstain_terms"] and "mai" not in texts["abstain_terms_elsewhere"]

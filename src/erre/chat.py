@@ -53,6 +53,7 @@ PART_TASK = 0.95  # probability from which a sentence of a longer message, not i
 # ... and from which a message made only of what/how/why questions is a task (answerable.wh_question):
 # every such message the classifier flagged on the hard set and the attack sets was a question
 WH_TASK = 0.95
+WRITTEN_LOOKUP = 20  # passages of the whole index looked at for a term the near ones lack
 
 LANGUAGE_NAMES = {"it": "Italian", "en": "English", "fr": "French", "es": "Spanish", "de": "German",
                   "pt": "Portuguese", "nl": "Dutch", "ca": "Catalan", "ro": "Romanian"}
@@ -367,8 +368,19 @@ class Reply:
             return private.reason, texts["abstain_personal"]
         missing = answerable.missing_terms(self.asked, lang, shown, skip)
         if missing.reason:
-            return missing.reason, texts["abstain_terms"].format(terms=_quoted(missing.terms, lang))
+            # "I never wrote about X" only when no passage of the writings holds X at all
+            key = "abstain_terms_elsewhere" if self._written(missing.terms) else "abstain_terms"
+            return missing.reason, texts[key].format(terms=_quoted(missing.terms, lang))
         return None
+
+    def _written(self, terms: Sequence[str]) -> bool:
+        """Whether some passage of the writings, beyond those near the question, holds all of
+        `terms` (a lexical search of the whole index)."""
+        store = self.twin.store
+        found = store.search_lexical(language.query_terms(" ".join(terms), tuple(store.languages())), WRITTEN_LOOKUP)
+        chunks = store.chunks([i for i, _ in found])
+        return any(all(answerable.held(t, " ".join(language.words(c.context))) for t in terms)
+                   for c in chunks.values())
 
     def _latest(self) -> str | None:
         return self.twin.store.dates()[1]

@@ -103,7 +103,7 @@ def _bare(token: str) -> str:
     return _POSSESSIVE.sub("", _ELIDED.sub("", token))
 
 
-def _held(term: str, text: str) -> bool:
+def held(term: str, text: str) -> bool:
     """Whether `text` (folded) holds `term`: every word of it, each as the start of a word (an
     acronym of three letters or more anywhere in a word: "RAM" in "DRAM"). An acronym's
     English plural is the acronym ("LLMs" is held by "LLM")."""
@@ -118,7 +118,7 @@ def missing_terms(question: str, lang: str, passages: Sequence[Passage], skip: I
     """The question's specific terms that none of `passages` holds (title and headings count)."""
     text = " ".join(" ".join(language.words(p.chunk.context)) for p in passages)
     across = sum(p.chunk.language not in (lang, None) for p in passages) > len(passages) / 2
-    missing = tuple(t for t in specific_terms(question, lang, skip, across=across) if not _held(t, text))
+    missing = tuple(t for t in specific_terms(question, lang, skip, across=across) if not held(t, text))
     return Check("missing_terms", missing) if missing else Check(None)
 
 

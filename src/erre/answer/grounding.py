@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 from .. import language
 from ..documents import Passage
-from .answerable import _held, specific_terms
+from .answerable import held, specific_terms
 
 _HTML = r"/?(?:b|i|u|s|em|strong|code|br|p|a|span|sub|sup)\b"  # tags, not slots
 PLACEHOLDER = re.compile(r"\[(?!\d)[^\]\n]{1,40}\]|<(?!" + _HTML + r")[^>\n]{1,40}>|\bX{3,}\b|\bTODO\b|\bN/A\b",
@@ -139,7 +139,7 @@ def check_sentence(sentence: str, question: str, lang: str, evidence: str, numbe
         if n not in numbers and len(n) >= 1:
             return "number"
     for t in specific_terms(bare, lang, skip):
-        if not any(c.isdigit() for c in t) and not _held(t, evidence):
+        if not any(c.isdigit() for c in t) and not held(t, evidence):
             return "name"
     if _stance_flipped(bare, lang, units):
         return "stance"
