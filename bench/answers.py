@@ -79,6 +79,8 @@ def main() -> None:
                     help="each question's own article taken out of the search results")
     ap.add_argument("--name", help="the author's name (the twin speaks as them; default: the twin's own)")
     ap.add_argument("--no-checks", action="store_true", help="chat.checks = false (the pipeline before the checks)")
+    ap.add_argument("--answer", choices=("write", "quote"),
+                    help="chat.answer: the model writes the answer, or the author's sentence is quoted")
     args = ap.parse_args()
 
     from _twin import with_corpus
@@ -89,11 +91,14 @@ def main() -> None:
     items = answers.load(Path(args.questions), limit=args.limit, seed=args.seed, split=args.split)
     if args.no_checks:
         twin.settings = dataclasses.replace(twin.settings, chat_checks=False)
+    if args.answer:
+        twin.settings = dataclasses.replace(twin.settings, chat_answer=args.answer)
     if args.without_source:
         items = _without_source(items, Path(args.questions))
     t0 = load = time.perf_counter()
-    twin.model
-    print(f"model {twin.model.name} loaded in {time.perf_counter() - load:.1f} s", file=sys.stderr)
+    if twin.settings.chat_answer != "quote":
+        twin.model
+        print(f"model {twin.model.name} loaded in {time.perf_counter() - load:.1f} s", file=sys.stderr)
 
     def progress(done: int, total: int) -> None:
         print(f"\r{done}/{total}", end="", file=sys.stderr, flush=True)
@@ -103,7 +108,7 @@ def main() -> None:
     summary, records = answers.run(twin, items, progress=progress)
     print(file=sys.stderr)
     summary["seconds"] = round(time.perf_counter() - t0, 1)
-    summary["model"] = twin.model.name
+    summary["model"] = twin.model.name if twin.settings.chat_answer != "quote" else "none (quoted)"
     if args.out:
         Path(args.out).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
                                   encoding="utf-8")

@@ -36,6 +36,13 @@ def test_bad_value_is_named(tmp_path):
         config.load(tmp_path, env={"ERRE_SEARCH_K": "many"})
 
 
+def test_a_setting_of_a_few_words_names_them(tmp_path):
+    config.init(tmp_path, "x")
+    assert config.load(tmp_path, env={"ERRE_CHAT_ANSWER": "quote"}).chat_answer == "quote"
+    with pytest.raises(ConfigError, match="chat.answer must be one of write, quote"):
+        config.load(tmp_path, env={"ERRE_CHAT_ANSWER": "invent"})
+
+
 def test_missing_twin(tmp_path):
     with pytest.raises(NoTwin, match="erre init"):
         config.load(tmp_path / "none", env={})

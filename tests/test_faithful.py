@@ -217,6 +217,21 @@ def test_a_yes_no_question_restated_by_the_model_is_answered_with_the_authors_ow
     assert quoted in writings  # the author's words, as written
 
 
+def test_answers_made_of_quotes_alone_never_run_the_model(sample_twin):
+    import dataclasses
+
+    model = _use(sample_twin, "Non dovrei mai essere chiamato.")
+    sample_twin.settings = dataclasses.replace(sample_twin.settings, chat_answer="quote")
+    a = chat.answer(sample_twin, "Perché scrivi ancora a mano? E cosa pensi delle biciclette elettriche?")
+    assert not model.calls and a.reason == "quoted" and a.model == ""
+    assert a.text.startswith("Ne ho scritto così: «") and a.text.endswith("non ho scritto nulla.")
+    quoted = a.text.split("«", 1)[1].split("»", 1)[0]
+    assert quoted[-1] in ".!?"  # sentences, never a heading passed off as one
+    assert quoted in " ".join(" ".join(d[3].split()) for d in sample_twin.store.documents())
+    assert a.citations[0].source == "_posts/2023-02-14-perche-scrivo-a-mano.md"
+    assert chat.answer(sample_twin, "Qual è il tuo numero di telefono?").abstained  # the checks still apply
+
+
 def test_a_detail_question_whose_draft_is_cut_is_not_answered_with_a_quote(sample_twin):
     _use(sample_twin, "Il quaderno costa 25 euro.")
     a = chat.answer(sample_twin, "Quanto costa il quaderno che usi per scrivere a mano?", candidates=1)

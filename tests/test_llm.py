@@ -31,6 +31,15 @@ def test_llamacpp_is_deterministic_at_temperature_zero(tiny_model):
     assert first == "".join(tiny_model.stream(MESSAGES, max_tokens=8, temperature=0.0))
 
 
+def test_llamacpp_samples_each_answer_from_the_same_seed(tiny_model):
+    # an answer depends on its prompt alone, not on the answers sampled before it
+    first = "".join(tiny_model.stream(MESSAGES, max_tokens=12, temperature=1.5))
+    other = [{"role": "user", "content": "Altro."}]
+    for _ in range(3):
+        "".join(tiny_model.stream(other, max_tokens=12, temperature=1.5))
+    assert first == "".join(tiny_model.stream(MESSAGES, max_tokens=12, temperature=1.5))
+
+
 def test_llamacpp_count_is_the_rendered_prompt(tiny_model):
     base = tiny_model.count(MESSAGES)
     longer = [*MESSAGES[:1], {"role": "user", "content": MESSAGES[1]["content"] + " il la di e che" * 10}]

@@ -48,6 +48,7 @@ CONDENSE_TOKENS = 80  # longest rewrite of a follow-up
 MAX_QUESTION_CHARS = 4000  # a question, not a document: longer ones are refused
 ALTERNATIVE_TEMPERATURE = 0.8  # for the second and later drafts of a best-of-n answer
 ANSWER_RESERVE = 16  # tokens kept free beyond max_tokens (stop sequences, template tail)
+_ENDS = frozenset(".!?…;:»\")'")  # how a sentence ends (a heading does not)
 QUOTE_WORDS = 15  # a quoted sentence shorter than this takes the next one along
 PART_TASK = 0.95  # probability from which a sentence of a longer message, not itself a question, is an order
 # ... and from which a message made only of what/how/why questions is a task (answerable.wh_question):
@@ -197,6 +198,10 @@ class Reply:
                 text += _nearest_sentence(texts, lang, query, found, limit)
             yield from self._abstain(text, lang, timings, ms, query, reason=reason)
             return
+        if s.chat_answer == "quote":  # the author's own words, no model run
+            self.passages = list(shown or found[:1])
+            yield from self._quoted(lang, texts, timings, ms, checks, query)
+            return
         # the voice gives way when the window is small: examples first, then the card
         voices = self._voices(lang, shown) if self.voice else [None]
         for i, voice in enumerate(voices):
@@ -236,15 +241,7 @@ class Reply:
         text, cited, score, cut = max(drafts, key=lambda d: (spoken(d), -d[3], -1.0 if d[2] is None else d[2]))
         if not spoken((text, cited, score, cut)) and not text and self._quotable([c for cs in self.cut for c in cs]):
             # a yes/no question the model answered by restating it: the author's own words answer it
-            text, span = self._quote(lang, texts)
-            timings.setdefault("first_token_ms", ms())
-            if self.candidates == 1:
-                yield text
-            timings["total_ms"] = ms()
-            timings["checks_ms"] = round(checks * 1000, 1)
-            self.answer = Answer(text=text, abstained=False, language=lang, timings=timings, query=query,
-                                 citations=(_citation(1, self.passages[0], span),), model=twin.model.name,
-                                 reason="quoted", uncovered=self.uncovered)
+            yield from self._quoted(lang, texts, timings, ms, checks, query)
             return
         if not spoken((text, cited, score, cut)):  # nothing the passages support survived the check
             # what streamed was checked sentence by sentence: it stays, the refusal follows it
@@ -284,6 +281,22 @@ class Reply:
                              timings=timings, query=query, model=twin.model.name, style=style,
                              reason="cut" if cut else None, uncovered=self.uncovered)
 
+    def _quoted(self, lang: str, texts: dict[str, str], timings: dict, ms, checks: float,
+                query: str) -> Iterator[str]:
+        """Answer with the author's own sentence from the first passage, quoted and cited,
+        then the parts of the question the writings don't cover."""
+        text, span = self._quote(lang, texts)
+        if self.uncovered:
+            text += " " + texts["uncovered"].format(parts=_quoted(self.uncovered, lang))
+        timings.setdefault("first_token_ms", ms())
+        yield text
+        timings["total_ms"] = ms()
+        timings["checks_ms"] = round(checks * 1000, 1)
+        self.answer = Answer(text=text, abstained=False, language=lang, timings=timings, query=query,
+                             citations=(_citation(1, self.passages[0], span),),
+                             model="" if self.twin.settings.chat_answer == "quote" else self.twin.model.name,
+                             reason="quoted", uncovered=self.uncovered)
+
     def _quotable(self, cut_reasons: Sequence[tuple[str, str]]) -> bool:
         """Whether a draft cut whole is better replaced by the author's own words than by a
         refusal: a yes/no question whose draft only restated it (or flipped its stance), with
@@ -302,8 +315,9 @@ class Reply:
         span = p.quote if p.quote and c.start <= p.quote[0] < c.end else spans[0]
         i = next((k for k, sp in enumerate(spans) if sp[0] >= span[0]), 0)
         start, end = spans[i]
-        if len(language.words(c.text[start - c.start:end - c.start])) < QUOTE_WORDS and i + 1 < len(spans):
-            end = spans[i + 1][1]  # a short sentence takes the next one along
+        if (len(language.words(c.text[start - c.start:end - c.start])) < QUOTE_WORDS and i + 1 < len(spans)
+                and c.text[spans[i + 1][0] - c.start:spans[i + 1][1] - c.start].rstrip()[-1:] in _ENDS):
+            end = spans[i + 1][1]  # a short sentence takes the next one along (a sentence, not a heading)
         quoted = " ".join(c.text[start - c.start:end - c.start].split())
         left, right = _QUOTES.get(lang, ("«", "»"))
         intro = (texts["quote_intro"] if c.language in (lang, None)

@@ -64,6 +64,9 @@ SETTINGS: list[tuple[str, object, str]] = [
     ("chat.checks", True, "Check answerability (names, years, private questions, two-part questions, tasks) and "
                           "every sentence of a draft against the passages; off only to compare with the unchecked "
                           "pipeline"),
+    ("chat.answer", "write", "How an answer is made: write (the model writes it from the passages) or quote (the "
+                             "author's own sentence that best matches the question, framed and cited: no model "
+                             "run, never a word the author did not write)"),
     ("style.background", "", "Texts by other writers in the author's language (folders or files, separated by "
                              "commas) that the style model learns the author against"),
     ("style.candidates", 2, "Drafts written for an answer delivered whole (Telegram, the API without "
@@ -124,6 +127,7 @@ class Settings:
     style_candidates: int = 2
     chat_abstain_below: str = "auto"
     chat_checks: bool = True
+    chat_answer: str = "write"
     tune_base: str = ""
     tune_rank: int = 16
     tune_epochs: float = 1.0
@@ -145,8 +149,14 @@ class Settings:
 _DEFAULTS = {key: default for key, default, _ in SETTINGS}
 
 
+# settings that take one of a few words
+CHOICES = {"chat.answer": ("write", "quote")}
+
+
 def _coerce(key: str, value, where: str):
     default = _DEFAULTS[key]
+    if key in CHOICES and str(value) not in CHOICES[key]:
+        raise ConfigError(f"{where}: {key} must be one of {', '.join(CHOICES[key])}, not {value!r}")
     try:
         if isinstance(default, bool):
             if isinstance(value, bool):

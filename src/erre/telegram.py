@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from . import chat
 from .documents import Answer, Citation
 from .errors import ErreError, MissingExtra
-from .server.gate import Busy, Gate
+from .serving import Busy, Gate
 
 LIMIT = 4096  # characters in one Telegram message
 log = logging.getLogger("erre.telegram")

@@ -113,6 +113,22 @@ class Tokenizer:
         return tuple(reversed(out))
 
 
+def _directory(buf: memoryview, o: int) -> dict[str, tuple[int, int, int, int]]:
+    """The file's tensor directory at offset `o`: name -> (dtype, count, offset, bytes)."""
+    (ndir,) = struct.unpack_from("<i", buf, o)
+    o += 4
+    tensors: dict[str, tuple[int, int, int, int]] = {}
+    for _ in range(ndir):
+        (nl,) = struct.unpack_from("<H", buf, o)
+        name = bytes(buf[o + 2:o + 2 + nl]).decode()
+        o += 2 + nl
+        dtype = buf[o]
+        count, off, nbytes = struct.unpack_from("<IQQ", buf, o + 1)
+        o += 21
+        tensors[name] = (dtype, count, off, nbytes)
+    return tensors
+
+
 class Encoder:
     """The BERT encoder of multilingual-e5-small, fp32, batched."""
 
@@ -152,17 +168,7 @@ class Encoder:
             p += 4 * count
         o += nm_bytes
         self.tokenizer = Tokenizer(pieces, scores, unk, norm)
-        (ndir,) = struct.unpack_from("<i", buf, o)
-        o += 4
-        tensors: dict[str, tuple[int, int, int, int]] = {}
-        for _ in range(ndir):
-            (nl,) = struct.unpack_from("<H", buf, o)
-            name = bytes(buf[o + 2:o + 2 + nl]).decode()
-            o += 2 + nl
-            dtype = buf[o]
-            count, off, nbytes = struct.unpack_from("<IQQ", buf, o + 1)
-            o += 21
-            tensors[name] = (dtype, count, off, nbytes)
+        tensors = _directory(buf, o)
 
         def f32(name: str) -> np.ndarray:
             dtype, count, off, _ = tensors[name]

@@ -39,9 +39,9 @@ def _llamacpp(settings, home: Path) -> ChatModel:
 
     lora = None
     if settings.llm_adapter:  # checked first: it is the cheaper check, and the more likely mistake
-        from .. import tune
+        from .weights import adapter_dir
 
-        lora = tune.adapter_dir(home, settings.llm_adapter) / "adapter.gguf"
+        lora = adapter_dir(home, settings.llm_adapter) / "adapter.gguf"
         if not lora.is_file():
             raise ConfigError(f"The adapter in {lora.parent} has no GGUF file for llama.cpp (its base was not "
                               "a GGUF model): serve it with the transformers backend, or tune the GGUF base.")
@@ -58,19 +58,18 @@ def _openai(settings, home: Path) -> ChatModel:
 
 
 def _transformers(settings, home: Path) -> ChatModel:
-    from .. import tune
-    from ..tune import train
     from . import models
     from .transformers_backend import TransformersModel
+    from .weights import Base, adapter_dir
 
-    adapter = tune.adapter_dir(home, settings.llm_adapter) if settings.llm_adapter else None
+    adapter = adapter_dir(home, settings.llm_adapter) if settings.llm_adapter else None
     name = settings.llm_model
     if not name or name in models.SHIPPED or name.endswith(".gguf"):  # transformers reads the GGUF
         path = models.resolve(name, home)
-        base = train.Base(str(path.parent), path.name)
+        base = Base(str(path.parent), path.name)
     else:  # a transformers model folder (or a hub name, where the hub can be reached)
         folder = Path(name).expanduser()
-        base = train.Base(str(folder) if folder.exists() else name)
+        base = Base(str(folder) if folder.exists() else name)
     return TransformersModel(base, adapter=adapter, context=settings.llm_context)
 
 

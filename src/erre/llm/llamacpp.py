@@ -51,6 +51,7 @@ class LlamaCppModel:
         self._template = Jinja2ChatFormatter(
             template=meta.get("tokenizer.chat_template") or _CHATML, eos_token=self._eos,
             bos_token=self._bos)
+        self._seed = seed
         self._lock = threading.Lock()
 
     def _tokens(self, messages: Sequence[Message]) -> list[int]:
@@ -70,8 +71,10 @@ class LlamaCppModel:
                                f"the model's context of {self.context} tokens")
         stops = [s for s in (*stop, self._eos, "<|im_end|>") if s]
         with self._lock:
+            # the same seed for every answer: an answer depends on its prompt alone, not on
+            # how many answers came before it (the same question gets the same answer)
             pieces = self._llm.create_completion(tokens, max_tokens=max_tokens, temperature=temperature,
-                                                 stop=stops, stream=True)
+                                                 stop=stops, stream=True, seed=self._seed)
             for piece in pieces:
                 text = piece["choices"][0]["text"]  # type: ignore[index]
                 if text:

@@ -17,9 +17,9 @@ from . import Message
 
 class TransformersModel:
     def __init__(self, base, *, adapter: Path | None = None, context: int = 4096, device: str | None = None):
-        from ..tune import train
+        from .weights import load_base
 
-        self._model, self._tokenizer = train.load_base(base, device=device)
+        self._model, self._tokenizer = load_base(base, device=device)
         if adapter is not None:
             import peft
 

@@ -1,6 +1,6 @@
 """erre serve: one ASGI app with the web chat and an OpenAI-compatible API over the twin's
 chat pipeline. The core stays synchronous: answers run in worker threads, one at a time
-through a bounded line (gate.py)."""
+through a bounded line (erre.serving)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def create_app(twin, *, api_key: str | None = None, queue: int = 8, log_contents
 
     from . import api, web
     from .errors import ApiError
-    from .gate import Busy, Gate
+    from ..serving import Busy, Gate
 
     app = FastAPI(title="erre", docs_url=None, redoc_url=None, openapi_url=None)
     state = app.state

@@ -12,24 +12,7 @@ Everything lives under the twin's `tune/` folder: `data/` (train.jsonl, heldout.
 
 from __future__ import annotations
 
-from pathlib import Path
+from ..llm.weights import adapter_dir
+from ..llm.weights import tune_folder as folder
 
-from ..errors import ErreError
-
-
-def folder(home: Path) -> Path:
-    return Path(home) / "tune"
-
-
-def adapter_dir(home: Path, name: str = "latest") -> Path:
-    """The folder of adapter `name` ('latest': the newest; a path: itself)."""
-    root = folder(home) / "adapters"
-    if name == "latest":
-        pointer = root / "latest"
-        if not pointer.is_file():
-            raise ErreError("No style adapter yet: run `erre tune prepare` and `erre tune train` first.")
-        name = pointer.read_text(encoding="utf-8").strip()
-    path = Path(name) if ("/" in name or Path(name).is_absolute()) else root / name
-    if not (path / "adapter_config.json").is_file():
-        raise ErreError(f"No style adapter in {path} (see `erre tune train`).")
-    return path
+__all__ = ["adapter_dir", "folder"]

@@ -24,39 +24,18 @@ import math
 import time
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ..errors import ErreError, MissingExtra
+from ..errors import ErreError
+from ..llm.weights import Base, load_base
+from ..llm.weights import libs as _libs
 from . import data as data_mod
 from . import folder
 
 LORA_DROPOUT = 0.05
 WARMUP = 0.03
 TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
-
-
-def _libs():
-    try:
-        import peft
-        import torch
-        import transformers
-    except ImportError:
-        raise MissingExtra("style tuning (torch, transformers, peft)", "'erre[tune]'") from None
-    return torch, transformers, peft
-
-
-@dataclass
-class Base:
-    """Where the base model comes from: a folder, and the GGUF file in it when there is one."""
-
-    folder: str
-    gguf: str | None = None
-
-    @property
-    def label(self) -> str:
-        return str(Path(self.folder) / self.gguf) if self.gguf else self.folder
 
 
 def base_of(twin) -> Base:
@@ -73,27 +52,6 @@ def base_of(twin) -> Base:
 
     path = models.resolve(s.llm_model, twin.home)
     return Base(str(path.parent), path.name)
-
-
-def load_base(base: Base, *, device: str | None = None):
-    """(model, tokenizer) for `base`, on `device` (cuda when present, else cpu)."""
-    torch, transformers, _ = _libs()
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    dtype = torch.bfloat16 if device == "cuda" and torch.cuda.is_bf16_supported() else torch.float32
-    kw = {"gguf_file": base.gguf} if base.gguf else {}
-    try:
-        tokenizer = transformers.AutoTokenizer.from_pretrained(base.folder, **kw)
-        model = transformers.AutoModelForCausalLM.from_pretrained(base.folder, dtype=dtype, **kw)
-    except (OSError, ValueError) as e:
-        raise ErreError(f"transformers cannot load {base.label}: {e}") from None
-    if base.gguf:  # de-quantized as it was read: plain float weights, trainable like any others
-        model.hf_quantizer = None
-        if getattr(model, "is_quantized", False):
-            model.is_quantized = False
-        model.config.__dict__.pop("quantization_config", None)
-    if tokenizer.pad_token_id is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    return model.to(device), tokenizer
 
 
 def encode(tokenizer, example: data_mod.Example, max_length: int) -> dict | None:

@@ -1,4 +1,5 @@
-"""One model, one answer at a time: requests wait their turn in a bounded line."""
+"""One model, one answer at a time: requests from every channel (the web chat, the API, the
+Telegram bot) wait their turn in one bounded line."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import threading
 from contextlib import contextmanager
 from collections.abc import Iterator
 
-from ..errors import ErreError
+from .errors import ErreError
 
 
 class Busy(ErreError):
