@@ -35,7 +35,8 @@ def main() -> None:
 
     from _twin import with_corpus
 
-    from erre import chat, language, retrieve
+    from erre import language, retrieve
+    from erre.answer import policy
 
     twin = with_corpus(args.home, args.corpus)
     store, embedder, k = twin.store, twin.embedder, twin.settings.search_k
@@ -53,8 +54,8 @@ def main() -> None:
         def outside(p, gold=gold):
             return p.chunk.title not in gold and p.chunk.source not in gold
 
-        covered.append(chat.evidence(text, lang, found[:k], 0.0))
-        uncovered.append(chat.evidence(text, lang, [p for p in found if outside(p)][:k], 0.0))
+        covered.append(policy.evidence(text, lang, found[:k], 0.0))
+        uncovered.append(policy.evidence(text, lang, [p for p in found if outside(p)][:k], 0.0))
     seconds = time.perf_counter() - t0
     a_rel = np.array([e.relevance for e in covered])
     u_rel = np.array([e.relevance for e in uncovered])
@@ -64,8 +65,8 @@ def main() -> None:
     print(f"relevance, uncovered p50/p90/p95: {np.percentile(u_rel, [50, 90, 95]).round(3)}")
     print(f"{'threshold':>9} {'refused (covered)':>18} {'answered (uncovered)':>21}")
     for t in (0.82, 0.83, 0.835, 0.84, 0.845, 0.85, 0.86):
-        refused = np.mean([not chat.Evidence(e.relevance, e.coverage, t).enough for e in covered])
-        answered = np.mean([chat.Evidence(e.relevance, e.coverage, t).enough for e in uncovered])
+        refused = np.mean([not policy.Evidence(e.relevance, e.coverage, t).enough for e in covered])
+        answered = np.mean([policy.Evidence(e.relevance, e.coverage, t).enough for e in uncovered])
         print(f"{t:>9} {refused:>18.3f} {answered:>21.3f}")
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from erre import sync
 from erre.config import Settings
-from erre.store import sqlite as sqlite_store
+from erre.store import sqlite_dense
 from erre.store.sqlite import SQLiteStore
 
 from .conftest import SAMPLE
@@ -33,17 +33,17 @@ def twin_files(e5, tmp_path):
 
 
 def test_small_twins_search_exactly_and_keep_no_log(twin_files, e5):
-    assert isinstance(twin_files._index(), sqlite_store._Dense)
+    assert isinstance(twin_files.dense.current(), sqlite_dense.Exact)
     assert _log(twin_files) == 0  # settled at the end of the ingest
-    assert not twin_files._ann_folder.exists()
+    assert not twin_files.dense.folder.exists()
 
 
 def test_approximate_search_finds_what_exact_search_finds(twin_files, e5, monkeypatch):
     vectors = [e5.queries([q])[0] for q in QUESTIONS]
     exact = [_hits(twin_files, v) for v in vectors]
-    monkeypatch.setattr(sqlite_store, "EXACT_VECTORS", 0)
+    monkeypatch.setattr(sqlite_dense, "EXACT_VECTORS", 0)
     approx = SQLiteStore(twin_files.path)
-    assert approx._index().__class__.__name__ == "Graphs"
+    assert approx.dense.current().__class__.__name__ == "Graphs"
     for v, want in zip(vectors, exact):
         got = _hits(approx, v)
         best = lambda hits: sorted(hits, key=lambda i: -hits[i][1])[:3]  # noqa: E731
@@ -55,11 +55,11 @@ def test_approximate_search_finds_what_exact_search_finds(twin_files, e5, monkey
 
 
 def test_the_index_follows_other_connections_and_is_saved(twin_files, e5, tmp_path, monkeypatch):
-    monkeypatch.setattr(sqlite_store, "EXACT_VECTORS", 0)
+    monkeypatch.setattr(sqlite_dense, "EXACT_VECTORS", 0)
     reader = SQLiteStore(twin_files.path)
     pen = e5.queries(["la penna stilografica del nonno"])[0]
     before = set(_hits(reader, pen, 3))
-    graphs = reader._graphs
+    graphs = reader.dense.graphs
     assert graphs is not None and graphs.seq > 0
 
     # another connection adds a file; the reader replays the log on its graphs
@@ -68,20 +68,20 @@ def test_the_index_follows_other_connections_and_is_saved(twin_files, e5, tmp_pa
     page.write_text("# La penna\n\nLa penna stilografica del nonno scrive ancora, dopo cinquant'anni.\n",
                     encoding="utf-8")
     writer = SQLiteStore(twin_files.path)
-    writer._graphs, writer._dense = None, None
+    writer.dense.forget()
     sync.run(writer, e5, [str(tmp_path / "nuova")], Settings())  # settles: saves and trims
     assert _log(writer) == 0
-    saved = sqlite_store.ann.saved_seq(writer._ann_folder, graphs.epoch)
+    saved = sqlite_dense.ann.saved_seq(writer.dense.folder, graphs.epoch)
     assert saved is not None and saved > graphs.seq
     after = _hits(reader, pen, 3)
     new = set(after) - before
     assert new and max(after, key=lambda i: after[i][1]) in new
-    assert reader._graphs.seq == saved  # trimmed past its position: it loaded the saved graphs
+    assert reader.dense.graphs.seq == saved  # trimmed past its position: it loaded the saved graphs
 
     # a new process loads the saved graphs and builds nothing
     calls = []
-    original = SQLiteStore._vector_batches
-    monkeypatch.setattr(SQLiteStore, "_vector_batches",
+    original = sqlite_dense.DenseIndex.vector_batches
+    monkeypatch.setattr(sqlite_dense.DenseIndex, "vector_batches",
                         lambda self, kind, ids=None, **kw: calls.append(ids) or original(self, kind, ids, **kw))
     fresh = SQLiteStore(twin_files.path)
     assert _hits(fresh, pen, 3) == after
@@ -97,16 +97,16 @@ def test_the_index_follows_other_connections_and_is_saved(twin_files, e5, tmp_pa
 
 
 def test_re_embedding_starts_new_graphs(twin_files, e5, monkeypatch):
-    monkeypatch.setattr(sqlite_store, "EXACT_VECTORS", 0)
-    twin_files._dense = None  # chosen by the ingest's settle, under the usual limit
+    monkeypatch.setattr(sqlite_dense, "EXACT_VECTORS", 0)
+    twin_files.dense.forget()  # chosen by the ingest's settle, under the usual limit
     v = e5.queries([QUESTIONS[0]])[0]
     first = _hits(twin_files, v)
     twin_files.settle()
-    old_epoch = twin_files._graphs.epoch
+    old_epoch = twin_files.dense.graphs.epoch
     twin_files.reset_vectors(e5.name, e5.dim)
     assert sync.ensure_embedder(twin_files, e5, Settings()) > 0
     again = _hits(twin_files, v)
     assert again.keys() == first.keys()
-    assert twin_files._graphs.epoch != old_epoch
+    assert twin_files.dense.graphs.epoch != old_epoch
     twin_files.settle()
-    assert sqlite_store.ann.saved_seq(twin_files._ann_folder, twin_files._graphs.epoch) is not None
+    assert sqlite_dense.ann.saved_seq(twin_files.dense.folder, twin_files.dense.graphs.epoch) is not None

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from erre import chat
+from erre.answer import citations, policy
 from erre.documents import Turn
 from tests.conftest import ScriptedModel, write
 
@@ -44,7 +45,7 @@ def test_answer_cites_only_retrieved_passages(sample_twin):
     (["aperta [2"], 3, "aperta [2", []),
 ])
 def test_markers_are_checked_as_they_stream(pieces, valid, out, cited):
-    m = chat.Markers(valid)
+    m = citations.Markers(valid)
     text = "".join(m.feed(p) for p in pieces) + m.flush()
     assert text == out and m.cited == cited
 
@@ -175,11 +176,11 @@ def test_an_abstention_names_nearby_writings_only_when_they_share_the_question_w
 
     texts = chat.prompts("it")
     near = [passage("Biblioteche", "La biblioteca di quartiere apre il sabato mattina.", 0.83)]
-    assert "«Biblioteche»" in chat._abstention(texts, "it", "Quando apre la biblioteca di quartiere?", near, 0.84)
+    assert "«Biblioteche»" in policy.abstention(texts, "it", "Quando apre la biblioteca di quartiere?", near, 0.84)
     far = [passage("Altro", "Penso che la biblioteca sia bella.", 0.83)]
-    assert chat._abstention(texts, "it", "Cosa pensi della pittura di Caravaggio?", far, 0.84) == texts["abstain"]
+    assert policy.abstention(texts, "it", "Cosa pensi della pittura di Caravaggio?", far, 0.84) == texts["abstain"]
     low = [passage("Biblioteche", "La biblioteca di quartiere apre il sabato mattina.", 0.70)]
-    assert chat._abstention(texts, "it", "Quando apre la biblioteca di quartiere?", low, 0.84) == texts["abstain"]
+    assert policy.abstention(texts, "it", "Quando apre la biblioteca di quartiere?", low, 0.84) == texts["abstain"]
 
 
 def test_pieces_reach_the_caller_while_the_model_is_still_writing(sample_twin):

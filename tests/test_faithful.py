@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from erre import chat
+from erre.answer import policy
 from erre.answer import answerable, grounding
 from erre.documents import Chunk, Passage
 from tests.conftest import ScriptedModel
@@ -161,7 +162,7 @@ def test_a_what_how_why_question_is_a_task_only_past_a_higher_bar(sample_twin, e
     question = "How would you protect a company against deepfake voice calls impersonating the CEO?"
     scope = classify.load(classify.SCOPE, e5, sample_twin.home / "cache")
     p = scope.probability(classify.features(e5, [question], ["en"]))[0]
-    assert scope.threshold <= p < chat.WH_TASK  # a task by the plain threshold, a question by its form
+    assert scope.threshold <= p < policy.WH_TASK  # a task by the plain threshold, a question by its form
     _use(sample_twin, "Non ne ho scritto.")
     assert chat.answer(sample_twin, question).reason != "task"
 
@@ -239,8 +240,8 @@ def test_a_detail_question_whose_draft_is_cut_is_not_answered_with_a_quote(sampl
 
 
 def test_never_wrote_is_said_only_of_a_name_no_passage_holds(sample_twin):
-    reply = chat.Reply(sample_twin, "Perché scrivi ancora a mano?")
-    assert reply._written(("LoRA",))  # in the post on fine-tuning, far from handwriting
-    assert not reply._written(("Mixtral",)) and not reply._written(("LoRA", "Mixtral"))
+    store = sample_twin.store
+    assert policy.written(store, ("LoRA",))  # in the post on fine-tuning, far from handwriting
+    assert not policy.written(store, ("Mixtral",)) and not policy.written(store, ("LoRA", "Mixtral"))
     texts = chat.prompts("it")
     assert "mai" in texts["abstain_terms"] and "mai" not in texts["abstain_terms_elsewhere"]

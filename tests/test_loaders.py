@@ -175,12 +175,13 @@ def test_jsonl_documents_and_a_bad_line(tmp_path):
                  '{"id": "p1", "title": "Uno", "text": "Primo testo.", "url": "https://x.it/1", "date": "2024-01-02"}\n'
                  "{not json}\n"
                  '{"id": "p2", "text": "Secondo testo."}\n'
-                 '{"title": "senza id", "text": "x"}\n')
+                 '{"title": "senza id", "text": "x"}\n'
+                 '{"id": "p3", "text": "  \\n "}\n')
     result = ingest.read(path, "export.jsonl")
     assert [d.source for d in result.documents] == ["p1", "p2"]
     assert result.documents[0].url == "https://x.it/1" and result.documents[0].date == "2024-01-02"
     assert result.documents[1].title == "p2"
-    assert [e.path for e in result.errors] == ["export.jsonl line 2", "export.jsonl line 4"]
+    assert [e.path for e in result.errors] == ["export.jsonl line 2", "export.jsonl line 4", "export.jsonl line 5"]
 
 
 @pytest.mark.parametrize("name, data, reason", [

@@ -100,7 +100,7 @@ def test_in_memory_dense_search_equals_sqlite_vec(e5, tmp_path):
     for question in ("Perché scrivi ancora a mano?", "How many times do you read a book?", "biblioteca"):
         v = e5.queries([question])[0]
         memory = sorted(store.search_dense(v, 5), key=lambda h: h.id)
-        scan = sorted(store._search_dense_sql(v, 5), key=lambda h: h.id)
+        scan = sorted(store.dense.scan(v, 5), key=lambda h: h.id)
         assert [(h.id, h.span) for h in memory] == [(h.id, h.span) for h in scan]
         for a, b in zip(memory, scan):
             assert abs(a.chunk - b.chunk) < 1e-5 and abs(a.unit - b.unit) < 1e-5

@@ -19,7 +19,7 @@ sentence, with no model call:
   reverse), read from negations in the question's language;
 - a **citation** must point at a passage that shares the sentence's words: a marker on a
   passage that does not is moved to the one that does, or dropped (same language only:
-  across languages the embedder attributes, see `chat.attribute`).
+  across languages the embedder attributes, see `citations.attribute`).
 
 Unsupported sentences are cut (`Sentences`, as the answer streams). `enough` says whether
 what remains still answers.

@@ -33,6 +33,9 @@ def load(path: Path, data: bytes, source: str, options) -> list:
         if doc_id is None or not isinstance(text, str):
             out.append(LoadError(where, "needs an 'id' and a 'text' string"))
             continue
+        if not text.strip():  # named here, with its file and line: the record's id alone doesn't say where
+            out.append(LoadError(where, "has an empty 'text'"))
+            continue
         doc_id = str(doc_id)
         if doc_id in seen:
             out.append(LoadError(where, f"duplicate id '{doc_id}'"))

@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .. import chat, retrieve
+from ..answer import prompt as answering
 from ..documents import Chunk, Passage
 from ..llm import Message
 
@@ -127,7 +128,7 @@ def question_answer(twin, cid: int, chunk: Chunk, question: str, split: str = "t
     shown = [Passage(cid, chunk, 1.0), *found[:PASSAGES - 1]]
     random.Random(cid).shuffle(shown)
     n = next(i for i, p in enumerate(shown, 1) if p.id == cid)
-    messages = chat.build(twin.settings, question, lang, [(p, p.chunk.text) for p in shown], [])
+    messages = answering.build(twin.settings, question, lang, [(p, p.chunk.text) for p in shown], [])
     return Example("qa", split, chunk.source, lang, messages,
                    f"{_body(chunk)} [{n}]", question=question, chunk=cid)
 

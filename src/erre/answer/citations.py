@@ -1,0 +1,163 @@
+"""Citations: the model's [n] markers checked as the text streams (a marker that names no
+shown passage is dropped), markers attributed to an answer written without them, the
+citation objects with the passage sentence that supports the answer, footnotes, and the
+author's own sentence quoted as an answer.
+
+Invariant: a citation always points at a passage that was retrieved and shown to the model.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+from .. import language
+from ..chunk import sentences
+from ..documents import Citation, Passage
+from .texts import LANGUAGE_NAMES, _QUOTES
+
+# how much closer than a question an answer sentence must be to a passage sentence to cite
+# it: a paraphrase in the passage's own language scores high (0.87-0.96 seen), one across
+# languages lower (0.85); an unrelated sentence on the same topic about 0.84-0.87
+ATTRIBUTION_MARGIN = {"same": 0.025, "other": 0.005}
+_ENDS = frozenset(".!?…;:»\")'")  # how a sentence ends (a heading does not)
+QUOTE_WORDS = 15  # a quoted sentence shorter than this takes the next one along
+
+
+_MARKER = re.compile(r"\[(?:(?:passaggio|passage|fonte|source|doc)\s*)?(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]",
+                     re.IGNORECASE)
+_PARTIAL = re.compile(r"\[[\w\s,;]{0,24}$")
+
+
+def footnotes(citations: Sequence[Citation]) -> str:
+    """The citations as Markdown footnotes to put after an answer's text ("" without any):
+    "[1] [Title](url), source" with a link when the document has a URL."""
+    lines = []
+    for c in citations:
+        title = c.title.replace("[", "(").replace("]", ")")
+        where = c.source + (f", p. {c.page}" if c.page else "")
+        url = (c.url or "").replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+        lines.append(f"[{c.n}] " + (f"[{title}]({url})" if url else title) + f" ({where})")
+    return ("\n\n" + "\n\n".join(lines)) if lines else ""
+
+
+def strip_markers(text: str) -> str:
+    return re.sub(r"\s*" + _MARKER.pattern, "", text, flags=re.IGNORECASE)
+
+
+class Markers:
+    """Checks [n] markers while the text streams: a marker is held back until it is complete,
+    then written as [n] for each number that names a shown passage, or dropped."""
+
+    def __init__(self, passages: int):
+        self.valid = range(1, passages + 1)
+        self.cited: list[int] = []
+        self._held = ""
+
+    def feed(self, piece: str) -> str:
+        out: list[str] = []
+        for ch in piece:
+            if self._held:
+                self._held += ch
+                if ch == "]":
+                    out.append(self._resolve(self._held))
+                    self._held = ""
+                elif not _PARTIAL.match(self._held):
+                    out.append(self._held)
+                    self._held = ""
+            elif ch == "[":
+                self._held = ch
+            else:
+                out.append(ch)
+        return "".join(out)
+
+    def flush(self) -> str:
+        held, self._held = self._held, ""
+        return held
+
+    def _resolve(self, marker: str) -> str:
+        m = _MARKER.fullmatch(marker)
+        if not m:
+            return marker
+        kept = []
+        for n in (int(x) for x in re.split(r"[,;]", m.group(1))):
+            if n in self.valid and n not in kept:
+                kept.append(n)
+                if n not in self.cited:
+                    self.cited.append(n)
+        return "".join(f"[{n}]" for n in kept)
+
+
+def checked(stream: Iterator[str], markers: "Markers") -> Iterator[str]:
+    """The model's text as it streams, with its [n] markers checked."""
+    for piece in stream:
+        yield markers.feed(piece)
+    yield markers.flush()
+
+
+def attribute(text: str, passages: Sequence[Passage], embedder, store, limit: float,
+              lang: str) -> tuple[str, list[int], dict[int, tuple[int, int]]]:
+    """Markers for an answer the model wrote without them (small models seldom cite): each
+    sentence gets the number of the shown passage holding the sentence most like it, when
+    that likeness passes the threshold plus a margin (see ATTRIBUTION_MARGIN). Returns the
+    marked text, the numbers cited in order, and for each number the span of its sentence
+    that supports the answer best."""
+    spans = [(a, b) for a, b in sentences(text) if len(text[a:b].split()) >= 4]
+    units = store.unit_vectors([p.id for p in passages])
+    if not spans or not units:
+        return text, [], {}
+    vectors = embedder.queries([text[a:b] for a, b in spans])
+    cited: list[int] = []
+    support: dict[int, tuple[float, tuple[int, int]]] = {}
+    inserts: list[tuple[int, str]] = []
+    for (a, b), v in zip(spans, vectors):
+        best = max(((float(vec @ v), n, (us, ue)) for n, p in enumerate(passages, 1)
+                    for us, ue, vec in units.get(p.id, ())), default=None)
+        if best is None:
+            continue
+        sim, n, span = best
+        if sim < limit + ATTRIBUTION_MARGIN["same" if passages[n - 1].chunk.language == lang else "other"]:
+            continue
+        if n not in cited:
+            cited.append(n)
+        if sim > support.get(n, (0.0, span))[0]:
+            support[n] = (sim, span)
+        end = b - (len(text[a:b]) - len(text[a:b].rstrip(".!?;:…")))
+        inserts.append((end, f" [{n}]"))
+    for pos, marker in reversed(inserts):
+        text = text[:pos] + marker + text[pos:]
+    return text, cited, {n: span for n, (_, span) in support.items()}
+
+
+def citation(n: int, p: Passage, support: tuple[int, int] | None = None) -> Citation:
+    c = p.chunk
+    span = support or p.quote
+    if span:
+        quote = c.text[span[0] - c.start:span[1] - c.start].strip()
+    else:
+        quote = ""
+    quote = " ".join(quote.split()) or " ".join(c.text.split())
+    if len(quote) > 400:
+        quote = quote[:400].rsplit(" ", 1)[0] + " …"
+    return Citation(n=n, source=c.source, title=c.title, url=c.url, page=c.page, quote=quote,
+                    score=float(p.score), passage_id=p.id, start=c.start, end=c.end)
+
+
+def quote(passages: Sequence[Passage], lang: str, texts: dict[str, str]) -> tuple[str, tuple[int, int] | None]:
+    """The author's own sentence that best matches the question, from the first passage,
+    framed in first person and cited: "Ne ho scritto così: «…» [1]"; with its span."""
+    p = passages[0]
+    c = p.chunk
+    spans = [(a + c.start, b + c.start) for a, b in sentences(c.text)
+             if len(language.words(c.text[a:b])) >= 4] or [(c.start, c.end)]
+    span = p.quote if p.quote and c.start <= p.quote[0] < c.end else spans[0]
+    i = next((k for k, sp in enumerate(spans) if sp[0] >= span[0]), 0)
+    start, end = spans[i]
+    if (len(language.words(c.text[start - c.start:end - c.start])) < QUOTE_WORDS and i + 1 < len(spans)
+            and c.text[spans[i + 1][0] - c.start:spans[i + 1][1] - c.start].rstrip()[-1:] in _ENDS):
+        end = spans[i + 1][1]  # a short sentence takes the next one along (a sentence, not a heading)
+    words = " ".join(c.text[start - c.start:end - c.start].split())
+    left, right = _QUOTES.get(lang, ("«", "»"))
+    intro = (texts["quote_intro"] if c.language in (lang, None)
+             else texts["quote_intro_other"].format(language=LANGUAGE_NAMES.get(c.language or "", c.language)))
+    return f"{intro} {left}{words}{right} [1]", (start, end)

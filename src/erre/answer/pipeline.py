@@ -1,0 +1,356 @@
+"""The answer pipeline: the one path from a question to the twin's answer, for every channel.
+
+    question (+ conversation)
+      -> an order to the twin? (guard: declined by rule)   -> a task, a private question? (policy)
+      -> the parts the writings cover (policy)             -> search, a follow-up condensed (followup)
+      -> enough evidence? no: "I never wrote about that", naming the nearest writings (policy)
+      -> names, years, private facts the passages can't answer? (policy)
+      -> prompt: rules, voice, passages, question, fitted to the window (prompt, voice)
+      -> drafts streamed, [n] markers checked (citations), each sentence checked (grounding)
+      -> the answer with its citations, or the author's own words quoted, or a refusal
+
+It yields events: `Token`s as the answer streams, then one `Done` with the `Answer`, which
+says why when the twin did not answer (`reason`: declined, empty_index, task, not_covered,
+after_writings, personal, missing_terms, unsupported; `quoted` and `cut` on answers).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from .. import guard, language, retrieve
+from ..documents import Answer, Passage, Turn
+from ..errors import ErreError
+from . import grounding, policy
+from .citations import Markers, attribute, checked, citation, quote, strip_markers
+from .followup import condense
+from .policy import Evidence
+from .prompt import NoRoom, fit
+from .texts import prompts, quoted
+from .voice import EXEMPLAR_POOL, voices
+
+ALTERNATIVE_TEMPERATURE = 0.8  # for the second and later drafts of a best-of-n answer
+
+
+@dataclass(frozen=True)
+class Token:
+    """A piece of the answer's text, as it streams."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Done:
+    """The answer, whole: the last event."""
+
+    answer: Answer
+
+
+Event = Token | Done
+
+
+@dataclass(frozen=True)
+class Found:
+    """What the search found for a question: the query searched (a follow-up condensed), the
+    passages, the deeper pool the examples of form come from, and how well they cover it."""
+
+    query: str
+    passages: list[Passage]
+    pool: list[Passage]
+    evidence: Evidence
+
+
+@dataclass
+class Clock:
+    """The answer's timings, in ms from its start, and the checks' own time."""
+
+    t0: float = field(default_factory=time.perf_counter)
+    timings: dict[str, float] = field(default_factory=dict)
+    checks: float = 0.0  # seconds
+
+    def ms(self) -> float:
+        return round((time.perf_counter() - self.t0) * 1000, 1)
+
+    def mark(self, key: str) -> None:
+        """The time of `key`, unless it has one already."""
+        self.timings.setdefault(key, self.ms())
+
+    @contextmanager
+    def checking(self) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.checks += time.perf_counter() - start
+
+    def close(self) -> dict[str, float]:
+        self.timings["total_ms"] = self.ms()
+        self.timings["checks_ms"] = round(self.checks * 1000, 1)
+        return self.timings
+
+
+@dataclass
+class Draft:
+    text: str
+    cited: list[int]  # passage numbers, in the order the text cites them
+    score: float | None  # the style model's: probability the author wrote it
+    cut: int  # sentences the grounding check cut
+
+    @property
+    def spoken(self) -> bool:
+        """Something the passages support is left to say."""
+        return bool(language.words(self.text)) and (self.cut == 0 or grounding.enough(self.text))
+
+
+class Reply:
+    """An answer being written: iterate for the text as it streams; `answer` holds the
+    result once the iteration is over (`events()` gives both as typed events)."""
+
+    def __init__(self, twin, question: str, history: Sequence[Turn] = (), *, voice: bool = True,
+                 candidates: int = 1):
+        self.twin = twin
+        self.voice = voice  # False: the same evidence with a neutral assistant (for comparisons)
+        # more than one: that many answers are written with the voice and the one the style
+        # model scores highest is kept; nothing streams until it is chosen
+        self.candidates = max(1, candidates) if voice and twin.verifier is not None else 1
+        self.question = " ".join(question.split())
+        self.asked = self.question  # what the model answers: the parts the writings cover
+        self.uncovered: tuple[str, ...] = ()  # the parts they do not
+        self.cut: list[list[tuple[str, str]]] = []  # per draft, the sentences the grounding check cut, and why
+        self.history = list(history)
+        self.answer: Answer | None = None
+        self.passages: list[Passage] = []  # what the model was shown, numbered from 1
+        self.evidence: Evidence | None = None
+        if not self.question:
+            raise ErreError("The question is empty.")
+        if len(self.question) > policy.MAX_QUESTION_CHARS:
+            raise ErreError(f"The question is too long ({len(self.question):,} characters; at most "
+                            f"{policy.MAX_QUESTION_CHARS:,}). Ask it in fewer words.")
+
+    def __iter__(self) -> Iterator[str]:
+        for event in self.events():
+            if isinstance(event, Token):
+                yield event.text
+            else:
+                self.answer = event.answer
+
+    def events(self) -> Iterator[Event]:
+        twin, s = self.twin, self.twin.settings
+        clock = Clock()
+        langs = twin.store.languages()
+        lang = language.detect_query(self.question, tuple(langs))
+        if lang == "und" and langs:
+            lang = next(iter(langs))
+        texts = prompts(lang)
+        declined = guard.check(self.question)
+        if declined:  # an order to the twin, not a question: declined by rule
+            yield from self._abstain(texts[f"decline_{declined}"], lang, clock, reason="declined")
+            return
+        if not langs:  # nothing ingested: nothing to answer from
+            yield from self._abstain(texts["no_index"], lang, clock, reason="empty_index")
+            return
+        with clock.checking():  # the checks' own time (the question's vector included)
+            kinds = policy.kinds(twin, self.question, lang) if s.chat_checks else policy.unchecked(twin, self.question)
+        if kinds.task:  # a task for an assistant (write, translate, play a role): declined in the author's voice
+            yield from self._abstain(texts["decline_task"], lang, clock, reason="task")
+            return
+        limit = policy.threshold(s, twin.embedder.name)
+        if s.chat_checks and not self.history:
+            with clock.checking():
+                self.asked, self.uncovered = policy.covered_parts(twin, self.question, lang, limit, kinds)
+        found = self._find(lang, limit, clock, kinds.vector if self.asked == self.question else None)
+        self.evidence = found.evidence
+        if not found.evidence.enough:
+            yield from self._abstain(policy.abstention(texts, lang, found.query, found.passages, limit), lang,
+                                     clock, found.query, reason="not_covered")
+            return
+        shown = policy.shown(found.passages, s.chat_passages, limit)
+        refusal = None
+        if s.chat_checks:
+            with clock.checking():
+                refusal = policy.unanswerable(twin, self.asked, lang, shown, kinds, found.evidence)
+        clock.timings["checks_ms"] = round(clock.checks * 1000, 1)
+        if refusal is not None:
+            reason, text = refusal
+            if reason != "personal":
+                text += policy.nearest_sentence(texts, lang, found.query, found.passages, limit)
+            yield from self._abstain(text, lang, clock, found.query, reason=reason)
+            return
+        if s.chat_answer == "quote":  # the author's own words, no model run
+            self.passages = shown
+            yield from self._quoted(lang, clock, found.query)
+            return
+        yield from self._write(lang, clock, found, shown, limit)
+
+    def _write(self, lang: str, clock: Clock, found: Found, shown: list[Passage], limit: float) -> Iterator[Event]:
+        """The model writes the answer from the passages shown; what survives the checks is
+        spoken, cited; otherwise the author's own words or a refusal."""
+        twin, texts = self.twin, prompts(lang)
+        # the voice gives way when the window is small: examples first, then the card
+        options = voices(twin, lang, self.asked, shown, found.pool) if self.voice else [None]
+        for i, voice in enumerate(options):
+            try:
+                messages, self.passages = fit(twin.model, twin.settings, self.asked, lang, shown,
+                                              self.history, style=voice)
+                break
+            except NoRoom:
+                if i == len(options) - 1:
+                    raise
+        drafts = yield from self._drafts(messages, lang, clock)
+        # grounding first, style second: the draft with most of its own sentences kept
+        best = max(drafts, key=lambda d: (d.spoken, -d.cut, -1.0 if d.score is None else d.score))
+        if not best.spoken and not best.text and policy.quotable(
+                self.asked, [c for cs in self.cut for c in cs], self.passages):
+            # a yes/no question the model answered by restating it: the author's own words answer it
+            yield from self._quoted(lang, clock, found.query)
+            return
+        if not best.spoken:  # nothing the passages support survived the check
+            # what streamed was checked sentence by sentence: it stays, the refusal follows it
+            clock.mark("first_token_ms")
+            refusal = texts["abstain_unsupported"] + policy.nearest_sentence(texts, lang, found.query,
+                                                                              found.passages, limit)
+            if self.candidates == 1:
+                yield Token(("\n\n" if best.text else "") + refusal)
+            text = (best.text + "\n\n" + refusal).strip() if best.text else refusal
+            yield Done(Answer(text=text, abstained=True, language=lang, timings=clock.close(), query=found.query,
+                              model=twin.model.name, reason="unsupported"))
+            return
+        yield from self._spoken(best, drafts, lang, clock, found.query, limit)
+
+    def _drafts(self, messages, lang: str, clock: Clock):  # -> Generator[Event, None, list[Draft]]
+        """`candidates` drafts, each checked as it streams (the first one streams out when it
+        is the only one); each with the style model's score."""
+        twin, s = self.twin, self.twin.settings
+        verifier = twin.verifier
+        drafts: list[Draft] = []
+        for i in range(self.candidates):
+            markers = Markers(len(self.passages))
+            pieces: list[str] = []
+            # the first draft as configured, the others freer, so that they differ
+            temperature = s.llm_temperature if i == 0 else max(s.llm_temperature, ALTERNATIVE_TEMPERATURE)
+            stream = twin.model.stream(messages, max_tokens=s.llm_max_tokens, temperature=temperature)
+            sentences_ = grounding.Sentences(self.asked, lang, self.passages, policy.author(s), enabled=s.chat_checks)
+            for piece in sentences_.feed(checked(stream, markers)):
+                if piece:
+                    clock.mark("first_token_ms")
+                    pieces.append(piece)
+                    if self.candidates == 1:
+                        yield Token(piece)
+            self.cut.append([(v.problem or "", v.text) for v in sentences_.cut])
+            clock.checks += sentences_.seconds
+            text = "".join(pieces).strip()
+            score = float(verifier.score([strip_markers(text)])[0]) if verifier and text else None
+            marked = dict.fromkeys(int(n) for n in re.findall(r"\[(\d{1,3})\]", text))  # after the check's moves
+            drafts.append(Draft(text, [n for n in marked if 1 <= n <= len(self.passages)], score,
+                                len(sentences_.cut)))
+        return drafts
+
+    def _spoken(self, draft: Draft, drafts: list[Draft], lang: str, clock: Clock, query: str,
+                limit: float) -> Iterator[Event]:
+        """The chosen draft, the uncovered parts said plainly, its citations."""
+        twin, texts = self.twin, prompts(lang)
+        text, cited = draft.text, draft.cited
+        if self.uncovered:  # the parts the writings do not cover, said plainly
+            tail = " " + texts["uncovered"].format(parts=quoted(self.uncovered, lang))
+            text = text.rstrip() + tail
+            if self.candidates == 1:
+                yield Token(tail)
+        if self.candidates > 1:
+            clock.timings["first_token_ms"] = clock.ms()
+            yield Token(text)
+        clock.mark("first_token_ms")
+        support: dict[int, tuple[int, int]] = {}
+        if not cited and limit > 0:
+            text, cited, support = attribute(text, self.passages, twin.embedder, twin.store, limit, lang)
+        if not cited:  # nothing attributable: the passages shown are the sources
+            cited = list(range(1, min(3, len(self.passages)) + 1))
+        timings = clock.close()
+        style: dict | None = None
+        if draft.score is not None:
+            style = {"score": round(draft.score, 4)}
+            if len(drafts) > 1:
+                style["candidates"] = [None if d.score is None else round(d.score, 4) for d in drafts]
+        yield Done(Answer(text=text, abstained=False, language=lang,
+                          citations=tuple(citation(n, self.passages[n - 1], support.get(n)) for n in cited),
+                          timings=timings, query=query, model=twin.model.name, style=style,
+                          reason="cut" if draft.cut else None, uncovered=self.uncovered))
+
+    def _quoted(self, lang: str, clock: Clock, query: str) -> Iterator[Event]:
+        """Answer with the author's own sentence from the first passage, quoted and cited,
+        then the parts of the question the writings don't cover."""
+        texts = prompts(lang)
+        text, span = quote(self.passages, lang, texts)
+        if self.uncovered:
+            text += " " + texts["uncovered"].format(parts=quoted(self.uncovered, lang))
+        clock.mark("first_token_ms")
+        yield Token(text)
+        yield Done(Answer(text=text, abstained=False, language=lang, timings=clock.close(), query=query,
+                          citations=(citation(1, self.passages[0], span),),
+                          model="" if self.twin.settings.chat_answer == "quote" else self.twin.model.name,
+                          reason="quoted", uncovered=self.uncovered))
+
+    def _find(self, lang: str, limit: float, clock: Clock, vector=None) -> Found:
+        """The search for the question (a follow-up condensed with the conversation first).
+        `vector`: the question's own vector, when it was embedded already."""
+        twin, s = self.twin, self.twin.settings
+        k = max(s.search_k, s.chat_passages)
+
+        def search(q: str) -> Found:
+            # one search serves the evidence and, deeper, the voice's examples of form
+            found = retrieve.search(twin.store, twin.embedder, q, max(k, EXEMPLAR_POOL),
+                                    candidates=s.search_candidates,
+                                    query_vector=vector if q == self.asked else None)
+            return Found(q, found[:k], found, policy.evidence(q, lang, found[:k], limit))
+
+        previous = next((t.content for t in reversed(self.history) if t.role == "user"), None)
+        if previous is None:
+            result = search(self.asked)
+            clock.timings["retrieve_ms"] = clock.ms()
+            return result
+        joined = f"{previous} {self.question}"
+        # a rewrite the model could not make: the previous question gives the subject
+        query = condense(twin.model, self.question, self.history) or joined
+        clock.timings["condense_ms"] = clock.ms()
+        result = search(query)
+        if not result.evidence.enough and query != joined:
+            # a follow-up whose rewrite lost the subject: try with the previous question
+            again = search(joined)
+            if again.evidence.relevance > result.evidence.relevance:
+                result = again
+        clock.timings["retrieve_ms"] = clock.ms()
+        return result
+
+    def _abstain(self, text: str, lang: str, clock: Clock, query: str = "", *, reason: str) -> Iterator[Event]:
+        if self.evidence is None:  # decided before any search
+            self.evidence = policy.NONE
+        clock.mark("retrieve_ms")
+        clock.timings["first_token_ms"] = clock.ms()
+        yield Token(text)
+        clock.timings["total_ms"] = clock.ms()
+        yield Done(Answer(text=text, abstained=True, language=lang, timings=clock.timings,
+                          query=query or self.question, reason=reason))
+
+
+def reply(twin, question: str, history: Sequence[Turn] = (), *, voice: bool = True,
+          candidates: int = 1) -> Reply:
+    """The twin's answer to `question`, streamed: `for piece in r: ...`, then `r.answer`.
+    One draft by default, so that the first words show at once."""
+    return Reply(twin, question, history, voice=voice, candidates=candidates)
+
+
+def answer(twin, question: str, history: Sequence[Turn] = (), *, voice: bool = True,
+           candidates: int | None = None) -> Answer:
+    """The twin's answer to `question`, after the conversation `history` (oldest first).
+    Delivered whole, so `style.candidates` drafts are written by default and the one that
+    sounds most like the author is kept."""
+    if candidates is None:
+        candidates = twin.settings.style_candidates
+    r = reply(twin, question, history, voice=voice, candidates=candidates)
+    for _ in r:
+        pass
+    assert r.answer is not None
+    return r.answer

@@ -1,0 +1,209 @@
+"""Answer or abstain: the decisions taken before the model writes, and their thresholds.
+
+Whether the twin abstains is decided from the evidence, not left to the model, because a
+small model answers anyway: the best cosine between the question and a passage sentence
+(calibrated per embedder), the question's words found in a passage, the kind of message (a
+task for an assistant, a private question: `classify`), the question's names, figures and
+years against the passages, and for a question of several parts, which parts the writings
+cover (`answerable`). Each refusal has its reason and its words, in the question's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import language, retrieve
+from ..documents import Passage
+from ..errors import ConfigError
+from . import answerable, classify
+from .texts import prompts, quoted
+
+# Best-sentence cosine under which the writings don't cover a question, per embedder.
+# Fitted on SQuAD-it dev (questions with their article in the index vs. removed) and checked
+# on Italian and English questions over an Italian blog; see docs/answers.md.
+CALIBRATED = {"e5:multilingual-e5-small-q4": 0.84}
+# Share of the question's content words found in a passage that counts as evidence on its
+# own (same language only): rescues answerable questions whose cosine is low.
+COVERAGE_ENOUGH = 0.7
+NEAREST_MARGIN = 0.03  # passages this close under the threshold are named as "related"
+MAX_QUESTION_CHARS = 4000  # a question, not a document: longer ones are refused
+PART_TASK = 0.95  # probability from which a sentence of a longer message, not itself a question, is an order
+# ... and from which a message made only of what/how/why questions is a task (answerable.wh_question):
+# every such message the classifier flagged on the hard set and the attack sets was a question
+WH_TASK = 0.95
+WRITTEN_LOOKUP = 20  # passages of the whole index looked at for a term the near ones lack
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """How well the retrieved passages cover the question."""
+
+    relevance: float  # best cosine between the question and a passage (its best sentence)
+    coverage: float  # best share of the question's content words found in one passage
+    threshold: float
+
+    @property
+    def enough(self) -> bool:
+        return self.threshold <= 0 or self.relevance >= self.threshold or self.coverage >= COVERAGE_ENOUGH
+
+
+NONE = Evidence(0.0, 0.0, 1.0)  # no evidence looked for: an order, an empty index, a task
+
+
+def threshold(settings, embedder_name: str) -> float:
+    raw = str(settings.chat_abstain_below).strip().lower()
+    if raw == "auto":
+        return CALIBRATED.get(embedder_name, 0.0)
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"chat.abstain_below must be a number or 'auto', not {raw!r}") from None
+
+
+def evidence(question: str, qlang: str, passages: Sequence[Passage], limit: float) -> Evidence:
+    relevance = max((p.dense for p in passages if p.dense is not None), default=0.0)
+    asked = set(language.terms(question, qlang))
+    coverage = 0.0
+    if asked:
+        for p in passages[:3]:
+            if p.lexical is not None and p.chunk.language == qlang:
+                found = asked & set(language.terms(p.chunk.context, p.chunk.language))
+                coverage = max(coverage, len(found) / len(asked))
+    return Evidence(relevance, coverage, limit)
+
+
+@dataclass(frozen=True)
+class Kinds:
+    vector: np.ndarray  # the question's embedding, reused by the search
+    task: bool  # a task for an assistant, not a question to the author
+    personal: bool  # asks for a private fact
+    parts: tuple = ()  # the question's parts (answerable.Part), when it has more than one
+    asked: tuple = ()  # (part, its vector) for each part that asks something
+
+
+def kinds(twin, question: str, lang: str) -> Kinds:
+    """The question's vector (embedded once, for retrieval too), its parts, and what kind of
+    message it is: a task for an assistant, a private question. A message of several parts
+    is a task when one of them is (an order after a question)."""
+    pieces = answerable.parts(question)
+    texts = [question] + ([p.text for p in pieces] if len(pieces) > 1 else [])
+    x = classify.features(twin.embedder, texts, [lang] * len(texts))
+    vectors = x[:, :twin.embedder.dim].astype(np.float32)  # the plain query vectors, for the search
+    cache = twin.home / "cache"
+    scope = classify.load(classify.SCOPE, twin.embedder, cache)
+    p = scope.probability(x)
+    # the whole message; and an order standing as a sentence of its own, past a higher bar
+    # (a part out of context reads like a task more often than the whole does)
+    orders = [q for part, q in zip(pieces, p[1:]) if not part.question] if len(pieces) > 1 else []
+    bar = max(scope.threshold, WH_TASK) if answerable.wh_question(question) else scope.threshold
+    task = bool(p[0] >= bar or any(q >= max(scope.threshold, PART_TASK) for q in orders))
+    personal = bool(classify.load(classify.PERSONAL, twin.embedder, cache).flags(vectors[:1])[0])
+    asked = [(p, v) for p, v in zip(pieces, vectors[1:]) if p.question] if len(pieces) > 1 else []
+    return Kinds(vectors[0], task, personal, tuple(pieces) if len(pieces) > 1 else (), tuple(asked))
+
+
+def unchecked(twin, question: str) -> Kinds:
+    """The question's vector alone, when the checks are off."""
+    return Kinds(twin.embedder.queries([question])[0], False, False)
+
+
+def covered_parts(twin, question: str, lang: str, limit: float, kinds: Kinds) -> tuple[str, tuple[str, ...]]:
+    """For a question of two parts or more: the question the writings answer (its context
+    and the parts they cover) and the parts they do not; (question, ()) when all or none
+    are covered."""
+    s = twin.settings
+    if len(kinds.asked) < 2:
+        return question, ()
+    uncovered: list[str] = []
+    for part, vector in kinds.asked:
+        found = retrieve.search(twin.store, twin.embedder, part.text, s.chat_passages,
+                                candidates=s.search_candidates, query_vector=vector)
+        ev = evidence(part.text, lang, found, limit)
+        if (not ev.enough or answerable.missing_terms(part.text, lang, found, author(s)).reason
+                or answerable.off_topic(part.text, lang, found).reason):
+            uncovered.append(part.text)
+    if not uncovered or len(uncovered) == len(kinds.asked):
+        return question, ()
+    kept = " ".join(p.text for p in kinds.parts if p.text not in uncovered)
+    return kept, tuple(uncovered)
+
+
+def author(settings) -> tuple[str, ...]:
+    """The words of the author's name: never a name the passages must hold."""
+    return tuple(settings.name.split()) if settings.name else ()
+
+
+def unanswerable(twin, asked: str, lang: str, shown: Sequence[Passage], kinds: Kinds,
+                 ev: Evidence) -> tuple[str, str] | None:
+    """(reason, what the twin says) when the passages cannot answer the question although
+    they come close to it; None when they may."""
+    texts = prompts(lang)
+    latest = twin.store.dates()[1]
+    later = answerable.after_writings(asked, latest, shown)
+    if later.reason and latest:
+        return later.reason, texts["abstain_after"].format(last=latest[:4], years=", ".join(later.terms))
+    private = answerable.personal(kinds.personal, ev.relevance, ev.threshold)
+    if private.reason:
+        return private.reason, texts["abstain_personal"]
+    missing = answerable.missing_terms(asked, lang, shown, author(twin.settings))
+    if missing.reason:
+        # "I never wrote about X" only when no passage of the writings holds X at all
+        key = "abstain_terms_elsewhere" if written(twin.store, missing.terms) else "abstain_terms"
+        return missing.reason, texts[key].format(terms=quoted(missing.terms, lang))
+    return None
+
+
+def written(store, terms: Sequence[str]) -> bool:
+    """Whether some passage of the writings, beyond those near the question, holds all of
+    `terms` (a lexical search of the whole index)."""
+    found = store.search_lexical(language.query_terms(" ".join(terms), tuple(store.languages())), WRITTEN_LOOKUP)
+    chunks = store.chunks([i for i, _ in found])
+    return any(all(answerable.held(t, " ".join(language.words(c.context))) for t in terms)
+               for c in chunks.values())
+
+
+def quotable(asked: str, cut_reasons: Sequence[tuple[str, str]], passages: Sequence[Passage]) -> bool:
+    """Whether a draft cut whole is better replaced by the author's own words than by a
+    refusal: a yes/no question whose draft only restated it (or flipped its stance), with
+    a passage that makes the point. A question asking for a detail (what, how many, which)
+    whose draft was cut stays unanswered: the writings likely don't hold that detail."""
+    return (bool(cut_reasons) and all(p in ("echo", "stance") for p, _ in cut_reasons)
+            and answerable.polar(asked) and bool(passages))
+
+
+def shown(found: Sequence[Passage], n: int, limit: float) -> list[Passage]:
+    """The passages the model sees: the first `n` found, less those the dense search alone
+    found far under the threshold; the first one when none is left."""
+    kept = [p for p in found[:n] if p.lexical is not None or p.dense is None or p.dense >= limit - NEAREST_MARGIN]
+    return kept or list(found[:1])
+
+
+def nearest_sentence(texts: dict[str, str], lang: str, question: str, found: Sequence[Passage],
+                      limit: float) -> str:
+    """" I did write about related things: …" when there are some, else ""."""
+    titles = near(lang, question, found, limit)
+    return " " + texts["nearest"].format(titles=quoted(titles, lang)) if titles else ""
+
+
+def near(lang: str, question: str, found: Sequence[Passage], limit: float) -> list[str]:
+    """Titles of documents near the question: within NEAREST_MARGIN under the threshold and
+    holding half of the question's words (two at least), three at most."""
+    asked = set(language.terms(question, lang))
+    titles: list[str] = []
+    for p in found:
+        if (p.dense or 0.0) < limit - NEAREST_MARGIN or p.chunk.language != lang or not asked:
+            continue
+        shared = asked & set(language.terms(p.chunk.context, lang))
+        if len(shared) >= 2 and len(shared) / len(asked) >= 1 / 2 and p.chunk.title not in titles:
+            titles.append(p.chunk.title)
+    return titles[:3]
+
+
+def abstention(texts: dict[str, str], lang: str, question: str, found: Sequence[Passage], limit: float) -> str:
+    """'I never wrote about that', naming the nearest things the author did write about when
+    there are some (see `near`)."""
+    titles = near(lang, question, found, limit)
+    return texts["abstain_nearest"].format(titles=quoted(titles, lang)) if titles else texts["abstain"]

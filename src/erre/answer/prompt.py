@@ -1,0 +1,125 @@
+"""The prompt: persona and rules, the voice's examples of form, the conversation, the
+numbered passages as quoted material, the question; fitted to the model's window.
+
+Invariant: the prompt always fits the model's window (passages are trimmed first, then the
+conversation). Documents are data: their tags can't close the quotation, orders planted in
+them are cut (guard.defuse).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .. import guard
+from ..documents import Passage, Turn
+from ..errors import ErreError
+from ..llm import Message
+from .citations import strip_markers
+from .texts import LANGUAGE_NAMES, prompts
+
+ANSWER_RESERVE = 16  # tokens kept free beyond max_tokens (stop sequences, template tail)
+
+
+@dataclass(frozen=True)
+class Voice:
+    """How the twin should sound: lines added to the system prompt (the persona card and the
+    directions about form) and example exchanges where a question about one of the author's
+    topics is answered with the author's own words. The examples teach form, not facts: they
+    come before the conversation and carry no passage numbers, so they cannot be cited."""
+
+    card: str = ""
+    shots: tuple[tuple[str, str], ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.card or self.shots)
+
+
+def _where(p: Passage) -> str:
+    c = p.chunk
+    where = c.header or c.title or c.source
+    return where + (f", p. {c.page}" if c.page else "")
+
+
+def _history_messages(history: Sequence[Turn], keep: int) -> list[Message]:
+    turns = [t for t in history if t.role in ("user", "assistant") and t.content.strip()]
+    return [Message(role=t.role, content=strip_markers(t.content) if t.role == "assistant" else t.content)
+            for t in turns[-keep:]] if keep > 0 else []
+
+
+def build(settings, question: str, lang: str, passages: Sequence[tuple[Passage, str]],
+          history: Sequence[Message], style: Voice | None = Voice()) -> list[Message]:
+    """The messages for the model: persona and rules (with the voice, `style`; None for a
+    neutral assistant), the voice's example exchanges, the conversation, then the numbered
+    passages (each with the text to show) and the question."""
+    texts = prompts(lang)
+    name = settings.name or "the author"
+    language_name = LANGUAGE_NAMES.get(lang, "the language of the question")
+    if style is None:
+        system = texts["neutral_system"].format(language=language_name)
+    else:
+        system = texts["system"].format(name=name, language=language_name) + (
+            f"\n\n{style.card}" if style.card else "")
+    # documents are data: their tags can't close the quotation, orders planted in them are cut
+    blocks = "\n\n".join(texts["passage"].format(n=n, where=_escape(_where(p)).replace('"', "'"),
+                                                    text=_escape(guard.defuse(text)))
+                         for n, (p, text) in enumerate(passages, 1))
+    user = texts["passages"].format(passages=blocks, question=question, name=name,
+                                    language=LANGUAGE_NAMES.get(lang, "the language of the question"))
+    shots = [Message(role=role, content=content) for q, a in (style.shots if style else ())
+             for role, content in (("user", q), ("assistant", guard.defuse(a)))]
+    return [Message(role="system", content=system), *shots, *history, Message(role="user", content=user)]
+
+
+def _escape(text: str) -> str:
+    """Quoted text can't close its own quotation tag: a planted </passage> stays text."""
+    return _TAG.sub(lambda m: "‹" + m.group(0)[1:], text)
+
+
+_TAG = re.compile(r"</?\s*(?:passaggio|passage)\b", re.IGNORECASE)
+
+
+def fit(model, settings, question: str, lang: str, passages: Sequence[Passage],
+        history: Sequence[Turn], style: Voice | None = Voice()) -> tuple[list[Message], list[Passage]]:
+    """The largest prompt that fits the window: passages in rank order (the last one cut if
+    need be), then as much of the conversation as fits, newest first. A quarter of the room
+    is kept for the conversation when it has that much."""
+    budget = model.context - settings.llm_max_tokens - ANSWER_RESERVE
+    count = lambda shown, past: model.count(build(settings, question, lang, shown, past, style))  # noqa: E731
+    base = count([], [])
+    if base > budget:
+        error = NoRoom if style else ErreError  # with a voice, a smaller voice may still fit
+        raise error(f"The question is too long for the model: {base} tokens of prompt, and the model "
+                    f"has {model.context} with {settings.llm_max_tokens} kept for the answer. "
+                    f"Ask a shorter question, or set llm.context / llm.max_tokens.")
+    past = _history_messages(history, settings.chat_history_turns)
+    reserve = min(count([], past) - base, (budget - base) // 4)
+    shown: list[tuple[Passage, str]] = []
+    for p in passages:
+        text = p.chunk.text
+        while text and count([*shown, (p, text)], []) > budget - reserve:
+            text = _shorten(text)
+        if not text:
+            break
+        shown.append((p, text))
+        if text != p.chunk.text:
+            break
+    if not shown and passages:
+        raise NoRoom(f"No passage fits the model's context of {model.context} tokens; "
+                     f"raise llm.context or lower llm.max_tokens.")
+    while past and count(shown, past) > budget:
+        past = past[1:]
+    return build(settings, question, lang, shown, past, style), [p for p, _ in shown]
+
+
+class NoRoom(ErreError):
+    """Not even one passage fits beside the rest of the prompt."""
+
+
+def _shorten(text: str) -> str:
+    """Text cut by a fifth at a word boundary; "" when too little would be left to be useful."""
+    if len(text) < 200:
+        return ""
+    cut = text[: int(len(text) * 0.8)]
+    return cut[: cut.rfind(" ")] + " …" if " " in cut else cut

@@ -1,0 +1,29 @@
+"""The twin's words, per language: the prompt texts (`prompts/<lang>.toml` over the English
+file), the languages' names as the prompt gives them, and quotation marks."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Sequence
+from functools import lru_cache
+from importlib import resources
+
+LANGUAGE_NAMES = {"it": "Italian", "en": "English", "fr": "French", "es": "Spanish", "de": "German",
+                  "pt": "Portuguese", "nl": "Dutch", "ca": "Catalan", "ro": "Romanian"}
+_QUOTES = {"en": ("“", "”"), "de": ("„", "“")}
+
+
+@lru_cache(maxsize=None)
+def prompts(lang: str) -> dict[str, str]:
+    """The prompt texts for a language: its own file over the English one."""
+    folder = resources.files("erre") / "prompts"
+    texts = tomllib.loads((folder / "en.toml").read_text(encoding="utf-8"))
+    own = folder / f"{lang}.toml"
+    if lang != "en" and own.is_file():
+        texts.update(tomllib.loads(own.read_text(encoding="utf-8")))
+    return texts
+
+
+def quoted(items: Sequence[str], lang: str) -> str:
+    left, right = _QUOTES.get(lang, ("«", "»"))
+    return ", ".join(f"{left}{t}{right}" for t in items)
