@@ -51,7 +51,7 @@ def main() -> None:
     items = [json.loads(line) for line in Path(args.questions).read_text(encoding="utf-8").splitlines() if line]
     questions = [i["question"] for i in items if i.get("kind") != "unanswerable"][: args.limit]
     if args.instant:
-        twin.__dict__["model"] = Instant()
+        twin.use(model=Instant())
         questions = questions * 10
     twin.model  # loaded once, outside the timings
 

@@ -73,7 +73,7 @@ def twin(tmp_path, e5, store_url):
     (home / config.CONFIG_FILE).write_text(
         config.render(config.Settings(name="Lucia Ferri", store_url=store_url)), encoding="utf-8")
     t = Twin.open(home)
-    t.__dict__["embedder"] = e5  # share the loaded model across tests
+    t.use(embedder=e5)  # share the loaded model across tests
     yield t
     t.close()
 
@@ -162,7 +162,7 @@ def sample_twin(_sample_home, tmp_path, e5):
     home = tmp_path / "sample-twin"
     shutil.copytree(_sample_home, home)
     t = Twin.open(home)
-    t.__dict__["embedder"] = e5
+    t.use(embedder=e5)
     yield t
     t.close()
 
@@ -200,7 +200,7 @@ def serve(sample_twin):
     running: list[Served] = []
 
     def start(model, **options):
-        sample_twin.__dict__["model"] = model
+        sample_twin.use(model=model)
         s = Served(server.create_app(sample_twin, **options))
         running.append(s)
         return s

@@ -13,7 +13,7 @@ from tests.conftest import ScriptedModel, write
 
 
 def _use(twin, model):
-    twin.__dict__["model"] = model
+    twin.use(model=model)
     return model
 
 

@@ -117,7 +117,7 @@ def test_a_two_part_question_is_split_in_its_parts():
 
 def _use(twin, *answers: str) -> ScriptedModel:
     model = ScriptedModel(*answers)
-    twin.__dict__["model"] = model
+    twin.use(model=model)
     return model
 
 

@@ -91,7 +91,7 @@ def test_train_score_and_answers_carry_the_score(sample_twin, tmp_path):
     formal = run("style", "score", "-", "--json", input=_texts(FORMAL, 1, 9)[0])
     assert json.loads(own.stdout)["score"] > json.loads(formal.stdout)["score"]
 
-    sample_twin.__dict__["model"] = ScriptedModel("Scrivo a mano per rallentare [1].")
+    sample_twin.use(model=ScriptedModel("Scrivo a mano per rallentare [1]."))
     a = chat.answer(sample_twin, "Perché scrivi ancora a mano?")
     assert 0.0 <= a.style["score"] <= 1.0 and a.as_dict()["style"] == a.style
 
@@ -101,13 +101,13 @@ def test_an_answer_delivered_whole_is_the_draft_that_sounds_most_like_the_author
 
     author = [text for _, _, lang, text in sample_twin.store.documents() if lang == "it"]
     verifier = style.train(author, _texts(FORMAL, 8, 3), "it")
-    sample_twin.__dict__["verifier"] = verifier
+    sample_twin.use(verifier=verifier)
     stiff = ("Pertanto si ritiene opportuno procedere alla scrittura manuale [1]. Ne consegue che "
              "l'amministrazione dovrà provvedere entro i termini previsti dalla legge.")
     own = "Scrivo a mano perché mi obbliga a rallentare [1], e quando rallento penso meglio. Provate per un mese!"
     for drafts, first_is_best in (((stiff, own), False), ((own, stiff), True)):
         model = ScriptedModel(*drafts)
-        sample_twin.__dict__["model"] = model
+        sample_twin.use(model=model)
         a = chat.answer(sample_twin, "Perché scrivi ancora a mano?", candidates=2)
         assert a.text == own and len(model.calls) == 2
         scores = a.style["candidates"]
@@ -115,14 +115,14 @@ def test_an_answer_delivered_whole_is_the_draft_that_sounds_most_like_the_author
         assert [c.n for c in a.citations] == [1]
     # streamed: one draft, shown as it is written
     model = ScriptedModel(stiff, own)
-    sample_twin.__dict__["model"] = model
+    sample_twin.use(model=model)
     r = chat.reply(sample_twin, "Perché scrivi ancora a mano?")
     # (its [1] goes: the sentence shares too few words with the passage to be cited from it)
     assert len(list(r)) > 1 and r.answer.text == chat.strip_markers(stiff) and len(model.calls) == 1
     assert "candidates" not in r.answer.style
     # a neutral answer (the comparison) is never chosen by style
     model = ScriptedModel(stiff, own)
-    sample_twin.__dict__["model"] = model
+    sample_twin.use(model=model)
     assert chat.answer(sample_twin, "Perché scrivi ancora a mano?", voice=False).text == chat.strip_markers(stiff)
 
 

@@ -140,7 +140,7 @@ def test_changing_the_embedder_reembeds_everything(twin, tmp_path):
 
     folder = corpus(tmp_path / "w")
     ingest(twin, folder)
-    twin.__dict__["embedder"] = USEEmbedder()
+    twin.use(embedder=USEEmbedder())
     report = ingest(twin, folder)
     assert report.reembedded == counts(twin.store)["chunks"] > 0
     assert twin.store.embedder() == ("use:multilingual-v3", 512)

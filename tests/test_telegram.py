@@ -139,8 +139,8 @@ def run_bot(bot, fake, until, timeout=30.0):
 
 
 def test_a_question_gets_an_answer_with_sources_in_its_own_conversation(fake, sample_twin):
-    sample_twin.__dict__["model"] = ScriptedModel("Scrivo a mano per rallentare [1]. <b>rallento e penso meglio</b>",
-                                                  "Da sempre [1].")
+    sample_twin.use(model=ScriptedModel("Scrivo a mano per rallentare [1]. <b>rallento e penso meglio</b>",
+                                        "Da sempre [1]."))
     bot = telegram.Bot(sample_twin)
     fake.send("/start")
     fake.send("Perché scrivi ancora a mano?")
@@ -166,7 +166,7 @@ def test_a_question_gets_an_answer_with_sources_in_its_own_conversation(fake, sa
 
 
 def test_only_the_allow_list_is_answered(fake, sample_twin):
-    sample_twin.__dict__["model"] = ScriptedModel("Scrivo a mano per rallentare [1].")
+    sample_twin.use(model=ScriptedModel("Scrivo a mano per rallentare [1]."))
     bot = telegram.Bot(sample_twin, telegram.parse_allow("@Ada, 7"))
     fake.send("Perché scrivi ancora a mano?", user=(55, "eve"))
     fake.send("Perché scrivi ancora a mano?", user=(42, "ada"))
@@ -178,7 +178,7 @@ def test_only_the_allow_list_is_answered(fake, sample_twin):
 
 def test_in_groups_only_mentions_and_replies_are_answered(fake, sample_twin):
     model = ScriptedModel("Scrivo a mano [1].", "Per rallentare [1].")
-    sample_twin.__dict__["model"] = model
+    sample_twin.use(model=model)
     bot = telegram.Bot(sample_twin)
     group = {"id": -100, "type": "group", "title": "Lettori"}
     fake.send("parliamo d'altro", chat=group)

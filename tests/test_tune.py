@@ -106,7 +106,7 @@ def _reopen(twin, settings, **overrides):
     from erre.twin import Twin
 
     again = Twin(twin.home, dataclasses.replace(settings, **overrides))
-    again.__dict__["embedder"] = twin.embedder
+    again.use(embedder=twin.embedder)
     return again
 
 

@@ -146,13 +146,10 @@ def search(query: str, k: int | None, mode: str, home: str | None, as_json: bool
     from . import retrieve
     from .twin import Twin
 
-    twin = Twin.open(home)
-    try:
+    with Twin.open(home) as twin:
         passages = retrieve.search(twin.existing_store(), twin.embedder if mode != "lexical" else None,
                                    query, k or twin.settings.search_k,
                                    candidates=twin.settings.search_candidates, mode=mode)
-    finally:
-        twin.close()
     if as_json:
         _echo_json([_passage_json(p) for p in passages])
         return
@@ -447,11 +444,8 @@ def status(home: str | None, as_json: bool) -> None:
     """Documents, chunks, languages, models and size of the twin's index."""
     from .twin import Twin
 
-    twin = Twin.open(home)
-    try:
+    with Twin.open(home) as twin:
         stats = twin.existing_store().stats()
-    finally:
-        twin.close()
     stats = {"name": twin.settings.name, "home": str(twin.home),
              "embed_backend": twin.settings.embed_backend, **stats}
     if as_json:
@@ -546,12 +540,9 @@ def persona_build(home: str | None, as_json: bool) -> None:
     from . import persona
     from .twin import Twin
 
-    twin = Twin.open(home)
-    try:
+    with Twin.open(home) as twin:
         profile = persona.build(twin.existing_store().documents(), twin.settings.name)
         path = persona.save(profile, twin.home)
-    finally:
-        twin.close()
     if as_json:
         _echo_json({**dataclasses.asdict(profile), "path": str(path)})
         return
@@ -602,8 +593,7 @@ def style_train(background: tuple[str, ...], home: str | None, as_json: bool) ->
     from . import style
     from .twin import Twin
 
-    twin = Twin.open(home)
-    try:
+    with Twin.open(home) as twin:
         paths = list(background) or [p.strip() for p in twin.settings.style_background.split(",") if p.strip()]
         if not paths:
             raise ErreError("The style model needs texts by other writers in the author's language: "
@@ -616,8 +606,6 @@ def style_train(background: tuple[str, ...], home: str | None, as_json: bool) ->
         auc = style.check(author, others, lang)
         verifier = style.train(author, others, lang)
         style.save(verifier, twin.home)
-    finally:
-        twin.close()
     out = {"language": lang, "author_texts": len(author), "background_texts": len(others),
            "author_windows": verifier.author_windows, "background_windows": verifier.background_windows,
            "heldout_auc": round(auc, 4), "seconds": round(time.perf_counter() - t0, 1)}
@@ -720,12 +708,9 @@ def tune_train(name: str | None, resume: bool, steps: int | None, home: str | No
     from .tune import train
     from .twin import Twin
 
-    twin = Twin.open(home)
-    try:
+    with Twin.open(home) as twin:
         say = (lambda m: None) if as_json else (lambda m: click.echo(m, err=True))
         target = train.run(twin, name=name, steps=steps, resume=resume, progress=say)
-    finally:
-        twin.close()
     meta = json.loads((target / "erre.json").read_text(encoding="utf-8"))
     if as_json:
         _echo_json({"adapter": str(target), **meta})
@@ -755,14 +740,11 @@ def tune_report(adapter: str, questions: int, no_style: bool, engine: str, home:
     from .tune import report
     from .twin import Twin
 
-    twin = Twin.open(home)
-    try:
+    with Twin.open(home) as twin:
         twin.existing_store()
         say = (lambda m: None) if as_json else (lambda m: click.echo(m, err=True))
         out = report.run(twin, lambda **o: Twin.open(twin.home, **o), adapter=adapter, questions=questions,
                          style=not no_style, say=say, engine=engine)
-    finally:
-        twin.close()
     if as_json:
         _echo_json(out)
         return

@@ -82,7 +82,23 @@ class Twin:
 
         return style.load(self.home)
 
+    def use(self, *, store: Store | None = None, embedder: Embedder | None = None,
+            model: llm.ChatModel | None = None, verifier=None) -> Twin:
+        """Parts made elsewhere, used instead of opening the twin's own: a loaded embedder
+        or model shared between twins, a scripted model in a test. A store given here is not
+        closed by `close()`: whoever opened it closes it."""
+        for name, part in (("store", store), ("embedder", embedder), ("model", model), ("verifier", verifier)):
+            if part is not None:
+                self.__dict__[name] = part
+        return self
+
     def close(self) -> None:
         for s in self._opened:
             s.close()
         self._opened.clear()
+
+    def __enter__(self) -> Twin:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

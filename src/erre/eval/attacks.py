@@ -85,7 +85,7 @@ def twin_for_attacks(settings, home: Path | None = None, embedder=None):
                                            encoding="utf-8")
     twin = Twin.open(home)
     if embedder is not None:
-        twin.__dict__["embedder"] = embedder
+        twin.use(embedder=embedder)
     sources = [str(resources.files("erre") / "sample"), str(DATA / "planted")]
     report = sync.run(twin.store, twin.embedder, sources, twin.settings)
     if report.errors:
