@@ -43,6 +43,12 @@ def test_a_setting_of_a_few_words_names_them(tmp_path):
         config.load(tmp_path, env={"ERRE_CHAT_ANSWER": "invent"})
 
 
+def test_a_flag_is_described_by_the_setting_it_overrides():
+    text = config.describe("server.port")
+    assert text.startswith("Port erre serve listens on") and "server.port" in text and "8000" in text
+    assert "default" not in config.describe("llm.model")  # an empty default is not shown
+
+
 def test_missing_twin(tmp_path):
     with pytest.raises(NoTwin, match="erre init"):
         config.load(tmp_path / "none", env={})

