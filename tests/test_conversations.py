@@ -70,3 +70,26 @@ def test_conversations_are_written_safely_from_many_threads(sample_twin):
     with ThreadPoolExecutor(8) as pool:
         ids = list(pool.map(talk, range(16)))
     assert len(set(ids)) == 16 and all(len(store.turns(c)) == 10 for c in ids)
+
+
+def test_every_channel_keeps_its_conversations_through_one_service(twin):
+    from erre.conversations import NoConversation
+
+    talk = twin.conversations
+    first = talk.record(None, "  Perché   scrivi a mano? ", _answer(), channel="cli")
+    assert talk.get(first).title == "Perché scrivi a mano?" and len(talk.history(first)) == 2
+    assert talk.record(first, "E poi?", _answer(), channel="cli") == first and len(talk.history(first)) == 4
+
+    untitled = talk.start("web", "browser-1")
+    talk.record(untitled, "Che penna usi?", _answer(), channel="web", owner="browser-1")
+    assert talk.get(untitled, channel="web", owner="browser-1").title == "Che penna usi?"
+    with pytest.raises(NoConversation):  # another browser's conversation is not there for this one
+        talk.get(untitled, channel="web", owner="browser-2")
+    with pytest.raises(NoConversation, match="erre chat --list"):
+        talk.get("nessuna")
+
+    chat = talk.current("telegram", "42")
+    assert talk.current("telegram", "42") == chat != talk.current("telegram", "43")
+    assert talk.latest("42", "telegram").id == chat and talk.latest("42", "web") is None
+    assert talk.history(None) == []
+    assert talk.delete(chat) and talk.latest("42", "telegram") is None

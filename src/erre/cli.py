@@ -267,18 +267,17 @@ def ask(question: str, conversation: str | None, backend: str | None, model: str
 
     twin = _open_for_chat(home, backend, model, base_url, adapter)
     try:
-        history = []
+        talk = twin.conversations
         if conversation:
-            if twin.store.conversation(conversation) is None:
-                raise ErreError(f"No conversation {conversation}. See: erre chat --list")
-            history = twin.store.turns(conversation)
+            talk.get(conversation)  # NoConversation, with where to look, when there is none
+        history = talk.history(conversation)
         if not as_json:
             _load_model(twin)
             answer = _stream(twin, question, history)
         else:
             answer = chat.answer(twin, question, history)
         if conversation:
-            twin.store.add_exchange(conversation, question, answer)
+            talk.record(conversation, question, answer, channel="cli")
     finally:
         twin.close()
     if as_json:
@@ -372,22 +371,23 @@ def chat_cmd(resume: str | None, list_: bool, backend: str | None, model: str | 
     erre chat
     erre chat --resume last
     """
+    from .conversations import NoConversation
+
     twin = _open_for_chat(home, backend, model, base_url, adapter)
-    store = twin.store
     try:
         if list_:
-            for c in store.conversations(limit=100):
+            for c in twin.conversations.list(limit=100):
                 click.echo(f"{c.id}  {c.updated[:16].replace('T', ' ')}  {c.turns:3} messages  {c.title}")
             return
-        conversation = None
+        conversation: str | None = None
         history = []
         if resume:
-            found = store.conversations(limit=1) if resume == "last" else [store.conversation(resume)]
-            if not found or found[0] is None:
-                raise ErreError(f"No conversation {resume}. See: erre chat --list")
-            conversation = found[0].id
-            history = store.turns(conversation)
-            click.echo(f"Resumed “{found[0].title}” ({len(history)} messages).")
+            found = twin.conversations.latest() if resume == "last" else twin.conversations.get(resume)
+            if found is None:
+                raise NoConversation(resume)
+            conversation = found.id
+            history = twin.conversations.history(conversation)
+            click.echo(f"Resumed “{found.title}” ({len(history)} messages).")
         try:
             import readline  # noqa: F401  (line editing and history for input())
         except ImportError:
@@ -426,10 +426,8 @@ def chat_cmd(resume: str | None, list_: bool, backend: str | None, model: str | 
             except KeyboardInterrupt:  # stop this answer, keep the conversation as it was
                 click.echo("\n(interrupted: not stored)")
                 continue
-            if conversation is None:
-                conversation = store.new_conversation(line[:80], channel="cli")
-            store.add_exchange(conversation, line, last)
-            history = store.turns(conversation)
+            conversation = twin.conversations.record(conversation, line, last, channel="cli")
+            history = twin.conversations.history(conversation)
     finally:
         twin.close()
 

@@ -129,15 +129,16 @@ class Bot:
     async def reset(self, update, context) -> None:
         if await self._gatekeep(update):
             owner = str(update.effective_chat.id)
-            await asyncio.to_thread(self.twin.store.new_conversation, "Telegram", "telegram", owner)
+            await asyncio.to_thread(self.twin.conversations.start, "telegram", owner, "Telegram")
             await update.effective_message.reply_text(self._texts(update)["bot_reset"])
 
     async def sources(self, update, context) -> None:
         if not await self._gatekeep(update):
             return
         texts = self._texts(update)
-        cid = await asyncio.to_thread(self._conversation, str(update.effective_chat.id), False)
-        turns = await asyncio.to_thread(self.twin.store.turns, cid) if cid else []
+        talk = self.twin.conversations
+        found = await asyncio.to_thread(talk.latest, str(update.effective_chat.id), "telegram")
+        turns = await asyncio.to_thread(talk.history, found.id) if found else []
         last = next((t for t in reversed(turns) if t.role == "assistant" and t.citations), None)
         if last is None:
             await update.effective_message.reply_text(texts["bot_no_sources"])
@@ -203,18 +204,10 @@ class Bot:
         except Exception as e:  # the indicator is a courtesy: never a reason to fail
             log.warning("typing indicator: %s", e)
 
-    def _conversation(self, owner: str, create: bool = True) -> str | None:
-        found = self.twin.store.conversations(owner=owner, limit=10)
-        mine = next((c for c in found if c.channel == "telegram"), None)
-        if mine is not None:
-            return mine.id
-        return self.twin.store.new_conversation("Telegram", channel="telegram", owner=owner) if create else None
-
     def _answer(self, owner: str, question: str, ticket) -> Answer:
         with ticket.turn():
-            cid = self._conversation(owner)
-            assert cid is not None
-            history = self.twin.store.turns(cid)
-            answer = chat.answer(self.twin, question, history)
-            self.twin.store.add_exchange(cid, question, answer)
+            talk = self.twin.conversations
+            cid = talk.current("telegram", owner)
+            answer = chat.answer(self.twin, question, talk.history(cid))
+            talk.record(cid, question, answer, channel="telegram", owner=owner)
             return answer

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from . import config, embed, llm
 from .config import Settings
+from .conversations import Conversations
 from .embed import Embedder
 from .errors import NoIndex
 from .store import Store
@@ -57,6 +58,11 @@ class Twin:
         if self.settings.store_url and self.store.embedder() is None and not self.store.files():
             raise NoIndex(str(self.home))
         return self.store
+
+    @cached_property
+    def conversations(self) -> Conversations:
+        """The conversations every channel keeps in the twin's store."""
+        return Conversations(self.store)
 
     @cached_property
     def embedder(self) -> Embedder:

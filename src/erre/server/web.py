@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
 
 from .. import chat
+from ..conversations import NoConversation
 from ..documents import Answer, Citation
 from ..errors import ErreError
 from . import log_exchange
@@ -71,7 +72,7 @@ def info(request: Request) -> dict:
 def conversations(request: Request) -> list[dict]:
     owner = _owner(request)
     return [{"id": c.id, "title": c.title, "updated": c.updated, "turns": c.turns}
-            for c in request.app.state.twin.store.conversations(owner=owner, limit=100)]
+            for c in request.app.state.twin.conversations.list(owner=owner, limit=100)]
 
 
 @router.post("/api/conversations")
@@ -80,24 +81,23 @@ async def new_conversation(request: Request) -> dict:
     body = await json_object(request)
     title = body.get("title")
     title = title if isinstance(title, str) else ""
-    cid = request.app.state.twin.store.new_conversation(" ".join(title.split())[:200], channel="web", owner=owner)
+    cid = request.app.state.twin.conversations.start("web", owner, title)
     return {"id": cid}
 
 
 @router.get("/api/conversations/{cid}")
 def conversation(request: Request, cid: str) -> dict:
-    store = request.app.state.twin.store
     c = _mine(request, cid)
     return {"id": c.id, "title": c.title, "turns": [
         {"role": t.role, "text": t.content, "abstained": t.abstained,
          **({"html": render(t.content, t.citations), "citations": [_cite(x) for x in t.citations]}
-            if t.role == "assistant" else {})} for t in store.turns(cid)]}
+            if t.role == "assistant" else {})} for t in request.app.state.twin.conversations.history(cid)]}
 
 
 @router.delete("/api/conversations/{cid}")
 def delete(request: Request, cid: str) -> dict:
     _mine(request, cid)
-    request.app.state.twin.store.delete_conversation(cid)
+    request.app.state.twin.conversations.delete(cid)
     return {"deleted": cid}
 
 
@@ -106,13 +106,14 @@ async def ask(request: Request, cid: str) -> StreamingResponse:
     """The answer as server-sent events: `token` {text} as it is written, then `done`
     {html, text, citations, abstained, style} once it is stored, or `error` {message}."""
     state = request.app.state
-    c = _mine(request, cid)
+    owner = _mine(request, cid).owner
     body = await json_object(request)
     question = body.get("question")
     if not isinstance(question, str) or not question.strip():
         raise ApiError(400, "'question' must be a non-empty string", param="question")
     ticket = state.gate.ticket()
-    history = state.twin.store.turns(cid)
+    talk = state.twin.conversations
+    history = talk.history(cid)
 
     def events() -> Iterator[str]:
         try:
@@ -121,9 +122,7 @@ async def ask(request: Request, cid: str) -> StreamingResponse:
                 for piece in reply:
                     yield _event("token", {"text": piece})
                 answer: Answer = reply.answer  # type: ignore[assignment]
-                if c.turns == 0 and not c.title:
-                    state.twin.store.rename_conversation(cid, " ".join(question.split())[:80])
-                state.twin.store.add_exchange(cid, question, answer)
+                talk.record(cid, question, answer, channel="web", owner=owner)
                 log_exchange(state, "web", question, answer)
             yield _event("done", {"text": answer.text, "html": render(answer.text, answer.citations),
                                   "citations": [_cite(x) for x in answer.citations], "abstained": answer.abstained,
@@ -210,10 +209,10 @@ def _owner(request: Request) -> str:
 
 
 def _mine(request: Request, cid: str):
-    c = request.app.state.twin.store.conversation(cid)
-    if c is None or c.owner != _owner(request) or c.channel != "web":
-        raise ApiError(404, f"No conversation {escape(cid)}")
-    return c
+    try:
+        return request.app.state.twin.conversations.get(cid, channel="web", owner=_owner(request))
+    except NoConversation:
+        raise ApiError(404, f"No conversation {escape(cid)}") from None
 
 
 def _avatar(twin):
