@@ -56,15 +56,9 @@ class Conversations:
         """Store an answered question: in conversation `id`, or in a new one titled by the
         question when `id` is None. Returns the conversation's id."""
         if id is None:
-            return self._first(question, answer, channel, owner)
-        c = self.get(id)
-        if c.turns == 0 and not c.title:
+            id = self.store.new_conversation(title_of(question), channel=channel, owner=owner)
+        elif (c := self.get(id)).turns == 0 and not c.title:
             self.store.rename_conversation(id, title_of(question))
-        self.store.add_exchange(id, question, answer)
-        return id
-
-    def _first(self, question: str, answer: Answer, channel: str, owner: str | None) -> str:
-        id = self.store.new_conversation(title_of(question), channel=channel, owner=owner)
         self.store.add_exchange(id, question, answer)
         return id
 
