@@ -46,9 +46,9 @@ def _without_source(items: list, path: Path) -> list:
             obj = json.loads(line)
             titles[str(obj.get("id"))] = obj.get("title")
     sources = {i.id: i.sources for i in items}
-    original = retrieve.search
+    original = retrieve.find
 
-    def search(store, embedder, query, k=8, **kw):
+    def find(store, embedder, query, k=8, **kw):
         item = _hidden[0]
         gold = {titles.get(item.id)} - {None}
 
@@ -56,10 +56,13 @@ def _without_source(items: list, path: Path) -> list:
             return p.chunk.title not in gold and not any(
                 p.chunk.source == g or p.chunk.source.endswith("/" + g) for g in sources[item.id])
 
-        kw["candidates"] = max(kw.get("candidates", 50), k) + 60
-        return [p for p in original(store, embedder, query, k + 60, **kw) if outside(p)][:k]
+        depth = max(k, kw.pop("pool", 0))
+        kw["candidates"] = max(kw.get("candidates", 50), depth) + 60
+        found = original(store, embedder, query, depth + 60, **kw)
+        pool = [p for p in found.pool if outside(p)][:depth]
+        return dataclasses.replace(found, passages=pool[:k], pool=pool)
 
-    retrieve.search = search
+    retrieve.find = find
     items = [dataclasses.replace(i, answerable=False, kind="unanswerable", sources=frozenset(), expected=())
              for i in items]
     _hidden[:] = items[:1]

@@ -95,6 +95,7 @@ def main() -> None:
     ap.add_argument("--dir", help="where the store goes (default: a temporary directory)")
     args = ap.parse_args()
 
+    from erre import retrieve
     from erre import twin as twin_mod
 
     rng = np.random.default_rng(0)
@@ -147,12 +148,12 @@ def main() -> None:
     picked = units[rng.integers(len(units), size=args.queries + 1)]
     qv = unit_rows(picked + 0.6 * rng.standard_normal(picked.shape) / np.sqrt(DIM))
     t0 = time.perf_counter()
-    store.search_dense(qv[0], 40)
+    retrieve.dense(store, qv[0], 40)
     out["first_search_s"] = round(time.perf_counter() - t0, 2)  # loads the index
     graphs = getattr(store, "_graphs", None)
     if graphs is not None:  # SQLite's approximate index, in this process's memory
         out["ann_mb"] = round((graphs.units.memory_usage + graphs.chunks.memory_usage) / 1e6, 1)
-    out["dense_p50_ms"], out["dense_p95_ms"] = timed(lambda i: store.search_dense(qv[i], 40), args.queries)
+    out["dense_p50_ms"], out["dense_p95_ms"] = timed(lambda i: retrieve.dense(store, qv[i], 40), args.queries)
     # the exact reference: every sentence vector in one matrix, the 10 chunks with the nearest
     owner = np.repeat(np.array([c for (c,) in store_ids(store)]), args.units)
     recalls = []
@@ -171,7 +172,7 @@ def main() -> None:
 
     out["exact_p50_ms"], out["exact_p95_ms"] = timed(exact, args.queries)
     for i in range(1, args.queries + 1):
-        got = {h.id for h in store.search_dense(qv[i], 40)}
+        got = {h.id for h in retrieve.dense(store, qv[i], 40)}
         recalls.append(len(set(exact(i)) & got) / 10)
     out["dense_recall_at_10"] = round(float(np.mean(recalls)), 3)
     # content words: the most frequent ranks are what stop-word lists remove from real queries

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from erre import sync
+from erre import retrieve, sync
 from erre.config import Settings
 from erre.store import sqlite_dense
 from erre.store.sqlite import SQLiteStore
@@ -21,7 +21,7 @@ def _log(store: SQLiteStore) -> int:
 
 
 def _hits(store: SQLiteStore, vector, k: int = 5) -> dict[int, tuple]:
-    return {h.id: (round(h.chunk, 5), round(h.unit, 5), h.span) for h in store.search_dense(vector, k)}
+    return {h.id: (round(h.chunk, 5), round(h.unit, 5), h.span) for h in retrieve.dense(store, vector, k)}
 
 
 @pytest.fixture

@@ -75,7 +75,7 @@ def test_search_refuses_vectors_of_another_model(sample_twin):
     ([(1, 0.90, 0.90), (2, 0.50, 0.50)], [(2, 5.0), (1, 4.9)], 0.35, [1, 2]),
 ])
 def test_fuse(dense, lexical, w, expected):
-    from erre.store import DenseHit
+    from erre.retrieve import DenseHit
 
     hits = [DenseHit(i, c, u, (0, 1)) for i, c, u in dense]
     assert [r.id for r in retrieve.fuse(hits, lexical, w_lexical=w)] == expected
@@ -90,7 +90,7 @@ def test_search_refuses_an_unfinished_reembedding(sample_twin):
     assert retrieve.search(store, e5, "quaderno", k=1)
 
 
-def test_in_memory_dense_search_equals_sqlite_vec(e5, tmp_path):
+def test_in_memory_dense_search_equals_sqlite_vec(e5, tmp_path, monkeypatch):
     from erre.config import Settings
     from erre.store.sqlite import SQLiteStore
 
@@ -99,21 +99,23 @@ def test_in_memory_dense_search_equals_sqlite_vec(e5, tmp_path):
     sync.run(store, e5, [str(SAMPLE)], settings)
     for question in ("Perché scrivi ancora a mano?", "How many times do you read a book?", "biblioteca"):
         v = e5.queries([question])[0]
-        memory = sorted(store.search_dense(v, 5), key=lambda h: h.id)
-        scan = sorted(store.dense.scan(v, 5), key=lambda h: h.id)
+        memory = sorted(retrieve.dense(store, v, 5), key=lambda h: h.id)
+        with monkeypatch.context() as m:  # no index in memory: sqlite-vec scans the tables
+            m.setattr(store.dense, "current", lambda: None)
+            scan = sorted(retrieve.dense(store, v, 5), key=lambda h: h.id)
         assert [(h.id, h.span) for h in memory] == [(h.id, h.span) for h in scan]
         for a, b in zip(memory, scan):
             assert abs(a.chunk - b.chunk) < 1e-5 and abs(a.unit - b.unit) < 1e-5
     # another connection's ingest is seen at the next search
     v = e5.queries(["la penna stilografica del nonno"])[0]
-    before = {h.id for h in store.search_dense(v, 3)}
+    before = {h.id for h in retrieve.dense(store, v, 3)}
     other = SQLiteStore(store.path)
     (tmp_path / "nuova").mkdir()
     (tmp_path / "nuova" / "penna.md").write_text(
         "# La penna\n\nLa penna stilografica del nonno scrive ancora, dopo cinquant'anni.\n", encoding="utf-8")
     sync.run(other, e5, [str(tmp_path / "nuova")], settings)
     other.close()
-    after = store.search_dense(v, 3)
+    after = retrieve.dense(store, v, 3)
     new = [h for h in after if h.id not in before]
     assert new and max(after, key=lambda h: h.unit).id in {h.id for h in new}
     store.close()

@@ -122,11 +122,12 @@ def test_dense_search_returns_as_many_neighbours_as_asked(pg_url):
     store.write_file("/f", "/", "h", docs)
     store.finish_vectors("test", 8)
     q = rng.normal(size=8).astype(np.float32)
-    scanned = store.search_dense(q, 20)  # before settle(): no HNSW index yet, an exact scan
+    q /= np.linalg.norm(q)  # questions are embedded as unit vectors
+    scanned = retrieve.dense(store, q, 20)  # before settle(): no HNSW index yet, an exact scan
     store.settle()  # builds the HNSW indexes once, after the load
     assert {r[0] for r in sql(store, "SELECT indexname FROM pg_indexes WHERE indexname LIKE '%%_embedding'")} \
         == {"chunks_embedding", "units_embedding"}
-    hits = store.search_dense(q, 20)
+    hits = retrieve.dense(store, q, 20)
     assert len(hits) >= 20 and len({h.id for h in hits}) == len(hits)
     assert {h.id for h in scanned} <= {h.id for h in hits}
     assert all(-1.0 <= h.chunk <= 1.0 and -1.0 <= h.unit <= 1.0 for h in hits)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from contextlib import closing
 import os
 import sys
 from importlib import resources
@@ -93,13 +94,9 @@ def ingest_cmd(paths: tuple[str, ...], sample: bool, drafts: bool | None, home: 
         paths = (*paths, str(resources.files("erre") / "sample"))
     if not paths:
         raise ErreError("Nothing to ingest. Give folders or files: erre ingest ~/writing")
-    twin = Twin.open(home, ingest_include_drafts=drafts)
     progress = _progress_bar(enabled=not as_json)
-    try:
+    with Twin.open(home, ingest_include_drafts=drafts) as twin, closing(progress):
         report = sync.run(twin.store, twin.embedder, paths, twin.settings, progress=progress)
-    finally:
-        progress.close()
-        twin.close()
     if as_json:
         _echo_json(report.as_dict())
         return
@@ -265,8 +262,7 @@ def ask(question: str, conversation: str | None, backend: str | None, model: str
     """
     from . import chat
 
-    twin = _open_for_chat(home, backend, model, base_url, adapter)
-    try:
+    with _open_for_chat(home, backend, model, base_url, adapter) as twin:
         talk = twin.conversations
         if conversation:
             talk.get(conversation)  # NoConversation, with where to look, when there is none
@@ -278,8 +274,6 @@ def ask(question: str, conversation: str | None, backend: str | None, model: str
             answer = chat.answer(twin, question, history)
         if conversation:
             talk.record(conversation, question, answer, channel="cli")
-    finally:
-        twin.close()
     if as_json:
         _echo_json(answer.as_dict())
 
@@ -318,10 +312,8 @@ def serve(host: str | None, port: int | None, api_key_env: str | None, insecure:
     app = server.create_app(twin, api_key=key, queue=s.server_queue, log_contents=s.server_log_contents)
     click.echo(f"erre: serving {twin.home.name} on http://{host}:{port}/v1 "
                f"({'API key required' if key else 'no API key'}); Ctrl-C stops", err=True)
-    try:
+    with twin:
         server.run(app, host, port)
-    finally:
-        twin.close()
 
 
 @main.command("telegram")
@@ -351,10 +343,8 @@ def telegram_cmd(allow: str | None, api_url: str | None, home: str | None) -> No
     bot = telegram.Bot(twin, allowed)
     click.echo(f"erre: {twin.home.name} on Telegram, answering "
                f"{', '.join(sorted(allowed)) if allowed else 'everyone'}; Ctrl-C stops", err=True)
-    try:
+    with twin:
         bot.application(token, api_url).run_polling()
-    finally:
-        twin.close()
 
 
 @main.command("chat")
@@ -373,8 +363,7 @@ def chat_cmd(resume: str | None, list_: bool, backend: str | None, model: str | 
     """
     from .conversations import NoConversation
 
-    twin = _open_for_chat(home, backend, model, base_url, adapter)
-    try:
+    with _open_for_chat(home, backend, model, base_url, adapter) as twin:
         if list_:
             for c in twin.conversations.list(limit=100):
                 click.echo(f"{c.id}  {c.updated[:16].replace('T', ' ')}  {c.turns:3} messages  {c.title}")
@@ -428,8 +417,6 @@ def chat_cmd(resume: str | None, list_: bool, backend: str | None, model: str | 
                 continue
             conversation = twin.conversations.record(conversation, line, last, channel="cli")
             history = twin.conversations.history(conversation)
-    finally:
-        twin.close()
 
 
 @main.command()
@@ -476,24 +463,16 @@ def migrate(target: str, use: bool, home: str | None, as_json: bool) -> None:
     from . import migrate as copying
     from .twin import Twin, open_store
 
-    twin = Twin.open(home)
-    destination = target if "://" in target else str(Path(target).expanduser().resolve())
-    if destination == str(twin.settings.store_url or twin.index_path):
-        raise ErreError("The target is the store the twin already uses.")
-    if use and "://" not in destination:
-        raise ErreError("--use takes a postgresql:// URL: a SQLite copy is a backup (the twin's own "
-                        "index.db is always its SQLite store).")
-    progress = _progress_bar(enabled=not as_json)
-    try:
-        source = twin.existing_store()
-        store = open_store(destination)
-        try:
-            report = copying.copy(source, store, progress=progress)
-        finally:
-            store.close()
-    finally:
-        progress.close()
-        twin.close()
+    with Twin.open(home) as twin:
+        destination = target if "://" in target else str(Path(target).expanduser().resolve())
+        if destination == str(twin.settings.store_url or twin.index_path):
+            raise ErreError("The target is the store the twin already uses.")
+        if use and "://" not in destination:
+            raise ErreError("--use takes a postgresql:// URL: a SQLite copy is a backup (the twin's own "
+                            "index.db is always its SQLite store).")
+        progress = _progress_bar(enabled=not as_json)
+        with closing(progress), closing(open_store(destination)) as store:
+            report = copying.copy(twin.existing_store(), store, progress=progress)
     if use:
         settings = config.load(twin.home, env={}).with_(store_url=destination)
         (twin.home / config.CONFIG_FILE).write_text(config.render(settings), encoding="utf-8")
@@ -660,16 +639,12 @@ def tune_prepare(questions: str, limit: int, seed: int, home: str | None, as_jso
     from .tune import data, folder
     from .twin import Twin
 
-    twin = Twin.open(home)
     bar = _progress_bar(not as_json)
-    try:
+    with Twin.open(home) as twin, closing(bar):
         twin.existing_store()
         examples = data.build(twin, questions=questions, limit=limit, seed=seed, progress=bar)
         where = folder(twin.home) / "data"
         counts = data.save(examples, where)
-    finally:
-        bar.close()
-        twin.close()
     if not examples:
         raise ErreError("No training example could be made: ingest some writings first (erre ingest FOLDER).")
     if as_json:
@@ -765,14 +740,11 @@ def eval_retrieval(questions: str, mode: str, home: str | None, as_json: bool) -
     from .twin import Twin
 
     qs = retrieval.load_questions(Path(questions))
-    twin = Twin.open(home)
     modes = ["lexical", "dense", "hybrid"] if mode == "all" else [mode]
-    try:
+    with Twin.open(home) as twin:
         store = twin.existing_store()
         results = [retrieval.evaluate(store, twin.embedder if m != "lexical" else None, qs, mode=m,
                                       candidates=twin.settings.search_candidates) for m in modes]
-    finally:
-        twin.close()
     if as_json:
         _echo_json(results if mode == "all" else results[0])
         return
@@ -817,12 +789,9 @@ def _answer_all(twin, run, as_json: bool, out: str | None) -> dict:
     """Load the model, run `run(progress)` over a question set with a progress bar, close the
     twin, write the records to `out` (JSON Lines); the summary."""
     progress = _progress_bar(enabled=not as_json)
-    try:
+    with twin, closing(progress):
         _load_model(twin)
         summary, records = run(lambda d, t: progress("answering", d, t))
-    finally:
-        progress.close()
-        twin.close()
     if out:
         Path(out).write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     return summary
@@ -854,12 +823,12 @@ def eval_attacks(cases_file: str | None, out: str | None, backend: str | None, m
     overrides = {"llm_backend": backend or ("openai" if base_url else None), "llm_model": model,
                  "llm_base_url": base_url}
     try:
-        owner = Twin.open(home)
-        if adapter and adapter != "none":  # the attacks' twin lives elsewhere: the adapter's own folder
-            from . import tune
+        with Twin.open(home) as owner:
+            if adapter and adapter != "none":  # the attacks' twin lives elsewhere: the adapter's own folder
+                from . import tune
 
-            overrides["llm_adapter"] = str(tune.adapter_dir(owner.home, adapter))
-        settings = owner.settings.with_(**overrides)
+                overrides["llm_adapter"] = str(tune.adapter_dir(owner.home, adapter))
+            settings = owner.settings.with_(**overrides)
     except ErreError:
         if home:
             raise
@@ -896,14 +865,10 @@ def eval_voice(questions: str, limit: int | None, seed: int, out: str | None, ba
     from .eval import answers, voice
 
     items = answers.load(Path(questions), limit=limit, seed=seed)
-    twin = _open_for_chat(home, backend, model, base_url, adapter)
     progress = _progress_bar(enabled=not as_json)
-    try:
+    with _open_for_chat(home, backend, model, base_url, adapter) as twin, closing(progress):
         _load_model(twin)
         summary, records = voice.run(twin, items, progress=lambda n, d, t: progress(f"answering ({n})", d, t))
-    finally:
-        progress.close()
-        twin.close()
     if out:
         Path(out).write_text("".join(json.dumps({"run": run, **r}, ensure_ascii=False) + "\n"
                                      for run, recs in records.items() for r in recs), encoding="utf-8")
@@ -923,9 +888,9 @@ def config_cmd(home: str | None) -> None:
     """Show the twin's settings (edit erre.toml in its directory to change them)."""
     from .twin import Twin
 
-    twin = Twin.open(home)
-    click.echo(f"# {twin.home / config.CONFIG_FILE}")
-    click.echo(config.render(twin.settings), nl=False)
+    with Twin.open(home) as twin:
+        click.echo(f"# {twin.home / config.CONFIG_FILE}")
+        click.echo(config.render(twin.settings), nl=False)
 
 
 if __name__ == "__main__":

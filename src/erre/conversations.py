@@ -56,10 +56,9 @@ class Conversations:
         """Store an answered question: in conversation `id`, or in a new one titled by the
         question when `id` is None. Returns the conversation's id."""
         if id is None:
-            id = self.store.new_conversation(title_of(question), channel=channel, owner=owner)
-        elif (c := self.get(id)).turns == 0 and not c.title:
-            self.store.rename_conversation(id, title_of(question))
-        self.store.add_exchange(id, question, answer)
+            return self.store.new_conversation(title_of(question), channel=channel, owner=owner,
+                                               exchange=(question, answer))
+        self.store.add_exchange(id, question, answer, title=title_of(question))
         return id
 
     def list(self, owner: str | None = None, limit: int = 50) -> list[Conversation]:

@@ -2,11 +2,13 @@
 
 Dense search compares the question with each chunk's sentences (a chunk scores by its best
 sentence, blended with its mean vector), so a question about one fact finds the sentence
-that states it. Lexical and dense scores are normalised and combined with weights; the
+that states it; that rule is written here once (`dense`), over the store's primitives
+(nearest units and chunks, their vectors; BM25). Lexical and dense scores are normalised and combined with weights; the
 lexical weight depends on the question's language: BM25 is strong when the question shares
 the language of the writings and weak across languages, where dense search carries it.
 Each passage keeps its raw evidence (cosine similarity, BM25 score, ranks) so that the
-answering stage can tell a question the writings cover from one they don't.
+answering stage can tell a question the writings cover from one they don't. `find` returns
+one `Retrieved`: the query, its language, the passages and the deeper pool they head.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from . import language
 from .documents import Passage
 from .embed import Embedder
 from .errors import EmbedderMismatch, NoIndex
-from .store import DenseHit, Store
+from .store import Store
 
 MODES = ("hybrid", "dense", "lexical")
 
@@ -33,20 +35,43 @@ class Weights:
     lexical_other_language: float = 0.1  # question in another language: names and numbers only
 
 
-def search(store: Store, embedder: Embedder | None, query: str, k: int = 8, *,
-           candidates: int = 50, mode: str = "hybrid", weights: Weights = Weights(),
-           query_vector=None) -> list[Passage]:
-    """The `k` passages that best answer `query`, best first. `query_vector` saves the
-    embedding call when the caller already has the question's vector."""
+@dataclass(frozen=True)
+class DenseHit:
+    """A chunk found by vector search: cosine with the chunk's vector and with its best unit."""
+
+    id: int
+    chunk: float
+    unit: float
+    span: tuple[int, int]  # the best unit, in document offsets
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """One search: the query, its language (detected once, among the index's languages), the
+    best passages, and the deeper pool they head (the voice draws examples of form from it)."""
+
+    query: str
+    language: str
+    passages: list[Passage]
+    pool: list[Passage]
+
+
+def find(store: Store, embedder: Embedder | None, query: str, k: int = 8, *, pool: int = 0,
+         lang: str | None = None, candidates: int = 50, mode: str = "hybrid",
+         weights: Weights = Weights(), query_vector=None) -> Retrieved:
+    """The `k` passages that best answer `query`, best first, heading a pool of `pool` (at
+    least `k`). `lang`: the query's language when the caller detected it already;
+    `query_vector` saves the embedding call when the caller has the question's vector."""
     if mode not in MODES:
         raise ValueError(f"unknown search mode '{mode}' (use one of {', '.join(MODES)})")
     langs = store.languages()
     if not langs:
         raise NoIndex(str(getattr(store, "path", "the store")))
-    n = max(candidates, k)
-    dense: list[DenseHit] = []
+    depth = max(k, pool)
+    n = max(candidates, depth)
+    found: list[DenseHit] = []
     lexical: list[tuple[int, float]] = []
-    qlang = language.detect_query(query, tuple(langs))
+    qlang = lang or language.detect_query(query, tuple(langs))
     if mode in ("hybrid", "dense"):
         if embedder is None:
             raise ValueError("dense search needs an embedder")
@@ -55,7 +80,7 @@ def search(store: Store, embedder: Embedder | None, query: str, k: int = 8, *,
             raise EmbedderMismatch(indexed[0] if indexed else "an unfinished re-embedding", embedder.name)
         if query_vector is None:
             query_vector = embedder.queries([query])[0]
-        dense = store.search_dense(query_vector, n)
+        found = dense(store, query_vector, n)
     if mode in ("hybrid", "lexical"):
         # stems under the question's language and under each language of the index, so a
         # name or a number matches whatever stemmer the passage went through
@@ -63,12 +88,33 @@ def search(store: Store, embedder: Embedder | None, query: str, k: int = 8, *,
     same = langs.get(qlang, 0) / sum(langs.values()) >= 0.2
     w_lex = {"dense": 0.0, "lexical": 1.0}.get(
         mode, weights.lexical_same_language if same else weights.lexical_other_language)
-    rows = fuse(dense, lexical, w_lexical=w_lex, unit=weights.unit)[:k]
+    rows = fuse(found, lexical, w_lexical=w_lex, unit=weights.unit)[:depth]
     chunks = store.chunks([r.id for r in rows])
-    return [Passage(id=r.id, chunk=chunks[r.id], score=r.score, dense=r.dense, lexical=r.lexical,
-                    rank_dense=r.rank_dense, rank_lexical=r.rank_lexical, quote=r.span,
-                    extra={"language": qlang})
-            for r in rows if r.id in chunks]
+    passages = [Passage(id=r.id, chunk=chunks[r.id], score=r.score, dense=r.dense, lexical=r.lexical,
+                        rank_dense=r.rank_dense, rank_lexical=r.rank_lexical, quote=r.span,
+                        extra={"language": qlang})
+                for r in rows if r.id in chunks]
+    return Retrieved(query, qlang, passages[:k], passages)
+
+
+def search(store: Store, embedder: Embedder | None, query: str, k: int = 8, **options) -> list[Passage]:
+    """The `k` passages that best answer `query`, best first (`find`'s options)."""
+    return find(store, embedder, query, k, **options).passages
+
+
+def dense(store: Store, vector: np.ndarray, k: int) -> list[DenseHit]:
+    """The dense-search rule: the chunks owning one of the 4k sentence units nearest the
+    question, and the k chunks nearest by their own vector; each scored by its own vector and
+    by its best sentence unit, so a question about one fact finds the sentence stating it."""
+    vector = np.asarray(vector, np.float32)
+    near_units, near_chunks = store.nearest(vector, 4 * k, k)
+    hits = []
+    for cid, v in store.vectors(sorted(set(near_units) | set(near_chunks))).items():
+        sims = v.units @ vector
+        best = int(np.argmax(sims))
+        hits.append(DenseHit(cid, float(v.chunk @ vector), float(sims[best]),
+                             (int(v.spans[best, 0]), int(v.spans[best, 1]))))
+    return hits
 
 
 @dataclass

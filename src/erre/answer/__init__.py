@@ -1,4 +1,12 @@
-"""The answer's checks, stage by stage: what kind of message this is (`classify`: a question
-to the author, a task for an assistant, a private question), whether the writings answer it
-(`answerable`: the question's names, figures and years against the passages), and whether
-each sentence of a draft is supported by them (`grounding`). `chat` runs them in order."""
+"""Answering a question, stage by stage; `pipeline` runs them in order and yields events.
+
+- `policy`: answer or abstain (the evidence, its named thresholds, the refusals' words),
+  with the checks it calls: `classify` (a question to the author, a task for an assistant, a
+  private question) and `answerable` (the question's names, figures and years against the
+  passages);
+- `followup`: a follow-up rewritten as a question that stands alone;
+- `prompt`: the prompt, fitted to the model's window; `voice`: persona card, examples of form;
+- `grounding`: each sentence of a draft against the passages;
+- `citations`: [n] markers checked, attribution, citations, the author's sentence quoted.
+
+`erre.chat` is the entry point the channels use."""

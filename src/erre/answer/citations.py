@@ -103,7 +103,7 @@ def attribute(text: str, passages: Sequence[Passage], embedder, store, limit: fl
     marked text, the numbers cited in order, and for each number the span of its sentence
     that supports the answer best."""
     spans = [(a, b) for a, b in sentences(text) if len(text[a:b].split()) >= 4]
-    units = store.unit_vectors([p.id for p in passages])
+    units = store.vectors([p.id for p in passages])
     if not spans or not units:
         return text, [], {}
     vectors = embedder.queries([text[a:b] for a, b in spans])
@@ -111,8 +111,9 @@ def attribute(text: str, passages: Sequence[Passage], embedder, store, limit: fl
     support: dict[int, tuple[float, tuple[int, int]]] = {}
     inserts: list[tuple[int, str]] = []
     for (a, b), v in zip(spans, vectors):
-        best = max(((float(vec @ v), n, (us, ue)) for n, p in enumerate(passages, 1)
-                    for us, ue, vec in units.get(p.id, ())), default=None)
+        best = max(((float(sim), n, (int(span[0]), int(span[1]))) for n, p in enumerate(passages, 1)
+                    if p.id in units for sim, span in zip(units[p.id].units @ v, units[p.id].spans)),
+                   default=None)
         if best is None:
             continue
         sim, n, span = best

@@ -55,13 +55,23 @@ Event = Token | Done
 
 @dataclass(frozen=True)
 class Found:
-    """What the search found for a question: the query searched (a follow-up condensed), the
-    passages, the deeper pool the examples of form come from, and how well they cover it."""
+    """The search for a question (a follow-up condensed), and how well it covers it."""
 
-    query: str
-    passages: list[Passage]
-    pool: list[Passage]
+    retrieved: retrieve.Retrieved
     evidence: Evidence
+
+    @property
+    def query(self) -> str:
+        return self.retrieved.query
+
+    @property
+    def passages(self) -> list[Passage]:
+        return self.retrieved.passages
+
+    @property
+    def pool(self) -> list[Passage]:
+        """The deeper pool the examples of form come from."""
+        return self.retrieved.pool
 
 
 @dataclass
@@ -142,9 +152,8 @@ class Reply:
         twin, s = self.twin, self.twin.settings
         clock = Clock()
         langs = twin.store.languages()
-        lang = language.detect_query(self.question, tuple(langs))
-        if lang == "und" and langs:
-            lang = next(iter(langs))
+        detected = language.detect_query(self.question, tuple(langs))  # the only detection
+        lang = next(iter(langs)) if detected == "und" and langs else detected
         texts = prompts(lang)
         declined = guard.check(self.question)
         if declined:  # an order to the twin, not a question: declined by rule
@@ -162,7 +171,7 @@ class Reply:
         if s.chat_checks and not self.history:
             with clock.checking():
                 self.asked, self.uncovered = policy.covered_parts(twin, self.question, lang, limit, kinds)
-        found = self._find(lang, limit, clock, kinds.vector if self.asked == self.question else None)
+        found = self._find(detected, lang, limit, clock, kinds.vector if self.asked == self.question else None)
         self.evidence = found.evidence
         if not found.evidence.enough:
             yield from self._abstain(policy.abstention(texts, lang, found.query, found.passages, limit), lang,
@@ -293,18 +302,18 @@ class Reply:
                           model="" if self.twin.settings.chat_answer == "quote" else self.twin.model.name,
                           reason="quoted", uncovered=self.uncovered))
 
-    def _find(self, lang: str, limit: float, clock: Clock, vector=None) -> Found:
+    def _find(self, detected: str, lang: str, limit: float, clock: Clock, vector=None) -> Found:
         """The search for the question (a follow-up condensed with the conversation first).
-        `vector`: the question's own vector, when it was embedded already."""
+        `detected`: the question's language as detected ("und" when unsure), `lang`: the
+        language of the answer; `vector`: the question's own vector, when embedded already."""
         twin, s = self.twin, self.twin.settings
         k = max(s.search_k, s.chat_passages)
 
         def search(q: str) -> Found:
             # one search serves the evidence and, deeper, the voice's examples of form
-            found = retrieve.search(twin.store, twin.embedder, q, max(k, EXEMPLAR_POOL),
-                                    candidates=s.search_candidates,
-                                    query_vector=vector if q == self.asked else None)
-            return Found(q, found[:k], found, policy.evidence(q, lang, found[:k], limit))
+            found = retrieve.find(twin.store, twin.embedder, q, k, pool=EXEMPLAR_POOL, lang=detected,
+                                  candidates=s.search_candidates, query_vector=vector if q == self.asked else None)
+            return Found(found, policy.evidence(q, lang, found.passages, limit))
 
         previous = next((t.content for t in reversed(self.history) if t.role == "user"), None)
         if previous is None:

@@ -1,7 +1,9 @@
-"""The twin's index: documents, chunks, a full-text index and vectors, behind one protocol.
+"""The twin's database: the writings' index and the conversation log, behind small protocols.
 
 SQLite (one file) is the default; a scale-out backend (PostgreSQL with pgvector) implements
-the same protocol. Writes of one file's documents happen in one transaction, so a crash
+the same protocols: `Index` (the writings: sync bookkeeping, vectors, the search primitives
+that retrieve.py builds hybrid search from) and `ConversationLog` (store/log.py, written once
+for both). Writes of one file's documents happen in one transaction, so a crash
 leaves either the old version of a file or the new one, never half of it. Conversations live
 in the same database, so every channel shares them; a question and its answer are written
 together, so a conversation never holds a question without its answer.
@@ -51,13 +53,12 @@ class Indexed:
 
 
 @dataclass(frozen=True)
-class DenseHit:
-    """A chunk found by vector search: cosine with the chunk's vector and with its best unit."""
+class Vectors:
+    """A chunk's stored vectors: its own, and its sentence units' with their spans."""
 
-    id: int
-    chunk: float
-    unit: float
-    span: tuple[int, int]  # the best unit, in document offsets
+    chunk: np.ndarray  # (dim,)
+    spans: np.ndarray  # (n, 2): each unit's (start, end), in document offsets
+    units: np.ndarray  # (n, dim)
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,8 @@ class Conversation:
     turns: int
 
 
-class Store(Protocol):
-    def close(self) -> None: ...
+class Index(Protocol):
+    """The writings: files and their documents, chunks, lexical terms and vectors."""
 
     # -- sync ---------------------------------------------------------------
     def files(self, root: str | None = None) -> list[FileRecord]: ...
@@ -99,9 +100,17 @@ class Store(Protocol):
         ...
 
     # -- search -------------------------------------------------------------
-    def search_dense(self, vector: np.ndarray, k: int) -> list[DenseHit]: ...
-    def search_lexical(self, terms: Sequence[str], k: int) -> list[tuple[int, float]]: ...
-    def unit_vectors(self, chunk_ids: Sequence[int]) -> dict[int, list[tuple[int, int, np.ndarray]]]: ...
+    def nearest(self, vector: np.ndarray, units: int, chunks: int) -> tuple[list[int], list[int]]:
+        """The chunks owning the `units` sentence units nearest `vector` (a chunk may come
+        more than once), and the `chunks` chunks nearest by their own vector; nearest first.
+        Approximate where the store uses an approximate index."""
+        ...
+    def vectors(self, chunk_ids: Sequence[int]) -> dict[int, Vectors]:
+        """The stored vectors of these chunks (a chunk without vectors is left out)."""
+        ...
+    def search_lexical(self, terms: Sequence[str], k: int) -> list[tuple[int, float]]:
+        """BM25 over the chunks' terms: (chunk id, score), best first."""
+        ...
     def chunks(self, ids: Sequence[int]) -> dict[int, Chunk]: ...
     def documents(self) -> Iterator[tuple[str, str, str | None, str]]: ...
     def document(self, source: str) -> tuple[str, str | None, str] | None: ...
@@ -112,14 +121,31 @@ class Store(Protocol):
         ...
     def stats(self) -> dict: ...
 
-    # -- conversations ------------------------------------------------------
-    def new_conversation(self, title: str, channel: str = "cli", owner: str | None = None) -> str: ...
+
+class ConversationLog(Protocol):
+    """Conversations and their turns (store/log.py writes them once for both backends)."""
+
+    def new_conversation(self, title: str, channel: str = "cli", owner: str | None = None,
+                         exchange: tuple[str, Answer] | None = None) -> str:
+        """A new conversation's id; with its first `exchange` (question, answer) written in
+        the same transaction."""
+        ...
     def conversations(self, owner: str | None = None, limit: int = 50) -> list[Conversation]: ...
     def conversation(self, id: str) -> Conversation | None: ...
     def turns(self, conversation_id: str) -> list[Turn]: ...
-    def add_exchange(self, conversation_id: str, question: str, answer: Answer) -> None: ...
+    def add_exchange(self, conversation_id: str, question: str, answer: Answer, *,
+                     title: str | None = None) -> None:
+        """Store a question and its answer in one transaction; `title` names the
+        conversation if it has no title yet."""
+        ...
     def rename_conversation(self, id: str, title: str) -> None: ...
     def delete_conversation(self, id: str) -> bool: ...
     def put_conversation(self, conversation: Conversation, turns: Sequence[Turn]) -> None:
         """Write a conversation exactly as given (copying between stores)."""
         ...
+
+
+class Store(Index, ConversationLog, Protocol):
+    """One database holding both: SQLite (store/sqlite.py) or PostgreSQL (store/postgres.py)."""
+
+    def close(self) -> None: ...

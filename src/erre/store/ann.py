@@ -72,12 +72,12 @@ class Graphs:
             if len(keys):
                 graph.remove(np.asarray(keys, np.uint64))
 
-    def nearest(self, vector: np.ndarray, k: int) -> tuple[list[int], list[int]]:
-        """The ids of the 4k nearest units and of the k nearest chunks."""
+    def nearest(self, vector: np.ndarray, units: int, chunks: int) -> tuple[list[int], list[int]]:
+        """The ids of the `units` nearest units and of the `chunks` nearest chunks."""
         vector = np.asarray(vector, np.float32)
         return tuple(  # type: ignore[return-value]
             graph.search(vector, min(n, len(graph)), threads=1).keys.tolist() if len(graph) else []
-            for graph, n in ((self.units, 4 * k), (self.chunks, k)))
+            for graph, n in ((self.units, units), (self.chunks, chunks)))
 
     def vectors(self, kind: str, keys: Sequence[int]) -> list[np.ndarray | None]:
         """The stored vectors of these units or chunks, as float32 (None where absent)."""

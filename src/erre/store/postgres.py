@@ -3,8 +3,8 @@
 The same protocol as the SQLite store, on a database server that several `erre serve`
 processes share, conversations included:
 
-- vectors in pgvector columns with HNSW indexes (cosine distance); search reads the
-  nearest sentence units and chunks, then scores the union exactly, as the SQLite store does;
+- vectors in pgvector columns with HNSW indexes (cosine distance), giving the nearest
+  sentence units and chunks and their vectors; retrieve.py scores them, as for SQLite;
 - lexical search with PostgreSQL's full-text search (a GIN index over a tsvector). The
   language analysis is erre's own (`language.terms`: the Snowball stemmers and stop words of
   each language, the same family PostgreSQL's `italian` and `english` configurations use),
@@ -12,7 +12,8 @@ processes share, conversations included:
   and a twin moved from one to the other finds the same passages;
 - a versioned schema: migrations run when a store opens, under an advisory lock, so workers
   starting together do not race;
-- a connection pool: each call borrows a connection, and every write is one transaction.
+- a connection pool: each call borrows a connection, and every write is one transaction;
+- the conversation log in the SQL store/log.py writes for both backends.
 
 The password never goes in the URL (erre.toml is not a place for secrets): libpq reads it
 from PGPASSWORD or ~/.pgpass.
@@ -22,16 +23,16 @@ from __future__ import annotations
 
 import json
 import math
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
 
 import numpy as np
 
-from ..documents import Answer, Chunk, Citation, Document, Turn
+from ..documents import Chunk, Document
 from ..errors import ConfigError, ErreError, MissingExtra
-from . import ChunkVectors, Conversation, DenseHit, FileRecord, Indexed
+from . import ChunkVectors, FileRecord, Indexed, Vectors
+from .log import ConversationSQL
+from .log import now as log_now
 
 # one entry per schema version; a new version appends, never edits, an entry
 MIGRATIONS = [
@@ -110,7 +111,9 @@ def redact(url: str) -> str:
     return psycopg.conninfo.make_conninfo(**params)
 
 
-class PostgresStore:
+class PostgresStore(ConversationSQL):
+    _MARK, _ORDER = "%s", "c.seq"
+
     def __init__(self, url: str, *, pool_size: int = 8, timeout: float = 30.0):
         psycopg, register_vector, ConnectionPool = _modules()
         check_url(url)
@@ -157,6 +160,16 @@ class PostgresStore:
         except self._psycopg.OperationalError as e:
             raise ErreError(f"The PostgreSQL store at {redact(self.url)} failed: {str(e).strip()}") from None
 
+    def _tx(self):
+        return self._conn()
+
+    def _read(self):
+        return self._conn()
+
+    @staticmethod
+    def _text(text: str) -> str:
+        return _clean(text)
+
     def _bump(self, conn) -> None:
         # a generation number that moves with every change of the index (caches compare it)
         conn.execute("INSERT INTO meta VALUES ('generation', '1') ON CONFLICT (key) "
@@ -200,7 +213,7 @@ class PostgresStore:
                    keep: Iterable[str] = ()) -> None:
         """Make the file's documents exactly `keep` (unchanged, left as they are) plus `documents`."""
         keep = set(keep)
-        now = _now()
+        now = log_now()
         with self._conn() as conn:
             row = conn.execute("SELECT id FROM files WHERE path = %s FOR UPDATE", (path,)).fetchone()
             if row:
@@ -340,35 +353,35 @@ class PostgresStore:
                                  "USING hnsw (embedding vector_cosine_ops)")
 
     # -- search -------------------------------------------------------------
-    def search_dense(self, vector: np.ndarray, k: int) -> list[DenseHit]:
-        """Chunks near `vector` by their own vector or by one of their sentence units."""
+    def nearest(self, vector: np.ndarray, units: int, chunks: int) -> tuple[list[int], list[int]]:
+        """pgvector's HNSW indexes (after settle()), else an exact scan."""
         q = _vector(vector)
-        k = int(k)
         with self._conn() as conn:
             if self._meta(conn, "dim") is None:
-                return []
+                return [], []
             # HNSW returns at most ef_search rows: ask for as many as are wanted
-            conn.execute(f"SET LOCAL hnsw.ef_search = {max(HNSW_EF_SEARCH, 4 * k)}")
-            best: dict[int, tuple[float, int, int]] = {}
-            for cid, start, end, sim in conn.execute(
-                    'SELECT chunk_id, start, "end", 1 - (embedding <=> %s) FROM units '
-                    "ORDER BY embedding <=> %s LIMIT %s", (q, q, 4 * k)).fetchall():
-                if cid not in best or sim > best[cid][0]:
-                    best[cid] = (sim, start, end)
-            ids = set(best) | {r[0] for r in conn.execute(
+            conn.execute(f"SET LOCAL hnsw.ef_search = {max(HNSW_EF_SEARCH, int(units), int(chunks))}")
+            near_units = [r[0] for r in conn.execute(
+                "SELECT chunk_id FROM units ORDER BY embedding <=> %s LIMIT %s", (q, int(units))).fetchall()]
+            near_chunks = [r[0] for r in conn.execute(
                 "SELECT id FROM chunks WHERE embedding IS NOT NULL ORDER BY embedding <=> %s LIMIT %s",
-                (q, k)).fetchall()}
-            missing = [i for i in ids if i not in best]
-            if missing:
-                for cid, start, end, sim in conn.execute(
-                        'SELECT chunk_id, start, "end", 1 - (embedding <=> %s) FROM units WHERE chunk_id = ANY(%s)',
-                        (q, missing)).fetchall():
-                    if cid not in best or sim > best[cid][0]:
-                        best[cid] = (sim, start, end)
-            rows = conn.execute("SELECT id, 1 - (embedding <=> %s) FROM chunks WHERE id = ANY(%s)",
-                                (q, list(ids))).fetchall() if ids else []
-        return [DenseHit(cid, float(sim), float(best[cid][0]), (best[cid][1], best[cid][2]))
-                for cid, sim in rows if cid in best]
+                (q, int(chunks))).fetchall()]
+        return near_units, near_chunks
+
+    def vectors(self, chunk_ids: Sequence[int]) -> dict[int, Vectors]:
+        if not chunk_ids:
+            return {}
+        units: dict[int, list[tuple[int, int, np.ndarray]]] = {}
+        with self._conn() as conn:
+            for cid, start, end, v in conn.execute(
+                    'SELECT chunk_id, start, "end", embedding FROM units WHERE chunk_id = ANY(%s) '
+                    "ORDER BY chunk_id, id", (list(chunk_ids),)).fetchall():
+                units.setdefault(cid, []).append((start, end, _array(v)))
+            chunks = conn.execute("SELECT id, embedding FROM chunks WHERE id = ANY(%s) AND embedding IS NOT NULL",
+                                  (list(chunk_ids),)).fetchall()
+        return {cid: Vectors(_array(v), np.array([(a, b) for a, b, _ in units[cid]], np.int64),
+                             np.vstack([u for _, _, u in units[cid]]))
+                for cid, v in chunks if units.get(cid)}
 
     def search_lexical(self, terms: Sequence[str], k: int) -> list[tuple[int, float]]:
         """BM25 (k1 1.2, b 0.75, the IDF of SQLite's FTS5), so that both backends rank alike;
@@ -405,18 +418,6 @@ class PostgresStore:
             n, avg = conn.execute("SELECT count(*), coalesce(avg(n_terms), 1) FROM chunks").fetchone()
             self._counts = (generation, (int(n), max(float(avg), 1.0)))
         return self._counts[1]
-
-    def unit_vectors(self, chunk_ids: Sequence[int]) -> dict[int, list[tuple[int, int, np.ndarray]]]:
-        """The sentence units of these chunks with their vectors: (start, end, vector)."""
-        out: dict[int, list[tuple[int, int, np.ndarray]]] = {}
-        if not chunk_ids:
-            return out
-        with self._conn() as conn:
-            for cid, start, end, v in conn.execute(
-                    'SELECT chunk_id, start, "end", embedding FROM units WHERE chunk_id = ANY(%s) '
-                    "ORDER BY chunk_id, start", (list(chunk_ids),)).fetchall():
-                out.setdefault(cid, []).append((start, end, _array(v)))
-        return out
 
     def chunks(self, ids: Sequence[int]) -> dict[int, Chunk]:
         with self._conn() as conn:
@@ -484,77 +485,6 @@ class PostgresStore:
         return {**stats, "languages": self.languages(), "embedder": emb[0] if emb else None,
                 "dim": emb[1] if emb else None, "path": redact(self.url)}
 
-    # -- conversations ------------------------------------------------------
-    def new_conversation(self, title: str, channel: str = "cli", owner: str | None = None) -> str:
-        cid, now = uuid.uuid4().hex, _now()
-        with self._conn() as conn:
-            conn.execute("INSERT INTO conversations(id, title, channel, owner, created, updated) "
-                         "VALUES (%s,%s,%s,%s,%s,%s)", (cid, _clean(title[:200]), channel, owner, now, now))
-        return cid
-
-    _CONVERSATION = ("SELECT c.id, c.title, c.channel, c.owner, c.created, c.updated, "
-                     "(SELECT count(*) FROM turns t WHERE t.conversation_id = c.id) FROM conversations c ")
-
-    def conversations(self, owner: str | None = None, limit: int = 50) -> list[Conversation]:
-        sql, args = self._CONVERSATION, ()  # type: tuple[str, tuple[str, ...]]
-        if owner is not None:
-            sql, args = sql + "WHERE c.owner = %s ", (owner,)
-        with self._conn() as conn:
-            rows = conn.execute(sql + "ORDER BY c.updated DESC, (SELECT max(t.id) FROM turns t WHERE "
-                                "t.conversation_id = c.id) DESC NULLS LAST, c.seq DESC LIMIT %s",
-                                (*args, int(limit))).fetchall()
-        return [Conversation(*r) for r in rows]
-
-    def conversation(self, id: str) -> Conversation | None:
-        with self._conn() as conn:
-            row = conn.execute(self._CONVERSATION + "WHERE c.id = %s", (id,)).fetchone()
-        return Conversation(*row) if row else None
-
-    def turns(self, conversation_id: str) -> list[Turn]:
-        with self._conn() as conn:
-            rows = conn.execute("SELECT role, content, citations, abstained, created FROM turns "
-                                "WHERE conversation_id = %s ORDER BY id", (conversation_id,)).fetchall()
-        return [Turn(r[0], r[1], tuple(Citation(**c) for c in json.loads(r[2])), bool(r[3]), r[4]) for r in rows]
-
-    def add_exchange(self, conversation_id: str, question: str, answer: Answer) -> None:
-        now = _now()
-        cites = json.dumps([c.__dict__ for c in answer.citations], ensure_ascii=False)
-        with self._conn() as conn:
-            if not conn.execute("UPDATE conversations SET updated = %s WHERE id = %s",
-                                (now, conversation_id)).rowcount:
-                raise ErreError(f"No conversation {conversation_id}. Start a new one.")
-            with conn.cursor() as cur:
-                cur.executemany("INSERT INTO turns(conversation_id, role, content, citations, abstained, created) "
-                                "VALUES (%s,%s,%s,%s,%s,%s)",
-                                [(conversation_id, "user", _clean(question), "[]", False, now),
-                                 (conversation_id, "assistant", _clean(answer.text), _clean(cites),
-                                  bool(answer.abstained), now)])
-
-    def rename_conversation(self, id: str, title: str) -> None:
-        with self._conn() as conn:
-            conn.execute("UPDATE conversations SET title = %s WHERE id = %s", (_clean(title[:200]), id))
-
-    def delete_conversation(self, id: str) -> bool:
-        with self._conn() as conn:
-            return conn.execute("DELETE FROM conversations WHERE id = %s", (id,)).rowcount > 0
-
-    def put_conversation(self, conversation: Conversation, turns: Sequence[Turn]) -> None:
-        c = conversation
-        with self._conn() as conn:
-            conn.execute("DELETE FROM conversations WHERE id = %s", (c.id,))
-            conn.execute("INSERT INTO conversations(id, title, channel, owner, created, updated) "
-                         "VALUES (%s,%s,%s,%s,%s,%s)", (c.id, c.title, c.channel, c.owner, c.created, c.updated))
-            with conn.cursor() as cur:
-                cur.executemany(
-                    "INSERT INTO turns(conversation_id, role, content, citations, abstained, created) "
-                    "VALUES (%s,%s,%s,%s,%s,%s)",
-                    [(c.id, t.role, _clean(t.content),
-                      json.dumps([x.__dict__ for x in t.citations], ensure_ascii=False), bool(t.abstained), t.created)
-                     for t in turns])
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
 def _vector(v) -> np.ndarray:

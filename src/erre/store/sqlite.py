@@ -2,7 +2,8 @@
 
 Chunk ids are SQLite rowids shared by three tables: `chunks` (text and place), `chunks_fts`
 (stemmed terms, BM25) and `chunks_vec` (vectors, cosine). Every write that touches them is
-one transaction, so the three always hold the same chunks.
+one transaction, so the three always hold the same chunks. Dense search and the approximate
+index's life cycle are in sqlite_dense.py, the conversation log's SQL in log.py.
 """
 
 from __future__ import annotations
@@ -10,17 +11,17 @@ from __future__ import annotations
 import json
 import os
 import threading
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
-from datetime import datetime, timezone
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import numpy as np
 
-from ..documents import Answer, Chunk, Citation, Document, Turn
+from ..documents import Chunk, Document
 from ..errors import ErreError, MissingExtra
-from . import ChunkVectors, Conversation, DenseHit, FileRecord, Indexed
+from . import ChunkVectors, FileRecord, Indexed, Vectors
+from .log import ConversationSQL
+from .log import now as log_now
 from .sqlite_dense import DenseIndex, blob
 
 SCHEMA_VERSION = 1
@@ -76,7 +77,7 @@ def _sqlite():
     return sqlite
 
 
-class SQLiteStore:
+class SQLiteStore(ConversationSQL):
     def __init__(self, path: Path | str, *, readonly: bool = False):
         sqlite = _sqlite()
         try:
@@ -121,6 +122,9 @@ class SQLiteStore:
                     self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+
+    def _read(self):
+        return nullcontext(self._db)
 
     @contextmanager
     def _errors(self):
@@ -173,7 +177,7 @@ class SQLiteStore:
                    keep: Iterable[str] = ()) -> None:
         """Make the file's documents exactly `keep` (unchanged, left as they are) plus `documents`."""
         keep = set(keep)
-        now = _now()
+        now = log_now()
         with self._tx() as db:
             row = db.execute("SELECT id FROM files WHERE path = ?", (path,)).fetchone()
             if row:
@@ -330,11 +334,15 @@ class SQLiteStore:
             db.execute("DELETE FROM meta WHERE key = 'embedder_pending'")
 
     # -- search -------------------------------------------------------------
-    def search_dense(self, vector: np.ndarray, k: int) -> list[DenseHit]:
-        """Chunks near `vector` by their own vector or by one of their sentence units."""
+    def nearest(self, vector: np.ndarray, units: int, chunks: int) -> tuple[list[int], list[int]]:
         if not self._has_vectors():
-            return []
-        return self.dense.search(vector, k)
+            return [], []
+        return self.dense.nearest(vector, units, chunks)
+
+    def vectors(self, chunk_ids: Sequence[int]) -> dict[int, Vectors]:
+        if not self._has_vectors() or not chunk_ids:
+            return {}
+        return self.dense.vectors(chunk_ids)
 
     def settle(self) -> None:
         """After an ingest: save the approximate index (when dense search uses one) beside
@@ -352,21 +360,6 @@ class SQLiteStore:
         row = self._db.execute("SELECT title, url, text FROM documents WHERE source = ? ORDER BY id LIMIT 1",
                                (source,)).fetchone()
         return (row[0], row[1], row[2]) if row else None
-
-    def unit_vectors(self, chunk_ids: Sequence[int]) -> dict[int, list[tuple[int, int, np.ndarray]]]:
-        """The sentence units of these chunks with their vectors: (start, end, vector)."""
-        out: dict[int, list[tuple[int, int, np.ndarray]]] = {}
-        if not self._has_vectors() or not chunk_ids:
-            return out
-        ids = list(chunk_ids)
-        for i in range(0, len(ids), 500):
-            part = ids[i:i + 500]
-            for cid, start, end, raw in self._db.execute(
-                    f'SELECT u.chunk_id, u.start, u."end", v.embedding FROM units u '
-                    f"JOIN units_vec v ON v.rowid = u.id WHERE u.chunk_id IN ({','.join('?' * len(part))}) "
-                    f"ORDER BY u.chunk_id, u.start", part):
-                out.setdefault(cid, []).append((start, end, np.frombuffer(raw, dtype=np.float32)))
-        return out
 
     def search_lexical(self, terms: Sequence[str], k: int) -> list[tuple[int, float]]:
         terms = [t for t in terms if t]
@@ -431,67 +424,6 @@ class SQLiteStore:
         }
 
 
-    # -- conversations ------------------------------------------------------
-    def new_conversation(self, title: str, channel: str = "cli", owner: str | None = None) -> str:
-        cid, now = uuid.uuid4().hex, _now()
-        with self._tx() as db:
-            db.execute("INSERT INTO conversations VALUES (?,?,?,?,?,?)", (cid, title[:200], channel, owner, now, now))
-        return cid
-
-    _CONVERSATION = ("SELECT c.id, c.title, c.channel, c.owner, c.created, c.updated, "
-                     "(SELECT count(*) FROM turns t WHERE t.conversation_id = c.id) FROM conversations c ")
-
-    def conversations(self, owner: str | None = None, limit: int = 50) -> list[Conversation]:
-        sql = self._CONVERSATION
-        args: tuple[str, ...] = ()
-        if owner is not None:
-            sql, args = sql + "WHERE c.owner = ? ", (owner,)
-        rows = self._db.execute(sql + "ORDER BY c.updated DESC, (SELECT max(t.id) FROM turns t WHERE "
-                                "t.conversation_id = c.id) DESC, c.rowid DESC LIMIT ?", (*args, int(limit)))
-        return [Conversation(*r) for r in rows]
-
-    def conversation(self, id: str) -> Conversation | None:
-        row = self._db.execute(self._CONVERSATION + "WHERE c.id = ?", (id,)).fetchone()
-        return Conversation(*row) if row else None
-
-    def turns(self, conversation_id: str) -> list[Turn]:
-        rows = self._db.execute("SELECT role, content, citations, abstained, created FROM turns "
-                                "WHERE conversation_id = ? ORDER BY id", (conversation_id,))
-        return [Turn(r[0], r[1], tuple(Citation(**c) for c in json.loads(r[2])), bool(r[3]), r[4])
-                for r in rows]
-
-    def add_exchange(self, conversation_id: str, question: str, answer: Answer) -> None:
-        now = _now()
-        cites = json.dumps([c.__dict__ for c in answer.citations], ensure_ascii=False)
-        with self._tx() as db:
-            if not db.execute("UPDATE conversations SET updated = ? WHERE id = ?", (now, conversation_id)).rowcount:
-                raise ErreError(f"No conversation {conversation_id}. Start a new one.")
-            db.execute("INSERT INTO turns(conversation_id, role, content, citations, abstained, created) "
-                       "VALUES (?,?,?,?,?,?)", (conversation_id, "user", question, "[]", 0, now))
-            db.execute("INSERT INTO turns(conversation_id, role, content, citations, abstained, created) "
-                       "VALUES (?,?,?,?,?,?)", (conversation_id, "assistant", answer.text, cites,
-                                                int(answer.abstained), now))
-
-    def rename_conversation(self, id: str, title: str) -> None:
-        with self._tx() as db:
-            db.execute("UPDATE conversations SET title = ? WHERE id = ?", (title[:200], id))
-
-    def delete_conversation(self, id: str) -> bool:
-        with self._tx() as db:
-            return db.execute("DELETE FROM conversations WHERE id = ?", (id,)).rowcount > 0
-
-    def put_conversation(self, conversation: Conversation, turns: Sequence[Turn]) -> None:
-        c = conversation
-        with self._tx() as db:
-            db.execute("DELETE FROM conversations WHERE id = ?", (c.id,))
-            db.execute("INSERT INTO conversations VALUES (?,?,?,?,?,?)",
-                       (c.id, c.title, c.channel, c.owner, c.created, c.updated))
-            db.executemany("INSERT INTO turns(conversation_id, role, content, citations, abstained, created) "
-                           "VALUES (?,?,?,?,?,?)",
-                           [(c.id, t.role, t.content, json.dumps([x.__dict__ for x in t.citations], ensure_ascii=False),
-                             int(t.abstained), t.created) for t in turns])
-
-
 def _storage_error(path: Path, e: Exception) -> ErreError:
     text = str(e).lower()
     if "disk is full" in text or "disk i/o" in text:
@@ -502,6 +434,3 @@ def _storage_error(path: Path, e: Exception) -> ErreError:
                          "writable, or point ERRE_HOME at a writable folder.")
     return ErreError(f"The index {path} failed: {e}")
 
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..errors import MissingExtra
-from . import DenseHit, ann
+from . import Vectors, ann
 
 if TYPE_CHECKING:
     from .sqlite import SQLiteStore
@@ -33,8 +33,8 @@ EXACT_VECTORS = 150_000
 
 
 class DenseIndex:
-    """The dense side of one SQLiteStore: `search`, and the index it uses (`current()`:
-    `Exact`, `ann.Graphs`, or None when sqlite-vec is asked)."""
+    """The dense side of one SQLiteStore: the nearest units and chunks, their vectors, and the
+    index they come from (`current()`: `Exact`, `ann.Graphs`, or None when sqlite-vec is asked)."""
 
     def __init__(self, store: SQLiteStore):
         self._store = store
@@ -57,15 +57,56 @@ class DenseIndex:
         """Drop what this process holds in memory: the next search reloads or rebuilds it."""
         self._in_use, self._graphs = None, None
 
-    def search(self, vector: np.ndarray, k: int) -> list[DenseHit]:
-        """Chunks near `vector` by their own vector or by one of their sentence units."""
+    def nearest(self, vector: np.ndarray, units: int, chunks: int) -> tuple[list[int], list[int]]:
+        """The chunks owning the `units` nearest sentence units, and the `chunks` nearest chunks."""
         vector = np.asarray(vector, np.float32)
         index = self.current()
         if isinstance(index, Exact):
-            return index.search(vector, k)
+            return index.nearest(vector, units, chunks)
         if isinstance(index, ann.Graphs):
-            return self._score(index, vector, k)
-        return self.scan(vector, k)
+            near_units, near_chunks = index.nearest(vector, units, chunks)
+            owner: dict[int, int] = {}
+            for part in parts(near_units):
+                owner.update(self._db.execute(
+                    f"SELECT id, chunk_id FROM units WHERE id IN ({','.join('?' * len(part))})", part).fetchall())
+            return [owner[u] for u in near_units if u in owner], near_chunks
+        return self.scan(vector, units, chunks)
+
+    def vectors(self, chunk_ids: Sequence[int]) -> dict[int, Vectors]:
+        """These chunks' vectors, from the index in use (the approximate index keeps float16
+        copies), else from the tables."""
+        index = self.current()
+        if isinstance(index, Exact):
+            return index.vectors(chunk_ids)
+        ids = sorted(set(chunk_ids))
+        units: dict[int, list[tuple[int, int, int]]] = {}
+        for part in parts(ids):
+            for uid, cid, start, end in self._db.execute(
+                    'SELECT id, chunk_id, start, "end" FROM units WHERE chunk_id IN '
+                    f"({','.join('?' * len(part))}) ORDER BY chunk_id, id", part):
+                units.setdefault(cid, []).append((uid, start, end))
+        if isinstance(index, ann.Graphs):
+            chunk_vecs = dict(zip(ids, index.vectors("chunks", ids)))
+            flat = [u for cid in ids for u in units.get(cid, ())]
+            unit_vecs = dict(zip((u[0] for u in flat), index.vectors("units", [u[0] for u in flat])))
+        else:
+            chunk_vecs, unit_vecs = {}, {}
+            for part in parts(ids):
+                q = ",".join("?" * len(part))
+                chunk_vecs.update((r, np.frombuffer(e, np.float32)) for r, e in self._db.execute(
+                    f"SELECT rowid, embedding FROM chunks_vec WHERE rowid IN ({q})", part))
+                unit_vecs.update((r, np.frombuffer(e, np.float32)) for r, e in self._db.execute(
+                    "SELECT v.rowid, v.embedding FROM units u JOIN units_vec v ON v.rowid = u.id "
+                    f"WHERE u.chunk_id IN ({q})", part))
+        out = {}
+        for cid in ids:
+            # None: written after the approximate index was brought up to date
+            rows = [(s, e, v) for u, s, e in units.get(cid, ()) if (v := unit_vecs.get(u)) is not None]
+            chunk = chunk_vecs.get(cid)
+            if chunk is not None and rows:
+                out[cid] = Vectors(chunk, np.array([(s, e) for s, e, _ in rows], np.int64),
+                                   np.vstack([v for _, _, v in rows]))
+        return out
 
     def current(self) -> Exact | ann.Graphs | None:
         """What dense search uses now: every vector in memory up to EXACT_VECTORS, else the
@@ -145,31 +186,6 @@ class DenseIndex:
                 yield (np.array([r[0] for r in rows], np.uint64),
                        np.frombuffer(b"".join(r[1] for r in rows), np.float32).reshape(-1, dim))
 
-    def _score(self, graphs: ann.Graphs, vector: np.ndarray, k: int) -> list[DenseHit]:
-        """The chunks owning one of the 4k nearest units, or among the k nearest by their own
-        vector (as exact search), each scored by its own vector and its best unit."""
-        near_units, near_chunks = graphs.nearest(vector, k)
-        chunk_ids = set(near_chunks)
-        for part in parts(near_units):
-            chunk_ids.update(c for (c,) in self._db.execute(
-                f"SELECT DISTINCT chunk_id FROM units WHERE id IN ({','.join('?' * len(part))})", part))
-        ids = sorted(chunk_ids)
-        units = [r for part in parts(ids) for r in self._db.execute(
-            'SELECT id, chunk_id, start, "end" FROM units WHERE chunk_id IN '
-            f"({','.join('?' * len(part))}) ORDER BY chunk_id, id", part)]
-        best: dict[int, tuple[float, int, int]] = {}
-        for (_, cid, start, end), v in zip(units, graphs.vectors("units", [u[0] for u in units])):
-            if v is not None:  # None: written after the graphs were brought up to date
-                sim = float(v @ vector)
-                if cid not in best or sim > best[cid][0]:
-                    best[cid] = (sim, start, end)
-        hits = []
-        for cid, v in zip(ids, graphs.vectors("chunks", ids)):
-            if v is not None and cid in best:
-                sim, start, end = best[cid]
-                hits.append(DenseHit(cid, float(v @ vector), sim, (start, end)))
-        return hits
-
     def settle(self) -> None:
         """Save the approximate index (when search uses one) beside the store, so the next
         process loads it instead of building it, and trim the change log."""
@@ -192,38 +208,15 @@ class DenseIndex:
                     db.execute("DELETE FROM vector_log WHERE seq <= ?", (upto,))
                     db.execute("INSERT OR REPLACE INTO meta VALUES ('vectors_trimmed', ?)", (str(upto),))
 
-    def scan(self, vector: np.ndarray, k: int) -> list[DenseHit]:
-        """search_dense inside SQLite (sqlite-vec scans every vector)."""
+    def scan(self, vector: np.ndarray, units: int, chunks: int) -> tuple[list[int], list[int]]:
+        """`nearest` inside SQLite (sqlite-vec scans every vector)."""
         q = blob(vector)
-        best: dict[int, tuple[float, int, int]] = {}  # chunk -> (unit cosine, span)
-        for cid, start, end, dist in self._db.execute(
-                'SELECT u.chunk_id, u.start, u."end", n.distance FROM (SELECT rowid, distance FROM units_vec '
-                "WHERE embedding MATCH ? AND k = ?) n JOIN units u ON u.id = n.rowid", (q, int(k) * 4)):
-            if cid not in best or 1 - dist > best[cid][0]:
-                best[cid] = (1 - dist, start, end)
-        ids = set(best) | {r[0] for r in self._db.execute(
-            "SELECT rowid FROM chunks_vec WHERE embedding MATCH ? AND k = ?", (q, int(k)))}
-        missing = [i for i in ids if i not in best]
-        for i in range(0, len(missing), 500):
-            part = missing[i:i + 500]
-            for cid, start, end, sim in self._db.execute(
-                    f'SELECT u.chunk_id, u.start, u."end", 1 - vec_distance_cosine(v.embedding, ?) '
-                    f"FROM units u JOIN units_vec v ON v.rowid = u.id "
-                    f"WHERE u.chunk_id IN ({','.join('?' * len(part))})", (q, *part)):
-                if cid not in best or sim > best[cid][0]:
-                    best[cid] = (sim, start, end)
-        hits = []
-        id_list = list(ids)
-        for i in range(0, len(id_list), 500):
-            part = id_list[i:i + 500]
-            for cid, sim in self._db.execute(
-                    f"SELECT rowid, 1 - vec_distance_cosine(embedding, ?) FROM chunks_vec "
-                    f"WHERE rowid IN ({','.join('?' * len(part))})", (q, *part)):
-                u = best.get(cid)
-                if u is not None:
-                    hits.append(DenseHit(cid, float(sim), float(u[0]), (u[1], u[2])))
-        return hits
-
+        near_units = [cid for (cid,) in self._db.execute(
+            "SELECT u.chunk_id FROM (SELECT rowid, distance FROM units_vec WHERE embedding MATCH ? AND k = ?) n "
+            "JOIN units u ON u.id = n.rowid ORDER BY n.distance", (q, int(units)))]
+        near_chunks = [cid for (cid,) in self._db.execute(
+            "SELECT rowid FROM chunks_vec WHERE embedding MATCH ? AND k = ? ORDER BY distance", (q, int(chunks)))]
+        return near_units, near_chunks
 
 
 def parts(ids: Sequence[int], size: int = 500) -> list[list[int]]:
@@ -262,26 +255,26 @@ class Exact:
         self.first = np.searchsorted(self.unit_chunk, self.chunk_ids)
         self.last = np.searchsorted(self.unit_chunk, self.chunk_ids, side="right")
 
-    def search(self, vector: np.ndarray, k: int) -> list[DenseHit]:
-        """The same hits as the SQL path: chunks whose best units are among the 4k nearest
-        units, or whose own vector is among the k nearest; each with its best unit."""
+    def nearest(self, vector: np.ndarray, units: int, chunks: int) -> tuple[list[int], list[int]]:
         if not len(self.chunk_ids):
-            return []
+            return [], []
         unit_sim = self.units @ vector
         chunk_sim = self.chunks @ vector
-        near_units = top(unit_sim, 4 * k)
-        owners = np.searchsorted(self.chunk_ids, self.unit_chunk[near_units])
-        owners = owners[owners < len(self.chunk_ids)]
-        rows = set(owners.tolist()) | set(top(chunk_sim, k).tolist())
-        hits = []
-        for row in rows:
-            a, b = self.first[row], self.last[row]
-            if a == b:
-                continue
-            best = a + int(np.argmax(unit_sim[a:b]))
-            hits.append(DenseHit(int(self.chunk_ids[row]), float(chunk_sim[row]), float(unit_sim[best]),
-                                 (int(self.spans[best, 0]), int(self.spans[best, 1]))))
-        return hits
+        near_units = top(unit_sim, units)
+        near_chunks = top(chunk_sim, chunks)
+        near_units = near_units[np.argsort(-unit_sim[near_units], kind="stable")]
+        near_chunks = near_chunks[np.argsort(-chunk_sim[near_chunks], kind="stable")]
+        return self.unit_chunk[near_units].tolist(), self.chunk_ids[near_chunks].tolist()
+
+    def vectors(self, chunk_ids: Sequence[int]) -> dict[int, Vectors]:
+        out = {}
+        for cid in chunk_ids:
+            row = int(np.searchsorted(self.chunk_ids, cid))
+            if row < len(self.chunk_ids) and self.chunk_ids[row] == cid:
+                a, b = self.first[row], self.last[row]
+                if a < b:
+                    out[int(cid)] = Vectors(self.chunks[row], self.spans[a:b], self.units[a:b])
+        return out
 
 
 
