@@ -72,9 +72,15 @@ def test_question_file_errors_name_the_line(tmp_path):
     assert proc.returncode == 1 and "line 2: expected a JSON object" in proc.stderr
 
 
-def _sample(tmp_path):
+def _sample(tmp_path, checks: bool = False):
+    """The sample twin. The random-weight model writes noise, which the answer checks would
+    refuse by chance of the prompt's bytes: the commands' plumbing is tested without them."""
+    from erre import config
+
     home = tmp_path / "lucia"
     erre("init", "lucia", "--name", "Lucia Ferri", home=home)
+    (home / config.CONFIG_FILE).write_text(
+        config.render(config.load(home, env={}).with_(chat_checks=checks)), encoding="utf-8")
     erre("ingest", "--sample", home=home)
     return home
 
@@ -86,7 +92,9 @@ def test_ask_json_prints_one_answer_object(tmp_path, tiny_gguf):
     assert set(out) == {"answer", "abstained", "language", "citations", "timings", "style"}
     assert out["style"] is None  # no style model trained
     assert out["abstained"] is False and out["language"] == "it"
-    assert out["citations"] and set(out["citations"][0]) == {"n", "source", "title", "url", "page", "quote", "score"}
+    assert out["citations"] and set(out["citations"][0]) == {"n", "source", "title", "url", "page", "date", "quote",
+                                                             "score"}
+    assert out["citations"][0]["date"] == "2023-02-14"
     assert out["citations"][0]["source"] == "_posts/2023-02-14-perche-scrivo-a-mano.md"
     assert set(out["timings"]) >= {"retrieve_ms", "first_token_ms", "total_ms"}
 

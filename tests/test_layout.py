@@ -15,7 +15,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "erre"
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("__init__", "errors", "documents", "config", "language"),  # the nouns and the settings
     ("chunk", "ingest", "embed", "store", "llm", "guard", "persona", "style", "serving"),  # the parts
-    ("retrieve", "sync", "migrate", "twin", "answer", "chat", "conversations"),  # the core
+    ("retrieve", "sync", "migrate", "twin", "answer", "chat", "conversations", "timeline"),  # the core
     ("eval", "tune", "server", "telegram", "cli"),  # tuning, evaluation, the channels
 )
 RANK = {part: rank for rank, parts in enumerate(LAYERS) for part in parts}

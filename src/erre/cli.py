@@ -36,6 +36,8 @@ class _Group(click.Group):
             click.echo(f"erre: {e}", err=True)
             sys.exit(1)
 
+UNDATED_SHOWN = 10  # undated documents named after an ingest (--json lists all)
+
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="erre")
@@ -103,6 +105,11 @@ def ingest_cmd(paths: tuple[str, ...], sample: bool, drafts: bool | None, home: 
     for e in report.errors:
         click.echo(f"  failed: {e}", err=True)
     click.echo(report.summary())
+    if report.undated:
+        shown = ", ".join(report.undated[:UNDATED_SHOWN]) + (" …" if len(report.undated) > UNDATED_SHOWN else "")
+        click.echo(f"{len(report.undated)} documents have no date: {shown}. The twin cannot tell when they were "
+                   "written: give them a `date:` in front matter, a YYYY-MM-DD- file name or a dateline "
+                   "(\"Bologna, 12 marzo 2016\") as first line. `erre ingest --json` lists them all.")
 
 
 class _progress_bar:
@@ -154,7 +161,7 @@ def search(query: str, k: int | None, mode: str, home: str | None, as_json: bool
         click.echo("No passages found.")
     for n, p in enumerate(passages, 1):
         c = p.chunk
-        where = c.source + (f", p. {c.page}" if c.page else "")
+        where = ", ".join(x for x in (c.source, f"p. {c.page}" if c.page else "", c.date or "") if x)
         head = " > ".join(c.heading)
         click.secho(f"[{n}] {c.title} ({where})", bold=True)
         evidence = [f"score {p.score:.4f}"]
@@ -165,6 +172,35 @@ def search(query: str, k: int | None, mode: str, home: str | None, as_json: bool
         click.echo(f"    {head + ' | ' if head else ''}{', '.join(evidence)}")
         text = " ".join(c.text.split())
         click.echo("    " + (text[:300] + "…" if len(text) > 300 else text))
+
+
+@main.command()
+@click.argument("topic")
+@click.option("-n", "limit", type=int, default=12, show_default=True, help="How many writings at most.")
+@home_option
+@json_option
+def timeline(topic: str, limit: int, home: str | None, as_json: bool) -> None:
+    """The writings on a topic, oldest to newest, each with its date and the sentence of
+    yours nearest the topic: how a view evolved.
+
+    \b
+    erre timeline "lavoro da remoto"
+    erre timeline "e-books" --json
+    """
+    from .timeline import timeline as entries_of
+    from .twin import Twin
+
+    with Twin.open(home) as twin:
+        twin.existing_store()
+        entries = entries_of(twin, topic, limit)
+    if as_json:
+        _echo_json([e.as_dict() for e in entries])
+        return
+    if not entries:
+        click.echo(f"Nothing written on “{topic}” (nothing passes the relevance threshold).")
+    for e in entries:
+        click.secho(f"{e.date or 'undated':10}  {e.title} ({e.source})", bold=True)
+        click.echo(f"            “{e.summary}”")
 
 
 def _passage_json(p) -> dict:
@@ -222,8 +258,7 @@ def _print_sources(citations) -> None:
     click.echo()
     click.secho("Sources", bold=True)
     for c in citations:
-        where = c.source + (f", p. {c.page}" if c.page else "")
-        click.echo(f"[{c.n}] {c.title} ({where})" + (f" {c.url}" if c.url else ""))
+        click.echo(f"[{c.n}] {c.title} ({c.where})" + (f" {c.url}" if c.url else ""))
         click.echo(f"    “{c.quote}”")
 
 
@@ -442,6 +477,8 @@ def status(home: str | None, as_json: bool) -> None:
     click.echo(f"Embedder:   {stats['embedder'] or '-'} ({stats['dim'] or '-'} dimensions)")
     click.echo(f"Index:      {stats['path']}, {stats['size_bytes'] / 1e6:.1f} MB")
     click.echo(f"Ingested:   {stats['last_ingest'] or '-'}")
+    first, last = stats.get("dates") or (None, None)
+    click.echo(f"Written:    {first or '-'} to {last or '-'}, {stats.get('undated', 0)} documents without a date")
     for root, n in stats["roots"].items():
         click.echo(f"  {root} ({n} files)")
     if stats["roots"]:

@@ -94,6 +94,10 @@ class Settings:
                        "Check answerability (names, years, private questions, two-part questions, "
                        "tasks) and every sentence of a draft against the passages; off only to compare "
                        "with the unchecked pipeline")
+    chat_time: bool = _setting(True,
+                       "Order the evidence by the time the question asks about: the newest writing "
+                       "first as the author's current view, the writings of a year asked about, "
+                       "oldest first for how a view changed (answer/when.py)")
     chat_answer: str = _setting("write",
                        "How an answer is made: write (the model writes it from the passages) or quote "
                        "(the author's own sentence that best matches the question, framed and cited: "

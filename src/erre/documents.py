@@ -146,10 +146,16 @@ class Citation:
     passage_id: int = 0
     start: int = 0  # span of the quoted passage in its document
     end: int = 0
+    date: str | None = None  # when the document was written (ISO: YYYY-MM-DD, YYYY-MM or YYYY)
+
+    @property
+    def where(self) -> str:
+        """Where a reader finds it: "source, p. 3, 2016-03-12"."""
+        return ", ".join(x for x in (self.source, f"p. {self.page}" if self.page else "", self.date or "") if x)
 
     def as_dict(self) -> dict:
         return {"n": self.n, "source": self.source, "title": self.title, "url": self.url,
-                "page": self.page, "quote": self.quote, "score": round(self.score, 4)}
+                "page": self.page, "date": self.date, "quote": self.quote, "score": round(self.score, 4)}
 
 
 @dataclass(frozen=True)

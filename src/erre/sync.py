@@ -40,6 +40,7 @@ class Report:
     reembedded: int = 0
     errors: list[LoadError] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    undated: list[str] = field(default_factory=list)  # documents written now that have no date
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -60,6 +61,7 @@ class Report:
             "chunks": self.chunks, "embedded": self.embedded, "reembedded": self.reembedded,
             "errors": [{"source": e.path, "reason": e.reason} for e in self.errors],
             "skipped": [{"source": s, "reason": why} for s, why in self.skipped],
+            "undated": self.undated,
             "seconds": round(self.seconds, 3),
         }
 
@@ -268,6 +270,7 @@ def _read_file(store: Store, embedder: Embedder, path: Path, source: str, root: 
         documents.append((doc, terms, _units(chunks, embedder.dim, reuse)))
         report.chunks += len(chunks)
     report.documents += len(changed)
+    report.undated.extend(d.source for d in changed if not d.date)
     if known is None or known.documents == 0:
         report.added += 1
     else:

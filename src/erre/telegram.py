@@ -57,7 +57,7 @@ def sources(citations: Iterable[Citation]) -> str:
         title = html.escape(c.title + (f", p. {c.page}" if c.page else ""), quote=False)
         link = (f'<a href="{html.escape(c.url)}">{title}</a>' if c.url and re.match(r"https?://", c.url)
                 else f"{title} ({html.escape(c.source, quote=False)})")
-        lines.append(f"[{c.n}] {link}")
+        lines.append(f"[{c.n}] {link}" + (f", {html.escape(c.date, quote=False)}" if c.date else ""))
     return "\n".join(lines)
 
 

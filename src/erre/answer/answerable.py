@@ -115,8 +115,9 @@ def held(term: str, text: str) -> bool:
 
 
 def missing_terms(question: str, lang: str, passages: Sequence[Passage], skip: Iterable[str] = ()) -> Check:
-    """The question's specific terms that none of `passages` holds (title and headings count)."""
-    text = " ".join(" ".join(language.words(p.chunk.context)) for p in passages)
+    """The question's specific terms that none of `passages` holds (title, headings and the
+    year the passage was written count: "nel 2014" asks about what was written then)."""
+    text = " ".join(" ".join(language.words(f"{p.chunk.context} {(p.chunk.date or '')[:4]}")) for p in passages)
     across = sum(p.chunk.language not in (lang, None) for p in passages) > len(passages) / 2
     missing = tuple(t for t in specific_terms(question, lang, skip, across=across) if not held(t, text))
     return Check("missing_terms", missing) if missing else Check(None)

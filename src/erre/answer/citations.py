@@ -31,11 +31,11 @@ _PARTIAL = re.compile(r"\[[\w\s,;]{0,24}$")
 
 def footnotes(citations: Sequence[Citation]) -> str:
     """The citations as Markdown footnotes to put after an answer's text ("" without any):
-    "[1] [Title](url), source" with a link when the document has a URL."""
+    "[1] [Title](url) (source, date)" with a link when the document has a URL."""
     lines = []
     for c in citations:
         title = c.title.replace("[", "(").replace("]", ")")
-        where = c.source + (f", p. {c.page}" if c.page else "")
+        where = c.where
         url = (c.url or "").replace(" ", "%20").replace("(", "%28").replace(")", "%29")
         lines.append(f"[{c.n}] " + (f"[{title}]({url})" if url else title) + f" ({where})")
     return ("\n\n" + "\n\n".join(lines)) if lines else ""
@@ -141,7 +141,7 @@ def citation(n: int, p: Passage, support: tuple[int, int] | None = None) -> Cita
     if len(quote) > 400:
         quote = quote[:400].rsplit(" ", 1)[0] + " …"
     return Citation(n=n, source=c.source, title=c.title, url=c.url, page=c.page, quote=quote,
-                    score=float(p.score), passage_id=p.id, start=c.start, end=c.end)
+                    score=float(p.score), passage_id=p.id, start=c.start, end=c.end, date=c.date)
 
 
 def quote(passages: Sequence[Passage], lang: str, texts: dict[str, str]) -> tuple[str, tuple[int, int] | None]:

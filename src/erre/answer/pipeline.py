@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from .. import guard, language, retrieve
 from ..documents import Answer, Passage, Turn
 from ..errors import ErreError
-from . import grounding, policy
+from . import answerable, grounding, policy, when
 from .citations import Markers, attribute, checked, citation, quote, strip_markers
 from .followup import condense
 from .policy import Evidence
@@ -178,6 +178,9 @@ class Reply:
                                      clock, found.query, reason="not_covered")
             return
         shown = policy.shown(found.passages, s.chat_passages, limit)
+        asked_when = when.asked(self.question) if s.chat_time else when.When(when.OFF)
+        shown = when.arrange(asked_when, shown, policy.shown(found.pool, len(found.pool), limit), s.chat_passages,
+                             answerable.topic_terms(self.question, lang) if asked_when.kind == when.NOW else ())
         refusal = None
         if s.chat_checks:
             with clock.checking():
@@ -193,9 +196,10 @@ class Reply:
             self.passages = shown
             yield from self._quoted(lang, clock, found.query)
             return
-        yield from self._write(lang, clock, found, shown, limit)
+        yield from self._write(lang, clock, found, shown, limit, when.note(asked_when, shown, texts))
 
-    def _write(self, lang: str, clock: Clock, found: Found, shown: list[Passage], limit: float) -> Iterator[Event]:
+    def _write(self, lang: str, clock: Clock, found: Found, shown: list[Passage], limit: float,
+               note: str = "") -> Iterator[Event]:
         """The model writes the answer from the passages shown; what survives the checks is
         spoken, cited; otherwise the author's own words or a refusal."""
         twin, texts = self.twin, prompts(lang)
@@ -204,7 +208,7 @@ class Reply:
         for i, voice in enumerate(options):
             try:
                 messages, self.passages = fit(twin.model, twin.settings, self.asked, lang, shown,
-                                              self.history, style=voice)
+                                              self.history, style=voice, note=note)
                 break
             except NoRoom:
                 if i == len(options) - 1:

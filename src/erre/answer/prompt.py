@@ -42,6 +42,12 @@ def _where(p: Passage) -> str:
     return where + (f", p. {c.page}" if c.page else "")
 
 
+def _dated(texts: dict[str, str], p: Passage) -> str:
+    """The passage's date as an attribute of its tag ("" when its document has none)."""
+    date = p.chunk.date
+    return texts["passage_date"].format(date=date) if date and re.fullmatch(r"[\d-]{4,10}", date) else ""
+
+
 def _history_messages(history: Sequence[Turn], keep: int) -> list[Message]:
     turns = [t for t in history if t.role in ("user", "assistant") and t.content.strip()]
     return [Message(role=t.role, content=strip_markers(t.content) if t.role == "assistant" else t.content)
@@ -49,7 +55,7 @@ def _history_messages(history: Sequence[Turn], keep: int) -> list[Message]:
 
 
 def build(settings, question: str, lang: str, passages: Sequence[tuple[Passage, str]],
-          history: Sequence[Message], style: Voice | None = Voice()) -> list[Message]:
+          history: Sequence[Message], style: Voice | None = Voice(), note: str = "") -> list[Message]:
     """The messages for the model: persona and rules (with the voice, `style`; None for a
     neutral assistant), the voice's example exchanges, the conversation, then the numbered
     passages (each with the text to show) and the question."""
@@ -63,8 +69,10 @@ def build(settings, question: str, lang: str, passages: Sequence[tuple[Passage, 
             f"\n\n{style.card}" if style.card else "")
     # documents are data: their tags can't close the quotation, orders planted in them are cut
     blocks = "\n\n".join(texts["passage"].format(n=n, where=_escape(_where(p)).replace('"', "'"),
-                                                    text=_escape(guard.defuse(text)))
+                                                    date=_dated(texts, p), text=_escape(guard.defuse(text)))
                          for n, (p, text) in enumerate(passages, 1))
+    if note:  # what the passages' dates mean for this question (answer/when.py)
+        blocks += "\n\n" + note
     user = texts["passages"].format(passages=blocks, question=question, name=name,
                                     language=LANGUAGE_NAMES.get(lang, "the language of the question"))
     shots = [Message(role=role, content=content) for q, a in (style.shots if style else ())
@@ -81,12 +89,22 @@ _TAG = re.compile(r"</?\s*(?:passaggio|passage)\b", re.IGNORECASE)
 
 
 def fit(model, settings, question: str, lang: str, passages: Sequence[Passage],
-        history: Sequence[Turn], style: Voice | None = Voice()) -> tuple[list[Message], list[Passage]]:
+        history: Sequence[Turn], style: Voice | None = Voice(), note: str = "") -> tuple[list[Message], list[Passage]]:
     """The largest prompt that fits the window: passages in rank order (the last one cut if
     need be), then as much of the conversation as fits, newest first. A quarter of the room
     is kept for the conversation when it has that much."""
+    if note:  # the note on dates gives way first
+        try:
+            return _fit(model, settings, question, lang, passages, history, style, note)
+        except ErreError:
+            pass
+    return _fit(model, settings, question, lang, passages, history, style, "")
+
+
+def _fit(model, settings, question: str, lang: str, passages: Sequence[Passage],
+         history: Sequence[Turn], style: Voice | None, note: str) -> tuple[list[Message], list[Passage]]:
     budget = model.context - settings.llm_max_tokens - ANSWER_RESERVE
-    count = lambda shown, past: model.count(build(settings, question, lang, shown, past, style))  # noqa: E731
+    count = lambda shown, past: model.count(build(settings, question, lang, shown, past, style, note))  # noqa: E731
     base = count([], [])
     if base > budget:
         error = NoRoom if style else ErreError  # with a voice, a smaller voice may still fit
@@ -110,7 +128,7 @@ def fit(model, settings, question: str, lang: str, passages: Sequence[Passage],
                      f"raise llm.context or lower llm.max_tokens.")
     while past and count(shown, past) > budget:
         past = past[1:]
-    return build(settings, question, lang, shown, past, style), [p for p, _ in shown]
+    return build(settings, question, lang, shown, past, style, note), [p for p, _ in shown]
 
 
 class NoRoom(ErreError):

@@ -17,6 +17,7 @@ from pathlib import Path
 from .. import language
 from ..documents import Document
 from ..errors import LoadError
+from . import dates
 
 Loader = Callable[[Path, bytes, str, "Options"], list]
 
@@ -93,7 +94,8 @@ def read(path: Path, source: str, data: bytes | None = None, options: Options = 
             result.errors.append(LoadError(d.source, "no text found"))
         else:
             lang = d.language or language.detect(d.text)
-            result.documents.append(replace(d, language=lang))
+            date = dates.normalise(d.date) or dates.in_first_lines(d.text)
+            result.documents.append(replace(d, language=lang, date=date))
     return result
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 
 from ..documents import Document, Paragraph, assemble
 from ..errors import LoadError
 from . import title_from_name
+
+
+# the creation date python-docx's default template carries into every document made from it
+PYTHON_DOCX_TEMPLATE = dt.datetime(2013, 12, 23, 23, 15)
 
 
 def load(path: Path, data: bytes, source: str, options) -> list[Document]:
@@ -47,4 +52,8 @@ def load(path: Path, data: bytes, source: str, options) -> list[Document]:
                 path_.pop()
             path_.append((level, text))
         paras.append(Paragraph(text, tuple(h for _, h in path_)))
-    return [assemble(source, (title or title_from_name(path)).strip(), paras, format="docx")]
+    created = document.core_properties.created
+    if created is not None and created.replace(tzinfo=None) == PYTHON_DOCX_TEMPLATE:
+        created = None  # python-docx's blank template, not a writing date
+    return [assemble(source, (title or title_from_name(path)).strip(), paras, format="docx",
+                     date=created.date().isoformat() if created else None)]

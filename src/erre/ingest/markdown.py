@@ -1,7 +1,7 @@
 """Markdown with YAML front matter (Jekyll, Hugo): headings become the heading path of the
 paragraphs under them; markup, images, Liquid tags and raw HTML are dropped from the text.
 
-Front matter gives `title`, `date`, `tags`, `permalink`/`url`; `draft: true` is skipped
+Front matter gives `title`, `date` (else `updated`/`lastmod`), `tags`, `permalink`/`url`; `draft: true` is skipped
 unless drafts are included. A Jekyll file name `YYYY-MM-DD-slug` gives the date.
 """
 
@@ -64,7 +64,9 @@ def load(path: Path, data: bytes, source: str, options) -> list:
     name = _JEKYLL_NAME.match(path.stem)
     title = _as_text(meta.get("title")) or first_h1 or title_from_name(
         Path(name.group(2)) if name else path)
-    date = _as_text(meta.get("date")) or (name.group(1) if name else None)
+    # the writing date; a post revised later keeps the date it was written
+    date = (_as_text(meta.get("date")) or (name.group(1) if name else None) or _as_text(meta.get("updated"))
+            or _as_text(meta.get("lastmod")))
     tags = meta.get("tags") or meta.get("categories") or ()
     if isinstance(tags, str):
         tags = tags.split()

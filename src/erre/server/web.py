@@ -177,7 +177,7 @@ def render(text: str, citations: tuple[Citation, ...] | list[Citation]) -> str:
 
 def _cite(c: Citation) -> dict:
     return {"n": c.n, "title": c.title, "source": c.source, "url": c.url if _safe_url(c.url) else None,
-            "page": c.page, "quote": c.quote, "start": c.start, "end": c.end}
+            "page": c.page, "date": c.date, "quote": c.quote, "start": c.start, "end": c.end}
 
 
 def _safe_url(url: str | None) -> bool:

@@ -119,6 +119,9 @@ class Index(Protocol):
         """The earliest and the latest document date (ISO strings as stored), None when no
         document has one."""
         ...
+    def document_dates(self) -> dict[str, str | None]:
+        """Each document's date (ISO) by source, None for a document without one."""
+        ...
     def stats(self) -> dict: ...
 
 

@@ -464,12 +464,18 @@ class PostgresStore(ConversationSQL):
             "SELECT min(date), max(date) FROM documents WHERE date IS NOT NULL AND date <> ''").fetchone()
         return (row[0], row[1]) if row else (None, None)
 
+    def document_dates(self) -> dict[str, str | None]:
+        with self._conn() as conn:
+            rows = conn.execute("SELECT source, date FROM documents ORDER BY source").fetchall()
+        return {s: d or None for s, d in rows}
+
     def stats(self) -> dict:
         with self._conn() as conn:
             one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
             stats = {
                 "files": one("SELECT count(*) FROM files"),
                 "documents": one("SELECT count(*) FROM documents"),
+                "undated": one("SELECT count(*) FROM documents WHERE date IS NULL OR date = ''"),
                 "chunks": one("SELECT count(*) FROM chunks"),
                 "units": one("SELECT count(*) FROM units"),
                 "tokens": int(one("SELECT coalesce(sum(tokens), 0) FROM chunks")),
@@ -482,8 +488,8 @@ class PostgresStore(ConversationSQL):
                                       "current_schema() AND c.relkind = 'r'") or 0),
             }
         emb = self.embedder()
-        return {**stats, "languages": self.languages(), "embedder": emb[0] if emb else None,
-                "dim": emb[1] if emb else None, "path": redact(self.url)}
+        return {**stats, "dates": list(self.dates()), "languages": self.languages(),
+                "embedder": emb[0] if emb else None, "dim": emb[1] if emb else None, "path": redact(self.url)}
 
 
 

@@ -402,6 +402,9 @@ class SQLiteStore(ConversationSQL):
             "SELECT min(date), max(date) FROM documents WHERE date IS NOT NULL AND date <> ''").fetchone()
         return (row[0], row[1]) if row else (None, None)
 
+    def document_dates(self) -> dict[str, str | None]:
+        return {s: d or None for s, d in self._db.execute("SELECT source, date FROM documents ORDER BY source")}
+
     def stats(self) -> dict:
         one = lambda sql: self._db.execute(sql).fetchone()[0]  # noqa: E731
         formats = dict(self._db.execute("SELECT format, count(*) FROM documents GROUP BY 1 ORDER BY 2 DESC"))
@@ -410,6 +413,8 @@ class SQLiteStore(ConversationSQL):
         return {
             "files": one("SELECT count(*) FROM files"),
             "documents": one("SELECT count(*) FROM documents"),
+            "undated": one("SELECT count(*) FROM documents WHERE date IS NULL OR date = ''"),
+            "dates": list(self.dates()),
             "chunks": one("SELECT count(*) FROM chunks"),
             "units": one("SELECT count(*) FROM units"),
             "tokens": one("SELECT coalesce(sum(tokens), 0) FROM chunks"),

@@ -132,7 +132,7 @@ function finish(msg, answer) {
       button.addEventListener("click", () => showSource(c));
       item.append(button);
     }
-    item.append(document.createTextNode(" — " + c.source));
+    item.append(document.createTextNode(" — " + c.source + (c.date ? ", " + c.date : "")));
     notes.append(item);
   }
   if (notes.children.length) msg.append(notes);

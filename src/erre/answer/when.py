@@ -1,0 +1,134 @@
+"""Time in answers: what time a question asks about, and the evidence ordered by it.
+
+Authors change their minds, so "what do you think" means "what do you think now": passages
+reach the model with their date, and the evidence is ordered by the time the question asks
+about (`arrange`):
+
+- no time named, or now ("ancora", "oggi", "di recente", "still", "these days", "latest"):
+  when the shown passages come from writings of different years, the newest writing goes
+  first and is the author's current view; the older ones follow, marked as earlier;
+- a year or a span ("nel 2014", "tra il 2012 e il 2015", "back in 2013", "before 2016"):
+  the passages written then, when the writings of that time cover the question;
+- the beginning ("all'inizio", "quando hai iniziato", "at first", "when you started"): the
+  oldest writings first;
+- a change ("quando hai cambiato idea", "how did your view evolve"): oldest to newest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .. import language
+from ..documents import Passage
+
+NOW, YEARS, EARLY, CHANGE = "now", "years", "early", "change"
+OFF = "off"  # evidence left in the order of relevance (chat.time = false)
+# passages whose dense score is this close to the best one's are about the same point: among
+# them, the newest writing goes first (tuned on the dev split of bench/time)
+SAME_POINT = 0.03
+
+_YEAR = r"(19[5-9]\d|20\d\d)"
+_SPAN = re.compile(r"\b(?:tra|fra|dal|between|from)\s+(?:il\s+|l'|the\s+)?" + _YEAR +
+                   r"\s+(?:e|al|and|to|until)\s+(?:il\s+|l'|the\s+)?" + _YEAR + r"\b", re.IGNORECASE)
+_BEFORE = re.compile(r"\b(?:prima\s+del(?:l')?|before|until|fino\s+al)\s*" + _YEAR + r"\b", re.IGNORECASE)
+_AFTER = re.compile(r"\b(?:dopo\s+il|dal|since|after)\s+" + _YEAR + r"\b", re.IGNORECASE)
+_ONE = re.compile(r"(?<![\w.])" + _YEAR + r"(?![\w.])")
+_EARLY = re.compile(
+    r"\b(all'inizio|agli inizi|ai tempi|i primi tempi|quando hai (?:iniziato|cominciato)|inizialmente|"
+    r"una volta|in passato|anni fa|tempo fa|un tempo|all'epoca|allora|"
+    r"at first|in the beginning|at the beginning|when you (?:started|began)|early on|originally|"
+    r"used to|years ago|back then|in the past|at the time)\b", re.IGNORECASE)
+_CHANGE = re.compile(
+    r"\b(cambiat[oa] idea|cambiat[oa] opinione|cambiato parere|ripensat|evolut[oa]|evoluzione|nel tempo|"
+    r"negli anni|con gli anni|changed? your mind|change of mind|evolv\w*|over the years|over time|"
+    r"how has your view)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class When:
+    """The time a question asks about: `kind` (NOW, YEARS, EARLY, CHANGE) and, for YEARS,
+    the first and last year (inclusive)."""
+
+    kind: str
+    first: int = 0
+    last: int = 9999
+
+
+def asked(question: str) -> When:
+    """The time `question` asks about (NOW when it names none)."""
+    if _CHANGE.search(question):
+        return When(CHANGE)
+    if m := _SPAN.search(question):
+        a, b = sorted((int(m[1]), int(m[2])))
+        return When(YEARS, a, b)
+    if m := _BEFORE.search(question):
+        return When(YEARS, 0, int(m[1]) - 1)
+    if m := _AFTER.search(question):
+        return When(YEARS, int(m[1]), 9999)
+    years = sorted({int(y) for y in _ONE.findall(question)})
+    if years:
+        return When(YEARS, years[0], years[-1])
+    if _EARLY.search(question):
+        return When(EARLY)
+    return When(NOW)
+
+
+def year(p: Passage) -> int | None:
+    date = p.chunk.date or ""
+    return int(date[:4]) if re.match(r"\d{4}", date) else None
+
+
+def dated_apart(passages: Sequence[Passage]) -> bool:
+    """Whether the passages come from writings of at least two different years."""
+    return len({y for p in passages if (y := year(p)) is not None}) >= 2
+
+
+def same_point(passages: Sequence[Passage], topic: Sequence[str]) -> list[Passage]:
+    """The passages about the same point as the first: holding one of the question's topic
+    words (`topic`: stems, answerable.topic_terms) as the first does, and as near the
+    question as it, within SAME_POINT of its dense score. Only the first when the question
+    names no topic word or the first holds none: nearness alone joins other subjects."""
+    if not passages:
+        return []
+    held = [p for p in passages if set(topic) & set(language.terms(p.chunk.context, p.chunk.language or "und"))]
+    first = passages[0]
+    if first not in held or first.dense is None:
+        return [first]
+    return [p for p in held if p.dense is not None and p.dense >= first.dense - SAME_POINT]
+
+
+def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], shown: int,
+            topic: Sequence[str] = ()) -> list[Passage]:
+    """The passages to show for a question asking about `when`: `passages` (the best, already
+    judged to cover the question) reordered, or for a time span the passages of `pool` written
+    then, best first, when the best passages include some of that time. `topic`: the
+    question's topic words, which tell passages on the same point (`same_point`)."""
+    if when.kind == OFF:
+        return list(passages)
+    if when.kind == YEARS:
+        inside = [p for p in pool if (y := year(p)) is not None and when.first <= y <= when.last]
+        if inside and any(p.id in {q.id for q in passages} for p in inside):
+            return inside[:shown]
+        return list(passages)
+    group = same_point(passages, topic) if when.kind == NOW else list(passages)
+    if not dated_apart(group):
+        return list(passages)
+    undated = 9999 if when.kind == NOW else 0  # an undated text is not known to be old
+    order = {p.id: i for i, p in enumerate(passages)}
+    sign = -1 if when.kind == NOW else 1  # newest first, or oldest first
+
+    def key(p: Passage) -> tuple[int, int]:
+        y = year(p)
+        return sign * (undated if y is None else y), order[p.id]
+
+    ids = {p.id for p in group}
+    return sorted(group, key=key) + [p for p in passages if p.id not in ids]
+
+
+def note(when: When, passages: Sequence[Passage], texts: dict[str, str]) -> str:
+    """What the prompt says about the passages' dates ("" when they don't differ)."""
+    if when.kind in (YEARS, OFF) or not dated_apart(passages):
+        return ""
+    return texts[f"time_{when.kind}"]

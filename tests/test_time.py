@@ -1,0 +1,215 @@
+"""Time: every document's date from its format, dated evidence in prompts and citations, the
+time a question asks about, the evidence ordered by it, and the timeline of a topic."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from erre import chat, language, sync
+from erre.answer import when
+from erre.documents import Chunk, Passage
+from erre.ingest import dates, read
+
+from .conftest import ScriptedModel, write
+from .test_cli import erre
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("2016-03-12", "2016-03-12"),
+    ("2016-03-12T10:00:00+01:00", "2016-03-12"),
+    (dt.date(2016, 3, 12), "2016-03-12"),
+    (dt.datetime(2016, 3, 12, 9, 30), "2016-03-12"),
+    ("D:20160312101500+01'00'", "2016-03-12"),
+    ("12 marzo 2016", "2016-03-12"),
+    ("1° maggio 2019", "2019-05-01"),
+    ("March 3, 2018", "2018-03-03"),
+    ("3rd March 2018", "2018-03-03"),
+    ("12/03/2016", "2016-03-12"),  # day first, as in Italy
+    ("2016/03/12", "2016-03-12"),
+    ("marzo 2016", "2016-03"),
+    (2016, "2016"),
+    ("31 febbraio 2016", None),
+    ("1850-01-01", None),
+    ("soon", None),
+    ("", None),
+])
+def test_dates_become_iso(value, expected):
+    assert dates.normalise(value) == expected
+
+
+@pytest.mark.parametrize("name, text, expected", [
+    ("post.md", "---\ntitle: Uno\ndate: 2016-03-12 10:00:00 +0100\n---\nTesto del post.\n", "2016-03-12"),
+    ("post.md", "---\ntitle: Uno\nupdated: 2020-01-08\n---\nTesto del post.\n", "2020-01-08"),
+    ("post.md", "---\ntitle: Uno\ndate: 2012-05-14\nupdated: 2020-01-08\n---\nTesto.\n", "2012-05-14"),
+    ("2014-04-10-telefono.md", "---\ntitle: Il telefono\n---\nTesto del post.\n", "2014-04-10"),
+    ("note.md", "# Appunto\n\nBologna, 12 marzo 2016\n\nTesto dell'appunto.\n", "2016-03-12"),
+    ("note.md", "# Appunto\n\nNel 2016 ho letto molto, e il 12 marzo 2016 ho finito.\n", None),  # prose, not a dateline
+    ("lettera.txt", "London, March 3, 2018\n\nSnowed in\n\nThe text of the letter.\n", "2018-03-03"),
+    ("export.jsonl", '{"id": "a", "title": "A", "text": "Testo.", "date": "2019-02-03T08:00:00Z"}\n', "2019-02-03"),
+    ("page.html", '<html><head><title>T</title><meta property="article:published_time" '
+                  'content="2017-11-08T09:00:00Z"></head><body><p>Testo della pagina.</p></body></html>', "2017-11-08"),
+])
+def test_every_format_gives_its_date(tmp_path, name, text, expected):
+    path = write(tmp_path / name, text)
+    [doc] = read(path, name).documents
+    assert doc.date == expected
+
+
+def test_a_dateline_gives_the_date_and_the_title_is_the_line_after(tmp_path):
+    path = write(tmp_path / "ballaro.txt", "Palermo, 21 luglio 2016\n\nAl mercato di Ballarò\n\nLe voci dei banchi.\n")
+    [doc] = read(path, "ballaro.txt").documents
+    assert (doc.date, doc.title) == ("2016-07-21", "Al mercato di Ballarò")
+    assert "Palermo" not in doc.text
+
+
+def test_docx_and_pdf_metadata_give_the_date(tmp_path):
+    import docx
+    from fpdf import FPDF
+
+    d = docx.Document()
+    d.add_paragraph("Un testo scritto in Word, con qualche frase.")
+    d.core_properties.created = dt.datetime(2019, 9, 25, 8, 0)
+    d.save(tmp_path / "gita.docx")
+    blank = docx.Document()
+    blank.add_paragraph("Un documento nato dal modello vuoto di python-docx.")
+    blank.save(tmp_path / "vuoto.docx")
+    pdf = FPDF()
+    pdf.set_creation_date(dt.datetime(2015, 6, 22, 12, 0, tzinfo=dt.timezone.utc))
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text="Le macchine elettriche non mi convincono.")
+    pdf.output(str(tmp_path / "auto.pdf"))
+    assert read(tmp_path / "gita.docx", "gita.docx").documents[0].date == "2019-09-25"
+    assert read(tmp_path / "vuoto.docx", "vuoto.docx").documents[0].date is None  # the template's date is no date
+    assert read(tmp_path / "auto.pdf", "auto.pdf").documents[0].date == "2015-06-22"
+
+
+def test_the_file_time_never_counts_and_ingest_names_the_undated(twin, tmp_path):
+    folder = tmp_path / "writings"
+    write(folder / "2016-01-10-calvino.md", "---\ntitle: Calvino\n---\nRileggo le città invisibili.\n")
+    write(folder / "zuppa.md", "---\ntitle: Zuppa imperiale\n---\nLa ricetta di mia nonna.\n")
+    report = sync.run(twin.store, twin.embedder, [str(folder)], twin.settings)
+    assert report.undated == ["zuppa.md"] and report.as_dict()["undated"] == ["zuppa.md"]
+    assert twin.store.document_dates() == {"2016-01-10-calvino.md": "2016-01-10", "zuppa.md": None}
+    stats = twin.store.stats()
+    assert stats["undated"] == 1 and stats["dates"] == ["2016-01-10", "2016-01-10"]
+
+
+@pytest.mark.parametrize("question, kind, first, last", [
+    ("Cosa ne pensi del lavoro da remoto?", when.NOW, 0, 9999),
+    ("Sei ancora contraria agli e-book?", when.NOW, 0, 9999),
+    ("Nel 2014 cosa pensavi dei telefoni in classe?", when.YEARS, 2014, 2014),
+    ("What did you think about e-books back in 2013?", when.YEARS, 2013, 2013),
+    ("Tra il 2012 e il 2015 cosa scrivevi dei compiti?", when.YEARS, 2012, 2015),
+    ("What did you write before 2016 about cars?", when.YEARS, 0, 2015),
+    ("All'inizio cosa pensavi dei social?", when.EARLY, 0, 9999),
+    ("When you started the blog, did you like Facebook?", when.EARLY, 0, 9999),
+    ("Quando hai cambiato idea sui compiti?", when.CHANGE, 0, 9999),
+    ("How did your view on electric cars evolve?", when.CHANGE, 0, 9999),
+])
+def test_the_time_a_question_asks_about(question, kind, first, last):
+    assert when.asked(question) == when.When(kind, first, last)
+
+
+def _passage(i: int, date: str | None, dense: float, text: str = "") -> Passage:
+    text = text or f"Passaggio {i} sui compiti."
+    return Passage(id=i, chunk=Chunk(source=f"d{i}.md", title=f"D{i}", text=text, start=0, end=len(text), date=date,
+                                         language="it"),
+                   score=dense, dense=dense)
+
+
+def test_the_evidence_is_ordered_by_the_time_asked_about():
+    old, new, other, undated = (_passage(1, "2013-09-16", 0.90), _passage(2, "2023-10-05", 0.89),
+                                _passage(3, "2018-09-12", 0.80), _passage(4, None, 0.885))
+    found = [old, new, other]
+    topic = language.terms("compiti", "it")
+    # now: among the passages on the same point as the best (near it, holding the question's
+    # topic word), the newest first; the rest after
+    assert [p.id for p in when.arrange(when.When(when.NOW), found, found, 4, topic)] == [2, 1, 3]
+    assert [p.id for p in when.arrange(when.When(when.NOW), found, found, 4, ())] == [1, 2, 3]  # no topic word
+    elsewhere = _passage(5, "2024-01-01", 0.895, "Il ragù della domenica.")  # near, newer, another subject
+    assert [p.id for p in when.arrange(when.When(when.NOW), [old, elsewhere], [], 4, topic)] == [1, 5]
+    assert [p.id for p in when.arrange(when.When(when.NOW), [old, undated], [], 4, topic)] == [1, 4]  # one year only
+    assert [p.id for p in when.arrange(when.When(when.CHANGE), found, found, 4)] == [1, 3, 2]
+    assert [p.id for p in when.arrange(when.When(when.EARLY), found, found, 4)] == [1, 3, 2]
+    # a year: the writings of that year, when the best passages hold one
+    assert [p.id for p in when.arrange(when.When(when.YEARS, 2018, 2018), [old, other], found, 4)] == [3]
+    assert [p.id for p in when.arrange(when.When(when.YEARS, 2001, 2001), found, found, 4)] == [1, 2, 3]
+    assert [p.id for p in when.arrange(when.When(when.OFF), found, found, 4)] == [1, 2, 3]
+
+
+def _record(model, sent: list[str]) -> None:
+    """Keep the last message of every prompt `model` is sent."""
+    original = model.stream
+
+    def stream(messages, **kwargs):
+        sent.append(messages[-1]["content"])
+        yield from original(messages, **kwargs)
+
+    model.stream = stream
+
+
+def _dated_twin(twin, tmp_path):
+    folder = tmp_path / "blog"
+    write(folder / "2013-09-16-elogio-dei-compiti.md",
+          "---\ntitle: Elogio dei compiti\n---\nI compiti a casa sono una scuola di disciplina: ne assegno "
+          "molti ogni settimana, perché la fatica quotidiana forma il carattere degli studenti.\n")
+    write(folder / "2023-10-05-classe-senza-compiti.md",
+          "---\ntitle: Una classe senza compiti\n---\nNon assegno più compiti a casa: il lavoro si fa in classe, "
+          "e i pomeriggi restano liberi per leggere e giocare. Sui compiti mi sbagliavo.\n")
+    write(folder / "2018-06-20-ricette.md",
+          "---\ntitle: Il ragù della domenica\n---\nIl ragù vuole tempo: tre ore a fuoco lento e un po' di latte.\n")
+    sync.run(twin.store, twin.embedder, [str(folder)], twin.settings)
+
+
+def test_dated_evidence_reaches_the_prompt_and_the_citations(twin, tmp_path):
+    _dated_twin(twin, tmp_path)
+    model, sent = ScriptedModel("Oggi non assegno più compiti a casa [1]."), []
+    _record(model, sent)
+    twin.use(model=model)
+    a = chat.answer(twin, "Cosa pensi dei compiti a casa?", candidates=1)
+    assert sent, (a.reason, a.text)
+    prompt = sent[-1]
+    assert 'scritto="2023-10-05"' in prompt and 'scritto="2013-09-16"' in prompt
+    assert "quello che penso oggi è il più recente" in prompt
+    date = a.citations[0].date
+    assert date in ("2013-09-16", "2023-10-05") and a.citations[0].as_dict()["date"] == date
+    assert f"{date})" in chat.footnotes(a.citations)
+
+
+def test_a_year_in_the_question_keeps_the_writings_of_that_year_on_the_tiny_model(twin, tmp_path, tiny_model):
+    _dated_twin(twin, tmp_path)
+    sent: list[str] = []
+    _record(tiny_model, sent)
+    twin.use(model=tiny_model)
+    twin.settings = twin.settings.with_(chat_checks=False, llm_max_tokens=8)
+    try:
+        a = chat.answer(twin, "Nel 2013 cosa pensavi dei compiti a casa?", candidates=1)
+        twin.settings = twin.settings.with_(chat_time=False)
+        chat.answer(twin, "Nel 2013 cosa pensavi dei compiti a casa?", candidates=1)
+    finally:
+        del tiny_model.stream
+    assert not a.abstained and {c.date for c in a.citations} <= {"2013-09-16"}
+    assert "2013-09-16" in sent[0] and "2023-10-05" not in sent[0]  # the writings of that year only
+    assert "2013-09-16" in sent[1] and "2023-10-05" in sent[1]  # chat.time = false: by relevance alone
+
+
+def test_timeline_lists_a_topic_oldest_first(tmp_path, e5):
+    home = tmp_path / "twin"
+    folder = tmp_path / "blog"
+    for name, body in (("2013-09-16-elogio-dei-compiti.md", "I compiti a casa sono una scuola di disciplina."),
+                       ("2023-10-05-classe-senza-compiti.md", "Non assegno più compiti a casa: si lavora in classe."),
+                       ("2018-06-20-ricette.md", "Il ragù vuole tre ore a fuoco lento e un po' di latte.")):
+        write(folder / name, f"---\ntitle: {name[11:-3]}\n---\n{body}\n")
+    erre("init", "livia", "--name", "Livia", home=home)
+    erre("ingest", str(folder), home=home)
+    out = json.loads(erre("timeline", "i compiti a casa", "--json", home=home).stdout)
+    assert [e["date"] for e in out] == ["2013-09-16", "2023-10-05"]
+    assert out[0]["summary"].startswith("I compiti a casa") and out[0]["source"].endswith("elogio-dei-compiti.md")
+    text = erre("timeline", "i compiti a casa", home=home).stdout
+    assert text.index("2013-09-16") < text.index("2023-10-05")
+    status = erre("status", home=home).stdout
+    assert "2013-09-16 to 2023-10-05, 0 documents without a date" in status
