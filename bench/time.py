@@ -57,6 +57,15 @@ def stale(answer: str, cited: set[str], newest: str, older: set[str], old_view: 
     return False
 
 
+def writings_by_topic(items: list[dict], dated: dict[str, str | None]) -> dict[str, list[str]]:
+    """Each topic's writings, oldest first: every source any question of the topic names."""
+    topics: dict[str, set[str]] = defaultdict(set)
+    for i in items:
+        if i["topic"] != "none":
+            topics[i["topic"]].update(i["sources"])
+    return {t: sorted(s, key=lambda x: dated.get(x) or "") for t, s in topics.items()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--home", help="keep the twin here (default: a temporary directory)")
@@ -78,13 +87,10 @@ def main() -> None:
           f" ({report.summary()})", file=sys.stderr)
     items = [json.loads(line) for line in (HERE / "questions.jsonl").read_text(encoding="utf-8").splitlines()
              if line.strip()]
+    topics = writings_by_topic(items, dated)  # from every question, whatever the split
     if args.split:
         items = [i for i in items if i["split"] == args.split]
     items = items[:args.limit] if args.limit else items
-    topics: dict[str, list[str]] = defaultdict(list)  # topic -> its writings, oldest first
-    for i in items:
-        if i["kind"] == "continuity" and i["topic"] != "none":
-            topics[i["topic"]] = sorted(i["sources"], key=lambda s: dated.get(s) or "")
     if args.no_time:
         twin.settings = dataclasses.replace(twin.settings, chat_time=False)
     twin.model
@@ -102,7 +108,7 @@ def main() -> None:
         elif answer.abstained:
             record["right"] = False
         elif kind in ("current", "latest"):
-            writings = topics.get(item["topic"]) or sorted(sources, key=lambda s: dated.get(s) or "")
+            writings = topics[item["topic"]]
             newest = writings[-1]
             newest_year = int((dated.get(newest) or "9999")[:4])
             record["stale"] = bool(item.get("old_view")) and stale(

@@ -109,7 +109,8 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
         return list(passages)
     if when.kind == YEARS:
         inside = [p for p in pool if (y := year(p)) is not None and when.first <= y <= when.last]
-        if inside and any(p.id in {q.id for q in passages} for p in inside):
+        best = {q.id for q in passages}
+        if any(p.id in best for p in inside):
             return inside[:shown]
         return list(passages)
     group = same_point(passages, topic) if when.kind == NOW else list(passages)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timezone
@@ -32,17 +33,19 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
-class ConversationSQL:
+class ConversationSQL(ABC):
     """The ConversationLog protocol over SQL; see the module's docstring for what the store gives."""
 
     _MARK = "?"  # the driver's parameter mark
     _ORDER = "c.rowid"  # the conversations' insertion order, to break ties
 
+    @abstractmethod
     def _tx(self) -> AbstractContextManager[Any]:
-        raise NotImplementedError
+        """A write transaction: committed when the block ends, rolled back on error."""
 
+    @abstractmethod
     def _read(self) -> AbstractContextManager[Any]:
-        raise NotImplementedError
+        """A connection to read from."""
 
     @staticmethod
     def _text(text: str) -> str:
