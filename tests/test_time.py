@@ -10,6 +10,7 @@ import pytest
 
 from erre import chat, language, sync
 from erre.answer import when
+from erre.answer.texts import spoken_date
 from erre.documents import Chunk, Passage
 from erre.ingest import dates, read
 
@@ -109,6 +110,11 @@ def test_the_file_time_never_counts_and_ingest_names_the_undated(twin, tmp_path)
     ("When you started the blog, did you like Facebook?", when.EARLY, 0, 9999),
     ("Quando hai cambiato idea sui compiti?", when.CHANGE, 0, 9999),
     ("How did your view on electric cars evolve?", when.CHANGE, 0, 9999),
+    ("Qual è l'ultima cosa che hai scritto sui compiti?", when.LATEST, 0, 9999),
+    ("Qual è il tuo articolo più recente sul latino?", when.LATEST, 0, 9999),
+    ("What's your latest post on e-readers?", when.LATEST, 0, 9999),
+    ("What was the last thing you wrote about homework?", when.LATEST, 0, 9999),
+    ("Cosa pensi delle ultime elezioni?", when.NOW, 0, 9999),
 ])
 def test_the_time_a_question_asks_about(question, kind, first, last):
     assert when.asked(question) == when.When(kind, first, last)
@@ -139,6 +145,18 @@ def test_the_evidence_is_ordered_by_the_time_asked_about():
     assert [p.id for p in when.arrange(when.When(when.YEARS, 2018, 2018), [old, other], found, 4)] == [3]
     assert [p.id for p in when.arrange(when.When(when.YEARS, 2001, 2001), found, found, 4)] == [1, 2, 3]
     assert [p.id for p in when.arrange(when.When(when.OFF), found, found, 4)] == [1, 2, 3]
+
+
+def test_the_latest_writing_on_a_subject_is_the_newest_that_holds_its_word():
+    assert when.subject("Qual è l'ultima cosa che hai scritto sui compiti a casa?", "it") == "compiti"
+    old, new = _passage(1, "2013-09-16", 0.90), _passage(2, "2023-10-05", 0.60)
+    elsewhere = _passage(3, "2024-01-01", 0.89, "Il ragù della domenica.")  # newer, another subject
+    weak = _passage(4, "2025-01-01", 0.40, "Niente compiti in gita.")  # on it, but far below the best
+    undated = _passage(5, None, 0.88)
+    q = "Qual è l'ultimo post che hai scritto sui compiti?"
+    assert when.latest(q, "it", [old, elsewhere, new, undated, weak]) is new
+    assert when.latest(q, "it", [elsewhere]) is None
+    assert when.latest("Qual è l'ultimo post che hai scritto?", "it", [old, new]) is None  # no subject
 
 
 def _record(model, sent: list[str]) -> None:
@@ -195,6 +213,23 @@ def test_a_year_in_the_question_keeps_the_writings_of_that_year_on_the_tiny_mode
     assert not a.abstained and {c.date for c in a.citations} <= {"2013-09-16"}
     assert "2013-09-16" in sent[0] and "2023-10-05" not in sent[0]  # the writings of that year only
     assert "2013-09-16" in sent[1] and "2023-10-05" in sent[1]  # chat.time = false: by relevance alone
+
+
+def test_the_latest_writing_is_named_dated_and_quoted_without_the_model(twin, tmp_path, tiny_model):
+    _dated_twin(twin, tmp_path)
+    sent: list[str] = []
+    _record(tiny_model, sent)
+    twin.use(model=tiny_model)
+    try:
+        a = chat.answer(twin, "Qual è l'ultima cosa che hai scritto sui compiti a casa?", candidates=1)
+    finally:
+        del tiny_model.stream
+    assert not sent  # no model run
+    assert a.reason == "latest" and [c.date for c in a.citations] == ["2023-10-05"]
+    assert a.text.startswith("L'ultima cosa che ho scritto su questo è «Una classe senza compiti», del 5 ottobre 2023:")
+    assert "«Non assegno più compiti a casa" in a.text and a.text.endswith("[1]")
+    assert [spoken_date(d, "en") for d in ("2023-10-05", "2023-10", "2023")] == [
+        "written on October 5, 2023", "written in October 2023", "written in 2023"]
 
 
 def test_timeline_lists_a_topic_oldest_first(tmp_path, e5):

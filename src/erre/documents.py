@@ -171,7 +171,8 @@ class Answer:
     model: str = ""
     style: dict | None = None  # {"score": probability the author wrote it}, when a style model exists
     # why it abstained (one of ABSTAIN_REASONS); for an answer, "cut" (the grounding check removed
-    # sentences) or "quoted" (the draft was cut whole and the author's own words answer instead)
+    # sentences), "quoted" (the draft was cut whole and the author's own words answer instead) or
+    # "latest" (asked for the latest writing on a subject: named, dated, quoted; no model run)
     reason: str | None = None
     uncovered: tuple[str, ...] = ()  # what the question asked that the writings do not hold
 

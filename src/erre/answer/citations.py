@@ -144,9 +144,11 @@ def citation(n: int, p: Passage, support: tuple[int, int] | None = None) -> Cita
                     score=float(p.score), passage_id=p.id, start=c.start, end=c.end, date=c.date)
 
 
-def quote(passages: Sequence[Passage], lang: str, texts: dict[str, str]) -> tuple[str, tuple[int, int] | None]:
+def quote(passages: Sequence[Passage], lang: str, texts: dict[str, str],
+          intro: str = "") -> tuple[str, tuple[int, int] | None]:
     """The author's own sentence that best matches the question, from the first passage,
-    framed in first person and cited: "Ne ho scritto così: «…» [1]"; with its span."""
+    framed in first person and cited: "Ne ho scritto così: «…» [1]"; with its span. `intro`:
+    another frame than "Ne ho scritto così:"."""
     p = passages[0]
     c = p.chunk
     spans = [(a + c.start, b + c.start) for a, b in sentences(c.text)
@@ -159,6 +161,6 @@ def quote(passages: Sequence[Passage], lang: str, texts: dict[str, str]) -> tupl
         end = spans[i + 1][1]  # a short sentence takes the next one along (a sentence, not a heading)
     words = " ".join(c.text[start - c.start:end - c.start].split())
     left, right = _QUOTES.get(lang, ("«", "»"))
-    intro = (texts["quote_intro"] if c.language in (lang, None)
-             else texts["quote_intro_other"].format(language=LANGUAGE_NAMES.get(c.language or "", c.language)))
+    intro = intro or (texts["quote_intro"] if c.language in (lang, None)
+                      else texts["quote_intro_other"].format(language=LANGUAGE_NAMES.get(c.language or "", c.language)))
     return f"{intro} {left}{words}{right} [1]", (start, end)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from .citations import Markers, attribute, checked, citation, quote, strip_marke
 from .followup import condense
 from .policy import Evidence
 from .prompt import NoRoom, fit
-from .texts import prompts, quoted
+from .texts import prompts, quoted, spoken_date
 from .voice import EXEMPLAR_POOL, voices
 
 ALTERNATIVE_TEMPERATURE = 0.8  # for the second and later drafts of a best-of-n answer
@@ -192,6 +193,12 @@ class Reply:
                 text += policy.nearest_sentence(texts, lang, found.query, found.passages, limit)
             yield from self._abstain(text, lang, clock, found.query, reason=reason)
             return
+        if asked_when.kind == when.LATEST:  # the newest writing on the subject, named and quoted
+            newest = self._newest(lang, limit)
+            if newest is not None:
+                self.passages = [newest]
+                yield from self._quoted(lang, clock, found.query, latest=True)
+                return
         if s.chat_answer == "quote":  # the author's own words, no model run
             self.passages = shown
             yield from self._quoted(lang, clock, found.query)
@@ -292,19 +299,35 @@ class Reply:
                           timings=timings, query=query, model=twin.model.name, style=style,
                           reason="cut" if draft.cut else None, uncovered=self.uncovered))
 
-    def _quoted(self, lang: str, clock: Clock, query: str) -> Iterator[Event]:
+    def _newest(self, lang: str, limit: float) -> Passage | None:
+        """For a question asking for the latest writing on a subject: the newest writing's
+        passage, found by searching for the subject's words alone (when.latest)."""
+        twin, s = self.twin, self.twin.settings
+        words = when.subject(self.asked, lang)
+        if not words:
+            return None
+        found = retrieve.find(twin.store, twin.embedder, words, when.SUBJECT_POOL,
+                              candidates=max(s.search_candidates, when.SUBJECT_POOL))
+        return when.latest(self.asked, lang, policy.shown(found.passages, len(found.passages), limit))
+
+    def _quoted(self, lang: str, clock: Clock, query: str, latest: bool = False) -> Iterator[Event]:
         """Answer with the author's own sentence from the first passage, quoted and cited,
-        then the parts of the question the writings don't cover."""
+        then the parts of the question the writings don't cover. `latest`: the passage is
+        the newest writing on the question's subject, named with its date first."""
         texts = prompts(lang)
-        text, span = quote(self.passages, lang, texts)
+        intro = ""
+        if latest:
+            c = self.passages[0].chunk
+            intro = texts["latest"].format(title=c.title or Path(c.source).stem, date=spoken_date(c.date or "", lang))
+        text, span = quote(self.passages, lang, texts, intro)
         if self.uncovered:
             text += " " + texts["uncovered"].format(parts=quoted(self.uncovered, lang))
         clock.mark("first_token_ms")
         yield Token(text)
         yield Done(Answer(text=text, abstained=False, language=lang, timings=clock.close(), query=query,
                           citations=(citation(1, self.passages[0], span),),
-                          model="" if self.twin.settings.chat_answer == "quote" else self.twin.model.name,
-                          reason="quoted", uncovered=self.uncovered))
+                          model="" if self.twin.settings.chat_answer == "quote" or latest else self.twin.model.name,
+                          reason="latest" if latest else "quoted", uncovered=self.uncovered))
 
     def _find(self, detected: str, lang: str, limit: float, clock: Clock, vector=None) -> Found:
         """The search for the question (a follow-up condensed with the conversation first).

@@ -24,6 +24,15 @@ def prompts(lang: str) -> dict[str, str]:
     return texts
 
 
+def spoken_date(iso: str, lang: str) -> str:
+    """A document's date as the answer says it: "del 19 febbraio 2024", "written on May 30, 2021"."""
+    texts = prompts(lang)
+    parts = iso.split("-")
+    month = texts["months"].split()[int(parts[1]) - 1] if len(parts) > 1 else ""
+    key = {1: "date_year", 2: "date_month"}.get(len(parts), "date_day")
+    return texts[key].format(year=parts[0], month=month, day=int(parts[2]) if len(parts) > 2 else "")
+
+
 def quoted(items: Sequence[str], lang: str) -> str:
     left, right = _QUOTES.get(lang, ("«", "»"))
     return ", ".join(f"{left}{t}{right}" for t in items)

@@ -11,7 +11,10 @@ about (`arrange`):
   the passages written then, when the writings of that time cover the question;
 - the beginning ("all'inizio", "quando hai iniziato", "at first", "when you started"): the
   oldest writings first;
-- a change ("quando hai cambiato idea", "how did your view evolve"): oldest to newest.
+- a change ("quando hai cambiato idea", "how did your view evolve"): oldest to newest;
+- the latest writing ("qual è l'ultimo post su…", "your most recent piece on…"): answered
+  without the model, by the newest writing on the topic, named with its date, and the
+  author's own sentence from it (`latest`).
 """
 
 from __future__ import annotations
@@ -23,8 +26,15 @@ from dataclasses import dataclass
 from .. import language
 from ..documents import Passage
 
-NOW, YEARS, EARLY, CHANGE = "now", "years", "early", "change"
+NOW, YEARS, EARLY, CHANGE, LATEST = "now", "years", "early", "change", "latest"
 OFF = "off"  # evidence left in the order of relevance (chat.time = false)
+# a word of a "latest writing" question rarer than this (wordfreq's Zipf scale) names its subject
+SUBJECT_ZIPF = 5.5
+SUBJECT_POOL = 40  # passages searched for a subject's words
+# a writing whose best passage scores at least this share of the best one's is on the subject
+SUBJECT_SHARE = 0.5
+_WRITING = re.compile(r"\b(?:scri\w*|wr[io]t\w*|post|blog|articol\w*|pubblicat\w*|published|piece)\b",
+                      re.IGNORECASE)
 # passages whose dense score is this close to the best one's are about the same point: among
 # them, the newest writing goes first (tuned on the dev split of bench/time)
 SAME_POINT = 0.03
@@ -40,6 +50,12 @@ _EARLY = re.compile(
     r"una volta|in passato|anni fa|tempo fa|un tempo|all'epoca|allora|"
     r"at first|in the beginning|at the beginning|when you (?:started|began)|early on|originally|"
     r"used to|years ago|back then|in the past|at the time)\b", re.IGNORECASE)
+_LATEST = re.compile(
+    r"\b(?:(?:l')?ultim[oaie]\s+(?:cosa|cose|post|articol[oi]|scritt[oi]|pezz[oi]|test[oi]|pagin[ae]|"
+    r"riflession[ei]|volta\s+che\s+hai\s+scritto)|"
+    r"(?:post|articol[oi]|scritt[oi]|pezz[oi]|test[oi]|cosa)\s+più\s+recent[ei]|"
+    r"(?:your\s+)?(?:latest|most\s+recent|newest)\s+(?:post|article|piece|writing|essay|entry|thing|words?)|"
+    r"(?:the\s+)?last\s+(?:thing|post|article|piece|time)\s+you\s+wrote)\b", re.IGNORECASE)
 _CHANGE = re.compile(
     r"\b(cambiat[oa] idea|cambiat[oa] opinione|cambiato parere|ripensat|evolut[oa]|evoluzione|nel tempo|"
     r"negli anni|con gli anni|changed? your mind|change of mind|evolv\w*|over the years|over time|"
@@ -70,6 +86,8 @@ def asked(question: str) -> When:
     years = sorted({int(y) for y in _ONE.findall(question)})
     if years:
         return When(YEARS, years[0], years[-1])
+    if _LATEST.search(question):
+        return When(LATEST)
     if _EARLY.search(question):
         return When(EARLY)
     return When(NOW)
@@ -133,3 +151,44 @@ def note(when: When, passages: Sequence[Passage], texts: dict[str, str]) -> str:
     if when.kind in (YEARS, OFF) or not dated_apart(passages):
         return ""
     return texts[f"time_{when.kind}"]
+
+
+def subject(question: str, lang: str) -> str:
+    """The words naming what a "latest writing" question is about: the question without its
+    time phrase, its words about writing and its common words ("qual è l'ultima cosa che hai
+    scritto sui compiti a casa?" -> "compiti"). Searched for on their own, they find the
+    writings on the subject in every language better than the whole question does."""
+    from wordfreq import zipf_frequency
+
+    rest = _WRITING.sub(" ", _LATEST.sub(" ", question))
+    stop = language.stopwords(lang)
+    return " ".join(w for w in language.words(rest) if w not in stop and not w.isdigit() and len(w) > 2
+                    and zipf_frequency(w, lang) < SUBJECT_ZIPF)
+
+
+def _holds(stem: str, terms: set[str]) -> bool:
+    """Whether `terms` hold `stem`, or a stem sharing its first letters (the stemmer parts
+    "telefono" and "telefoni": telef, telefon)."""
+    return stem in terms or (len(stem) >= 4 and any(t.startswith(stem) or (len(t) >= 4 and stem.startswith(t))
+                                                    for t in terms))
+
+
+def latest(question: str, lang: str, found: Sequence[Passage]) -> Passage | None:
+    """The passage of the newest dated writing on the question's subject, from `found` (the
+    passages found for `subject`, best first, that pass the relevance threshold): a writing
+    is on the subject when one of its passages holds the subject's rarest word and scores at
+    least SUBJECT_SHARE of the best one's. None when none does."""
+    from wordfreq import zipf_frequency
+
+    words = subject(question, lang).split()
+    if not words or not found:
+        return None
+    core = min(words, key=lambda w: zipf_frequency(w, lang))
+    stems = language.terms(core, lang, keep_stopwords=True)
+    top = found[0].score
+    on: dict[str, Passage] = {}  # a writing's best passage holding the word
+    for p in found:
+        if (p.chunk.source not in on and year(p) is not None and p.score >= SUBJECT_SHARE * top
+                and all(_holds(s, set(language.terms(p.chunk.context, p.chunk.language or lang))) for s in stems)):
+            on[p.chunk.source] = p
+    return max(on.values(), key=lambda p: p.chunk.date or "", default=None)
