@@ -272,3 +272,29 @@ def test_without_a_persona_the_prompt_has_no_card(sample_twin):
     model = _use(sample_twin, ScriptedModel("Scrivo a mano [1]."))
     chat.answer(sample_twin, "Perché scrivi ancora a mano?")
     assert "Come scrivi" not in model.calls[0][0]["content"]
+
+
+def test_passages_can_be_shown_as_the_sentences_around_the_evidence(sample_twin):
+    from erre.answer.prompt import excerpt
+    from erre.documents import Chunk, Passage
+
+    text = ("Prima frase corta. Seconda frase che dice il punto centrale della questione. "
+            "Terza frase di contorno utile. Quarta frase lontana e inutile. Quinta.")
+    chunk = Chunk(source="a.md", title="A", text=text, start=100, end=100 + len(text))
+    at = 100 + text.index("Seconda")
+    p = Passage(id=1, chunk=chunk, score=1.0, dense=1.0, quote=(at, at + 20))
+    assert excerpt(p, 0) == text and excerpt(p, 500) == text
+    assert excerpt(p, 60) == "… Seconda frase che dice il punto centrale della questione. …"
+    # the sentence after first, then the one before
+    assert excerpt(p, 100) == ("… Seconda frase che dice il punto centrale della questione. "
+                               "Terza frase di contorno utile. …")
+    assert excerpt(p, 130).startswith("Prima frase corta. Seconda") and excerpt(p, 130).endswith("utile. …")
+    # through the pipeline: every passage reaches the model cut to the sentences around its evidence
+    sample_twin.settings = sample_twin.settings.with_(chat_passage_chars=120)
+    model = _use(sample_twin, ScriptedModel("Risposta [1]."))
+    r = chat.reply(sample_twin, "Perché usi modelli aperti nei laboratori?")
+    "".join(r)
+    prompt = model.calls[-1][-1]["content"]
+    for shown in r.passages:
+        assert shown.chunk.text not in prompt or len(shown.chunk.text) <= 120
+        assert excerpt(shown, 120) in prompt

@@ -86,6 +86,9 @@ class Settings:
                        "tune/adapters, a folder, or empty for none")
     # -- chat
     chat_passages: int = _setting(4, "Passages given to the model as evidence (fewer if they don't fit the context)")
+    chat_passage_chars: int = _setting(0,
+                       "Each passage shown to the model as its sentence nearest the question and the "
+                       "sentences around it, up to this many characters (0: the whole passage)")
     chat_history_turns: int = _setting(6, "Past messages kept in the prompt (oldest dropped first)")
     chat_abstain_below: str = _setting("auto",
                        "Relevance under which the twin says it never wrote about it: a cosine, 'auto' "

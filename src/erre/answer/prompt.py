@@ -48,6 +48,30 @@ def _dated(texts: dict[str, str], p: Passage) -> str:
     return texts["passage_date"].format(date=date) if date and re.fullmatch(r"[\d-]{4,10}", date) else ""
 
 
+def excerpt(p: Passage, chars: int) -> str:
+    """The passage's sentence nearest the question (its `quote`) and the sentences around it,
+    alternately after and before, up to `chars` characters; the whole text when `chars` is 0
+    or the passage is short. Cut ends are marked with "…"."""
+    from ..chunk import sentences
+
+    c = p.chunk
+    if chars <= 0 or len(c.text) <= chars:
+        return c.text
+    spans = sentences(c.text) or [(0, len(c.text))]
+    at = p.quote[0] - c.start if p.quote and c.start <= p.quote[0] < c.end else 0
+    i = max((k for k, (a, _) in enumerate(spans) if a <= at), default=0)
+    first = last = i
+    while True:
+        grown = False
+        for j in (last + 1, first - 1):  # the next sentence first: it usually carries the point on
+            if 0 <= j < len(spans) and spans[max(last, j)][1] - spans[min(first, j)][0] <= chars:
+                first, last, grown = min(first, j), max(last, j), True
+        if not grown:
+            break
+    text = c.text[spans[first][0]:spans[last][1]]
+    return ("… " if spans[first][0] > 0 else "") + text + (" …" if spans[last][1] < len(c.text.rstrip()) else "")
+
+
 def _history_messages(history: Sequence[Turn], keep: int) -> list[Message]:
     turns = [t for t in history if t.role in ("user", "assistant") and t.content.strip()]
     return [Message(role=t.role, content=strip_markers(t.content) if t.role == "assistant" else t.content)
@@ -115,13 +139,14 @@ def _fit(model, settings, question: str, lang: str, passages: Sequence[Passage],
     reserve = min(count([], past) - base, (budget - base) // 4)
     shown: list[tuple[Passage, str]] = []
     for p in passages:
-        text = p.chunk.text
+        whole = excerpt(p, settings.chat_passage_chars)
+        text = whole
         while text and count([*shown, (p, text)], []) > budget - reserve:
             text = _shorten(text)
         if not text:
             break
         shown.append((p, text))
-        if text != p.chunk.text:
+        if text != whole:
             break
     if not shown and passages:
         raise NoRoom(f"No passage fits the model's context of {model.context} tokens; "
