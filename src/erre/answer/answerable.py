@@ -126,15 +126,20 @@ def missing_terms(question: str, lang: str, passages: Sequence[Passage], skip: I
 TOPIC_ZIPF = 4.5  # a content word rarer than this in its language names the thing asked about
 
 
-def topic_terms(question: str, lang: str) -> list[str]:
-    """Stems of the question's less common content words: what it is about ("biciclette
-    elettriche"), not how it asks ("cosa pensi", "scrivi")."""
+def content_words(text: str, lang: str, zipf: float = TOPIC_ZIPF) -> list[str]:
+    """The words of `text` rarer than `zipf` in its language (wordfreq's scale), stopwords,
+    numbers and words of two letters left out."""
     from wordfreq import zipf_frequency
 
     stop = language.stopwords(lang)
-    words = [w for w in language.words(question) if w not in stop and not w.isdigit() and len(w) > 2]
-    rare = [w for w in words if zipf_frequency(w, lang) < TOPIC_ZIPF]
-    return list(dict.fromkeys(language.terms(" ".join(rare), lang, keep_stopwords=True)))
+    return [w for w in language.words(text) if w not in stop and not w.isdigit() and len(w) > 2
+            and zipf_frequency(w, lang) < zipf]
+
+
+def topic_terms(question: str, lang: str) -> list[str]:
+    """Stems of the question's less common content words: what it is about ("biciclette
+    elettriche"), not how it asks ("cosa pensi", "scrivi")."""
+    return list(dict.fromkeys(language.terms(" ".join(content_words(question, lang)), lang, keep_stopwords=True)))
 
 
 def off_topic(question: str, lang: str, passages: Sequence[Passage]) -> Check:

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .. import guard, language, retrieve
 from ..documents import Answer, Passage, Turn

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from .. import language
 from ..documents import Passage
+from . import answerable
 
 NOW, YEARS, EARLY, CHANGE, LATEST = "now", "years", "early", "change", "latest"
 OFF = "off"  # evidence left in the order of relevance (chat.time = false)
@@ -158,26 +159,15 @@ def subject(question: str, lang: str) -> str:
     time phrase, its words about writing and its common words ("qual è l'ultima cosa che hai
     scritto sui compiti a casa?" -> "compiti"). Searched for on their own, they find the
     writings on the subject in every language better than the whole question does."""
-    from wordfreq import zipf_frequency
-
-    rest = _WRITING.sub(" ", _LATEST.sub(" ", question))
-    stop = language.stopwords(lang)
-    return " ".join(w for w in language.words(rest) if w not in stop and not w.isdigit() and len(w) > 2
-                    and zipf_frequency(w, lang) < SUBJECT_ZIPF)
-
-
-def _holds(stem: str, terms: set[str]) -> bool:
-    """Whether `terms` hold `stem`, or a stem sharing its first letters (the stemmer parts
-    "telefono" and "telefoni": telef, telefon)."""
-    return stem in terms or (len(stem) >= 4 and any(t.startswith(stem) or (len(t) >= 4 and stem.startswith(t))
-                                                    for t in terms))
+    return " ".join(answerable.content_words(_WRITING.sub(" ", _LATEST.sub(" ", question)), lang, SUBJECT_ZIPF))
 
 
 def latest(question: str, lang: str, found: Sequence[Passage]) -> Passage | None:
     """The passage of the newest dated writing on the question's subject, from `found` (the
     passages found for `subject`, best first, that pass the relevance threshold): a writing
-    is on the subject when one of its passages holds the subject's rarest word and scores at
-    least SUBJECT_SHARE of the best one's. None when none does."""
+    is on the subject when one of its passages holds the subject's rarest word (its stem, as
+    the start of a word: "telefoni" and "telefono") and scores at least SUBJECT_SHARE of the
+    best one's. None when none does."""
     from wordfreq import zipf_frequency
 
     words = subject(question, lang).split()
@@ -188,7 +178,9 @@ def latest(question: str, lang: str, found: Sequence[Passage]) -> Passage | None
     top = found[0].score
     on: dict[str, Passage] = {}  # a writing's best passage holding the word
     for p in found:
-        if (p.chunk.source not in on and year(p) is not None and p.score >= SUBJECT_SHARE * top
-                and all(_holds(s, set(language.terms(p.chunk.context, p.chunk.language or lang))) for s in stems)):
+        if p.chunk.source in on or year(p) is None or p.score < SUBJECT_SHARE * top:
+            continue
+        text = " ".join(language.words(p.chunk.context))
+        if all(answerable.held(stem, text) for stem in stems):
             on[p.chunk.source] = p
     return max(on.values(), key=lambda p: p.chunk.date or "", default=None)
