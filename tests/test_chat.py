@@ -34,6 +34,21 @@ def test_answer_cites_only_retrieved_passages(sample_twin):
     assert set(a.timings) >= {"retrieve_ms", "first_token_ms", "total_ms"}
 
 
+def test_what_the_model_reads_is_announced_before_it_writes(sample_twin):
+    model = _use(sample_twin, ScriptedModel("Scrivo a mano per rallentare [1]."))
+    r = chat.reply(sample_twin, "Perché scrivi ancora a mano?")
+    events = list(r.events())
+    kinds = [type(e).__name__ for e in events]
+    assert kinds[0] == "Reading" and kinds[-1] == "Done" and "Token" in kinds
+    reading = events[0]
+    assert reading.language == "it" and len(model.calls) == 1
+    assert [(c.n, c.source) for c in reading.sources] == [(n, p.chunk.source) for n, p in enumerate(r.passages, 1)]
+    assert r.answer is events[-1].answer and r.answer.timings["reading_ms"] <= r.answer.timings["first_token_ms"]
+    # no model, nothing announced: a refusal
+    abstained = list(chat.reply(sample_twin, "Qual è la capitale dell'Australia?").events())
+    assert [type(e).__name__ for e in abstained if not isinstance(e, chat.Token)] == ["Done"]
+
+
 @pytest.mark.parametrize("pieces, valid, out, cited", [
     (["[1]"], 3, "[1]", [1]),
     (["[", "2", "]"], 3, "[2]", [2]),

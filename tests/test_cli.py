@@ -142,3 +142,16 @@ def test_eval_answers_reports_citations_answers_and_abstention(tmp_path, tiny_gg
     assert out["first_token_ms_p50"] is not None
     records = [json.loads(x) for x in (tmp_path / "a.jsonl").read_text().splitlines()]
     assert [r["abstained"] for r in records] == [False, True]
+
+
+def test_on_a_terminal_ask_says_what_the_twin_reads_before_it_writes():
+    from erre import cli
+    from erre.chat import Reading
+    from erre.documents import Citation
+
+    c = Citation(n=1, source="a.md", title="Perché scrivo a mano", url=None, page=None, quote="", score=0.9,
+                 passage_id=1, start=0, end=10, date="2023-02-14")
+    undated = Citation(n=2, source="b.md", title="Note", url=None, page=None, quote="", score=0.8,
+                       passage_id=2, start=0, end=10, date=None)
+    assert cli._reading(Reading((c, undated), "it")) == "Sto leggendo «Perché scrivo a mano» (2023), «Note» e scrivo…"
+    assert cli._reading(Reading((c,), "en")) == "Reading «Perché scrivo a mano» (2023) and writing…"

@@ -142,3 +142,31 @@ def test_sse_lines(line, piece):
 def test_sse_error_event_is_reported():
     with pytest.raises(BackendError, match="overloaded"):
         openai_compat._piece('data: {"error": {"message": "overloaded"}}', "x")
+
+
+def test_llamacpp_reuses_the_fixed_prefix_of_the_previous_prompt(tiny_gguf):
+    # the rules and card come first in every prompt: a second question pays only for the rest,
+    # and writes what a model without the cache writes
+    import llama_cpp
+
+    from erre.llm.llamacpp import LlamaCppModel
+
+    rules = {"role": "system", "content": "Sei Lucia. Rispondi solo dai passaggi. " * 8}
+    first = [rules, {"role": "user", "content": "Passaggi: il quaderno. Domanda: perché scrivi a mano?"}]
+    second = [rules, {"role": "user", "content": "Passaggi: la penna. Domanda: da quando usi la stilografica?"}]
+    warm = LlamaCppModel(tiny_gguf, context=2048, threads=2)
+
+    def processed() -> int:  # prompt tokens llama.cpp itself ran, by its own counter
+        return llama_cpp.llama_perf_context(warm._llm._ctx.ctx).n_p_eval
+
+    "".join(warm.stream(first, max_tokens=4, temperature=0.0))
+    before = processed()
+    out = "".join(warm.stream(second, max_tokens=12, temperature=0.7))
+    ran = processed() - before
+    assert warm.usage["prompt_tokens"] == warm.count(second)
+    fixed = warm.count([rules])
+    assert warm.usage["cached_tokens"] >= fixed - 4  # the system turn, up to where the user turn starts
+    assert ran == warm.usage["prompt_tokens"] - warm.usage["cached_tokens"] < warm.usage["prompt_tokens"] - fixed + 8
+    cold = LlamaCppModel(tiny_gguf, context=2048, threads=2)
+    assert "".join(cold.stream(second, max_tokens=12, temperature=0.7)) == out
+    assert cold.usage["cached_tokens"] == 0

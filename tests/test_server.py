@@ -46,6 +46,10 @@ def test_the_answer_streams_as_server_sent_events(serve):
     assert text.startswith("Scrivo a mano per rallentare") and "\n\n[1] " in text
     assert chunks[-1].choices[0].finish_reason == "stop" and chunks[-1].model_extra["erre"]["citations"]
     assert all(c.choices[0].finish_reason is None for c in chunks[:-1])
+    # before the first word, a chunk with an empty delta names the passages the model reads
+    first = next(i for i, c in enumerate(chunks) if c.choices[0].delta.content)
+    reading = [c.model_extra["erre"]["reading"] for c in chunks[:first] if (c.model_extra or {}).get("erre")]
+    assert len(reading) == 1 and reading[0][0]["n"] == 1 and reading[0][0]["source"] in text
 
 
 def test_a_conversation_travels_in_the_messages(serve):

@@ -32,13 +32,14 @@ class GatedModel(ScriptedModel):
     """Writes the first half of its answer, then waits to be released: the test sees the
     answer half written in the page."""
 
-    def __init__(self, *answers):
+    def __init__(self, *answers, at: float = 0.5):
         super().__init__(*answers)
         self.half, self.release = threading.Event(), threading.Event()
+        self.at = at  # the share of the answer written before the wait
 
     def stream(self, messages, *, max_tokens, temperature, stop=()):
         pieces = list(super().stream(messages, max_tokens=max_tokens, temperature=temperature))
-        middle = len(pieces) // 2
+        middle = int(len(pieces) * self.at)
         yield from pieces[:middle]
         self.half.set()
         self.release.wait(20)
@@ -110,6 +111,26 @@ def test_ask_stream_open_a_citation_and_find_the_conversation_after_a_reload(ser
     page.locator("#conversations .conv button").first.click()  # delete it
     until(page, "document.querySelectorAll('#conversations .conv').length === 0")
     assert sample_twin.store.conversations() == []
+
+
+def test_while_the_model_reads_the_page_shows_what_it_reads(serve, page, sample_twin):
+    model = GatedModel("Scrivo a mano per rallentare [1].", at=0)  # nothing written until released
+    s = serve(model)
+    page.goto(s.url + "/")
+    page.fill("#question", "Perché scrivi ancora a mano?")
+    page.press("#question", "Enter")
+    assert model.half.wait(20)
+    note = page.locator(".msg.assistant .reading")
+    note.wait_for()
+    titles = {d[1] for d in sample_twin.store.documents()}
+    text = note.inner_text()
+    assert text.startswith("Sto leggendo: «") and text.endswith("scrivo…")
+    assert any(f"«{t}»" in text for t in titles)
+    assert page.locator(".msg.assistant .body").inner_text() == ""
+    model.release.set()
+    page.locator(".msg.assistant .footnotes li").first.wait_for()
+    assert page.locator(".msg.assistant .reading").count() == 0  # gone once the answer is written
+    assert "rallentare" in page.locator(".msg.assistant .body").inner_text()
 
 
 def test_with_a_key_the_page_asks_for_it_and_the_api_refuses_without(serve, page):

@@ -262,6 +262,14 @@ def _print_sources(citations) -> None:
         click.echo(f"    “{c.quote}”")
 
 
+def _reading(event) -> str:
+    """What the twin reads before it writes, on one line: «Title» (2016), …"""
+    from .answer.texts import prompts
+
+    titles = ", ".join(f"«{c.title}»" + (f" ({c.date[:4]})" if c.date else "") for c in event.sources)
+    return prompts(event.language)["reading"].format(titles=titles)
+
+
 def _stream(twin, question: str, history) -> "Answer":
     """Prints the answer as it is written (on a terminal), or whole with its citation markers
     (when the output goes to a file or a pipe), then the sources."""
@@ -270,9 +278,11 @@ def _stream(twin, question: str, history) -> "Answer":
     live = sys.stdout.isatty()
     # on a terminal the first words show at once; otherwise the answer is chosen among drafts
     r = chat.reply(twin, question, history, candidates=1 if live else twin.settings.style_candidates)
-    for piece in r:
-        if live:
-            click.echo(piece, nl=False)
+    for event in r.events():
+        if live and isinstance(event, chat.Token):
+            click.echo(event.text, nl=False)
+        elif live and isinstance(event, chat.Reading):  # while the model reads: what it reads
+            click.secho(_reading(event), dim=True, err=True)
     assert r.answer is not None
     click.echo("" if live else r.answer.text)
     _print_sources(r.answer.citations)

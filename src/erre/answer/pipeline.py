@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import guard, language, retrieve
-from ..documents import Answer, Passage, Turn
+from ..documents import Answer, Citation, Passage, Turn
 from ..errors import ErreError
 from . import answerable, grounding, policy, when
 from .citations import Markers, attribute, checked, citation, quote, strip_markers
@@ -51,7 +51,17 @@ class Done:
     answer: Answer
 
 
-Event = Token | Done
+@dataclass(frozen=True)
+class Reading:
+    """The passages the model is about to read, numbered as in its prompt, sent before it
+    writes: reading them is most of the wait for the first word, so channels show them (and
+    that the twin is writing) at once."""
+
+    sources: tuple[Citation, ...]
+    language: str  # the answer's
+
+
+Event = Token | Reading | Done
 
 
 @dataclass(frozen=True)
@@ -146,10 +156,16 @@ class Reply:
         for event in self.events():
             if isinstance(event, Token):
                 yield event.text
-            else:
-                self.answer = event.answer
 
     def events(self) -> Iterator[Event]:
+        """The answer as typed events: what the model reads (`Reading`, when a model writes
+        it), the text as it streams (`Token`), the answer (`Done`, also kept in `answer`)."""
+        for event in self._events():
+            if isinstance(event, Done):
+                self.answer = event.answer
+            yield event
+
+    def _events(self) -> Iterator[Event]:
         twin, s = self.twin, self.twin.settings
         clock = Clock()
         langs = twin.store.languages()
@@ -220,6 +236,8 @@ class Reply:
             except NoRoom:
                 if i == len(options) - 1:
                     raise
+        clock.mark("reading_ms")
+        yield Reading(tuple(citation(n, p) for n, p in enumerate(self.passages, 1)), lang)
         drafts = yield from self._drafts(messages, lang, clock)
         # grounding first, style second: the draft with most of its own sentences kept
         best = max(drafts, key=lambda d: (d.spoken, -d.cut, -1.0 if d.score is None else d.score))

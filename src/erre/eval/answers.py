@@ -124,6 +124,9 @@ def run(twin, items: list[Item], progress: Callable[[int, int], None] | None = N
                "echo": echoes(a.text, item.question) if not a.abstained else None,
                "placeholder": has_placeholder(a.text) if not a.abstained else None,
                "cut": r.cut[0] if r.cut else []}
+        usage = getattr(twin.model, "usage", None)
+        if "reading_ms" in a.timings and usage:  # the model read a prompt: its size, and how much was cached
+            rec["prompt_tokens"], rec["cached_tokens"] = usage["prompt_tokens"], usage["cached_tokens"]
         if item.reference:
             rec["reference_f1"] = round(token_f1(a.text, item.reference), 4)
             if not a.abstained:
@@ -208,6 +211,10 @@ def _summary(records: list[dict]) -> dict:
                     for k in sorted({str(r["reason"]) for r in records if r.get("reason")})},
         "first_token_ms_p50": _pct([r["timings"].get("first_token_ms") for r in spoken], 50),
         "first_token_ms_p95": _pct([r["timings"].get("first_token_ms") for r in spoken], 95),
+        # what the reader sees first: the passages being read (web chat, API, erre ask)
+        "reading_ms_p50": _pct([r["timings"].get("reading_ms") for r in spoken], 50),
+        "prompt_tokens_p50": _pct([r.get("prompt_tokens") for r in spoken], 50),
+        "cached_tokens_p50": _pct([r.get("cached_tokens") for r in spoken], 50),
         "total_ms_p50": _pct([r["timings"].get("total_ms") for r in spoken], 50),
         "total_ms_p95": _pct([r["timings"].get("total_ms") for r in spoken], 95),
         # the answer checks' own time (classifiers, two-part search, answerability, grounding)

@@ -53,6 +53,8 @@ class LlamaCppModel:
             bos_token=self._bos)
         self._seed = seed
         self._lock = threading.Lock()
+        # the last prompt's size and how much of it was already in llama.cpp's cache
+        self.usage: dict[str, int] = {"prompt_tokens": 0, "cached_tokens": 0}
 
     def _tokens(self, messages: Sequence[Message]) -> list[int]:
         prompt = self._template(messages=[dict(m) for m in messages]).prompt  # type: ignore[misc]
@@ -71,6 +73,7 @@ class LlamaCppModel:
                                f"the model's context of {self.context} tokens")
         stops = [s for s in (*stop, self._eos, "<|im_end|>") if s]
         with self._lock:
+            self.usage = {"prompt_tokens": len(tokens), "cached_tokens": self._cached(tokens)}
             # the same seed for every answer: an answer depends on its prompt alone, not on
             # how many answers came before it (the same question gets the same answer)
             pieces = self._llm.create_completion(tokens, max_tokens=max_tokens, temperature=temperature,
@@ -80,6 +83,18 @@ class LlamaCppModel:
                 if text:
                     yield text
 
+
+    def _cached(self, tokens: Sequence[int]) -> int:
+        """How many of the prompt's first tokens llama.cpp keeps from the previous call
+        (their keys and values stay in its cache): the rules and the persona card come first in
+        every prompt, so a question pays only for its passages, its question and what differs.
+        The last token is always run again, for its logits."""
+        held = 0
+        for a, b in zip(self._llm._input_ids, tokens):
+            if a != b:
+                break
+            held += 1
+        return min(held, len(tokens) - 1)
 
     def log_likelihood(self, text: str) -> tuple[float, int]:
         """(sum of the log-probabilities of `text`'s tokens after the first, how many), the

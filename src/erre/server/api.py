@@ -76,15 +76,21 @@ class Run:
                 "usage": None, "erre": extra(answer)}
 
     def events(self) -> Iterator[str]:
-        """Server-sent events: a role chunk, the text as it is written, the footnotes with the
-        `erre` field and finish_reason, then [DONE]. An error after the first byte is sent as an
+        """Server-sent events: a role chunk, a chunk with an empty delta whose `erre` field
+        lists the passages the model is reading (`reading`: n, title, source, date) when a model
+        writes the answer, the text as it is written, the footnotes with the `erre` field and
+        finish_reason, then [DONE]. An error after the first byte is sent as an
         OpenAI error object in the stream."""
         try:
             with self.ticket.turn():
                 yield self._chunk({"role": "assistant", "content": ""})
                 reply = chat.reply(self.state.twin, self.question, self.history)
-                for piece in reply:
-                    yield self._chunk({"content": piece})
+                for event in reply.events():
+                    if isinstance(event, chat.Token):
+                        yield self._chunk({"content": event.text})
+                    elif isinstance(event, chat.Reading):  # an empty delta: OpenAI clients skip it
+                        yield self._chunk({}, erre={"reading": [
+                            {"n": c.n, "title": c.title, "source": c.source, "date": c.date} for c in event.sources]})
                 answer = reply.answer
                 assert answer is not None
                 log_exchange(self.state, "api", self.question, answer)

@@ -6,12 +6,12 @@ const STRINGS = {
   en: { newChat: "New chat", send: "Send", placeholder: "Ask {name} something…", copy: "Copy", copied: "Copied",
         del: "Delete", sources: "Sources", note: "Answers come from {name}'s writings; check the sources.",
         key: "API key for this twin", save: "Save", busy: "Busy: retry in a few seconds.", style: "style",
-        failed: "Something went wrong:", untitled: "New conversation", confirmDelete: "Delete this conversation?" },
+        reading: "Reading", writing: "writing…", failed: "Something went wrong:", untitled: "New conversation", confirmDelete: "Delete this conversation?" },
   it: { newChat: "Nuova chat", send: "Invia", placeholder: "Chiedi qualcosa a {name}…", copy: "Copia",
         copied: "Copiato", del: "Elimina", sources: "Fonti",
         note: "Le risposte vengono dagli scritti di {name}; controlla le fonti.",
         key: "Chiave API di questo gemello", save: "Salva", busy: "Occupato: riprova tra qualche secondo.",
-        style: "stile", failed: "Qualcosa è andato storto:", untitled: "Nuova conversazione",
+        style: "stile", reading: "Sto leggendo", writing: "scrivo…", failed: "Qualcosa è andato storto:", untitled: "Nuova conversazione",
         confirmDelete: "Eliminare questa conversazione?" },
 };
 const lang = (navigator.language || "en").slice(0, 2) === "it" ? "it" : "en";
@@ -116,7 +116,18 @@ function addAssistant() {
   return msg;
 }
 
+// what the twin is reading while the model processes its passages (the longest part of the
+// wait): the titles and dates, until the first words arrive
+function reading(msg, sources) {
+  const names = sources.map((c) => "«" + c.title + "»" + (c.date ? " (" + c.date.slice(0, 4) + ")" : ""));
+  const note = el("div", { class: "reading", role: "status" },
+    T.reading + ": " + names.join(", ") + " — " + T.writing);
+  msg.insertBefore(note, msg.querySelector(".body"));
+}
+
 function finish(msg, answer) {
+  const note = msg.querySelector(".reading");
+  if (note) note.remove();
   const body = msg.querySelector(".body");
   body.classList.remove("streaming");
   body.innerHTML = answer.html;  // rendered by the server with raw HTML disabled
@@ -206,7 +217,12 @@ async function ask(question) {
       buffer = buffer.slice(cut + 2);
       const name = (block.match(/^event: (.*)$/m) || [])[1];
       const data = JSON.parse((block.match(/^data: (.*)$/m) || [null, "{}"])[1]);
-      if (name === "token") {
+      if (name === "reading") {
+        reading(msg, data.sources || []);
+        msg.scrollIntoView({ block: "end" });
+      } else if (name === "token") {
+        const note = msg.querySelector(".reading");
+        if (note) note.remove();
         body.textContent += data.text;
         msg.scrollIntoView({ block: "end" });
       } else if (name === "done") {
