@@ -125,6 +125,46 @@ def test_a_full_line_answers_busy_with_retry_after(serve):
     assert again.status_code == 200  # and the line is free again
 
 
+class CountedModel(HeldModel):
+    """A held model that counts the answers being written at once."""
+
+    def __init__(self):
+        super().__init__()
+        self.inside = self.most = 0
+        self.lock = threading.Lock()
+
+    def stream(self, messages, *, max_tokens, temperature, stop=()):
+        with self.lock:
+            self.inside += 1
+            self.most = max(self.most, self.inside)
+        try:
+            yield from super().stream(messages, max_tokens=max_tokens, temperature=temperature)
+        finally:
+            with self.lock:
+                self.inside -= 1
+
+
+@pytest.mark.parametrize("parallel", [1, 2])
+def test_server_parallel_answers_that_many_at_once_and_no_more(serve, parallel):
+    model = CountedModel()
+    s = serve(model, queue=0, parallel=parallel)
+    body = {"messages": [{"role": "user", "content": QUESTION}]}
+    results: list = []
+    threads = [threading.Thread(target=lambda: results.append(
+        httpx.post(s.url + "/v1/chat/completions", json=body, timeout=30))) for _ in range(parallel)]
+    for t in threads:
+        t.start()
+    deadline = time.time() + 20
+    while model.inside < parallel and time.time() < deadline:
+        time.sleep(0.02)
+    assert model.inside == parallel  # all of them are being written at once
+    assert httpx.post(s.url + "/v1/chat/completions", json=body).status_code == 503  # one more: busy
+    model.release.set()
+    for t in threads:
+        t.join(30)
+    assert [r.status_code for r in results] == [200] * parallel and model.most == parallel
+
+
 def test_a_real_llamacpp_model_streams_through_the_api(serve, tiny_model):
     s = serve(tiny_model)
     with httpx.stream("POST", s.url + "/v1/chat/completions", timeout=60,

@@ -354,7 +354,8 @@ def serve(host: str | None, port: int | None, api_key_env: str | None, insecure:
                         f"pass --api-key-env VAR (the key in $VAR), or --insecure.")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     _load_model(twin)
-    app = server.create_app(twin, api_key=key, queue=s.server_queue, log_contents=s.server_log_contents)
+    app = server.create_app(twin, api_key=key, queue=s.server_queue, log_contents=s.server_log_contents,
+                            parallel=s.server_parallel)
     click.echo(f"erre: serving {twin.home.name} on http://{host}:{port}/v1 "
                f"({'API key required' if key else 'no API key'}); Ctrl-C stops", err=True)
     with twin:

@@ -126,7 +126,9 @@ class Settings:
     server_port: int = _setting(8000, "Port erre serve listens on")
     server_api_key_env: str = _setting("",
                        "Environment variable holding the key clients must send (Authorization: Bearer)")
-    server_queue: int = _setting(8, "Questions that may wait while one is answered; more get 'busy, retry' (503)")
+    server_queue: int = _setting(8, "Questions that may wait while others are answered; more get 'busy, retry' (503)")
+    server_parallel: int = _setting(1, "Answers written at once: more than 1 helps only with a model server that "
+                                       "has as many slots (llama.cpp server --parallel N, vLLM, Ollama)")
     server_log_contents: bool = _setting(False, "Log questions and answers (off: only method, path, status, time)")
     # -- telegram
     telegram_token_env: str = _setting("TELEGRAM_BOT_TOKEN", "Environment variable holding the Telegram bot's token")

@@ -1,5 +1,6 @@
-"""One model, one answer at a time: requests from every channel (the web chat, the API, the
-Telegram bot) wait their turn in one bounded line."""
+"""One model, a fixed number of answers at a time (one, unless the model is a server with
+parallel slots): requests from every channel (the web chat, the API, the Telegram bot) wait
+their turn in one bounded line."""
 
 from __future__ import annotations
 
@@ -20,14 +21,16 @@ class Busy(ErreError):
 
 
 class Gate:
-    """At most `waiting` requests wait while one is answered; more are told to retry (Busy),
-    never queued without limit. A request takes a ticket as it arrives (so a full line is an
-    immediate error, before any streaming starts) and holds the model while it answers."""
+    """At most `answering` requests are answered at once and `waiting` more wait; more are told
+    to retry (Busy), never queued without limit. A request takes a ticket as it arrives (so a
+    full line is an immediate error, before any streaming starts) and holds one of the model's
+    places while it answers."""
 
-    def __init__(self, waiting: int = 8, seconds_per_answer: int = 15):
+    def __init__(self, waiting: int = 8, seconds_per_answer: int = 15, answering: int = 1):
         self.waiting = max(0, waiting)
+        self.answering = max(1, answering)
         self.seconds_per_answer = seconds_per_answer
-        self._model = threading.Lock()
+        self._model = threading.Semaphore(self.answering)
         self._count = threading.Lock()
         self._inside = 0  # answering or waiting
 
@@ -37,8 +40,8 @@ class Gate:
 
     def ticket(self) -> "Ticket":
         with self._count:
-            if self._inside > self.waiting:
-                raise Busy(self.seconds_per_answer * self._inside)
+            if self._inside >= self.waiting + self.answering:
+                raise Busy(self.seconds_per_answer * max(1, self._inside // self.answering))
             self._inside += 1
         return Ticket(self)
 

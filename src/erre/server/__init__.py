@@ -20,7 +20,7 @@ def _fastapi():
 
 
 def create_app(twin, *, api_key: str | None = None, queue: int = 8, log_contents: bool = False,
-               max_body: int | None = None):
+               max_body: int | None = None, parallel: int = 1):
     """The app for `twin`. With `api_key`, every route but /health asks for
     `Authorization: Bearer <api_key>`."""
     _fastapi()
@@ -35,7 +35,7 @@ def create_app(twin, *, api_key: str | None = None, queue: int = 8, log_contents
 
     app = FastAPI(title="erre", docs_url=None, redoc_url=None, openapi_url=None)
     state = app.state
-    state.twin, state.gate, state.started = twin, Gate(queue), int(time.time())
+    state.twin, state.gate, state.started = twin, Gate(queue, answering=parallel), int(time.time())
     state.model_id = twin.home.name or "erre"
     state.log = logging.getLogger("erre.server")
     state.log_contents = log_contents
