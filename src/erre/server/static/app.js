@@ -6,12 +6,14 @@ const STRINGS = {
   en: { newChat: "New chat", send: "Send", placeholder: "Ask {name} something…", copy: "Copy", copied: "Copied",
         del: "Delete", sources: "Sources", note: "Answers come from {name}'s writings; check the sources.",
         key: "API key for this twin", save: "Save", busy: "Busy: retry in a few seconds.", style: "style",
-        reading: "Reading", writing: "writing…", failed: "Something went wrong:", untitled: "New conversation", confirmDelete: "Delete this conversation?" },
+        reading: "Reading", writing: "writing…", failed: "Something went wrong:", untitled: "New conversation",
+        confirmDelete: "Delete this conversation?" },
   it: { newChat: "Nuova chat", send: "Invia", placeholder: "Chiedi qualcosa a {name}…", copy: "Copia",
         copied: "Copiato", del: "Elimina", sources: "Fonti",
         note: "Le risposte vengono dagli scritti di {name}; controlla le fonti.",
         key: "Chiave API di questo gemello", save: "Salva", busy: "Occupato: riprova tra qualche secondo.",
-        style: "stile", reading: "Sto leggendo", writing: "scrivo…", failed: "Qualcosa è andato storto:", untitled: "Nuova conversazione",
+        style: "stile", reading: "Sto leggendo", writing: "scrivo…", failed: "Qualcosa è andato storto:",
+        untitled: "Nuova conversazione",
         confirmDelete: "Eliminare questa conversazione?" },
 };
 const lang = (navigator.language || "en").slice(0, 2) === "it" ? "it" : "en";
@@ -125,9 +127,13 @@ function reading(msg, sources) {
   msg.insertBefore(note, msg.querySelector(".body"));
 }
 
-function finish(msg, answer) {
+function clearReading(msg) {
   const note = msg.querySelector(".reading");
   if (note) note.remove();
+}
+
+function finish(msg, answer) {
+  clearReading(msg);
   const body = msg.querySelector(".body");
   body.classList.remove("streaming");
   body.innerHTML = answer.html;  // rendered by the server with raw HTML disabled
@@ -221,13 +227,13 @@ async function ask(question) {
         reading(msg, data.sources || []);
         msg.scrollIntoView({ block: "end" });
       } else if (name === "token") {
-        const note = msg.querySelector(".reading");
-        if (note) note.remove();
+        clearReading(msg);
         body.textContent += data.text;
         msg.scrollIntoView({ block: "end" });
       } else if (name === "done") {
         finish(msg, data);
       } else if (name === "error") {
+        clearReading(msg);
         body.classList.add("error");
         body.textContent = T.failed + " " + data.message;
       }
