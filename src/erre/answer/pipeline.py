@@ -60,6 +60,10 @@ class Reading:
     sources: tuple[Citation, ...]
     language: str  # the answer's
 
+    def brief(self) -> list[dict]:
+        """The passages as channels send them before the answer: no quote yet."""
+        return [{"n": c.n, "title": c.title, "source": c.source, "date": c.date} for c in self.sources]
+
 
 Event = Token | Reading | Done
 

@@ -83,18 +83,12 @@ class LlamaCppModel:
                 if text:
                     yield text
 
-
     def _cached(self, tokens: Sequence[int]) -> int:
         """How many of the prompt's first tokens llama.cpp keeps from the previous call
         (their keys and values stay in its cache): the rules and the persona card come first in
         every prompt, so a question pays only for its passages, its question and what differs.
         The last token is always run again, for its logits."""
-        held = 0
-        for a, b in zip(self._llm._input_ids, tokens):
-            if a != b:
-                break
-            held += 1
-        return min(held, len(tokens) - 1)
+        return min(self._llm.longest_token_prefix(self._llm._input_ids.tolist(), tokens), len(tokens) - 1)
 
     def log_likelihood(self, text: str) -> tuple[float, int]:
         """(sum of the log-probabilities of `text`'s tokens after the first, how many), the

@@ -89,8 +89,7 @@ class Run:
                     if isinstance(event, chat.Token):
                         yield self._chunk({"content": event.text})
                     elif isinstance(event, chat.Reading):  # an empty delta: OpenAI clients skip it
-                        yield self._chunk({}, erre={"reading": [
-                            {"n": c.n, "title": c.title, "source": c.source, "date": c.date} for c in event.sources]})
+                        yield self._chunk({}, erre={"reading": event.brief()})
                 answer = reply.answer
                 assert answer is not None
                 log_exchange(self.state, "api", self.question, answer)

@@ -103,7 +103,7 @@ def delete(request: Request, cid: str) -> dict:
 
 @router.post("/api/conversations/{cid}/messages")
 async def ask(request: Request, cid: str) -> StreamingResponse:
-    """The answer as server-sent events: `reading` {sources: [{n, title, date}]} when the
+    """The answer as server-sent events: `reading` {sources: [{n, title, source, date}]} when the
     model starts reading its passages, `token` {text} as it is written, then `done`
     {html, text, citations, abstained, style} once it is stored, or `error` {message}."""
     state = request.app.state
@@ -124,7 +124,7 @@ async def ask(request: Request, cid: str) -> StreamingResponse:
                     if isinstance(event, chat.Token):
                         yield _event("token", {"text": event.text})
                     elif isinstance(event, chat.Reading):  # shown while the model reads them
-                        yield _event("reading", {"sources": [_reading(c) for c in event.sources]})
+                        yield _event("reading", {"sources": event.brief()})
                 answer: Answer = reply.answer  # type: ignore[assignment]
                 talk.record(cid, question, answer, channel="web", owner=owner)
                 log_exchange(state, "web", question, answer)
@@ -182,11 +182,6 @@ def render(text: str, citations: tuple[Citation, ...] | list[Citation]) -> str:
 def _cite(c: Citation) -> dict:
     return {"n": c.n, "title": c.title, "source": c.source, "url": c.url if _safe_url(c.url) else None,
             "page": c.page, "date": c.date, "quote": c.quote, "start": c.start, "end": c.end}
-
-
-def _reading(c: Citation) -> dict:
-    """A passage being read, as the page lists it before the answer: no quote yet."""
-    return {"n": c.n, "title": c.title, "date": c.date}
 
 
 def _safe_url(url: str | None) -> bool:
