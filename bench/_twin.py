@@ -34,4 +34,7 @@ def with_corpus(home: str | None, corpus: str, name: str | None = None):
         print(f"ingested in {time.perf_counter() - t0:.1f} s: {report.summary()}", file=sys.stderr)
     if name:
         twin.settings = dataclasses.replace(twin.settings, name=name)
+    t0 = time.perf_counter()
+    twin.subjects  # as `erre ingest` does: the cross-lingual vectors ready before the first question
+    print(f"cross-lingual vectors ready in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     return twin

@@ -73,6 +73,8 @@ def main() -> None:
     ap.add_argument("--out", help="write each answer and its verdict here (JSON Lines)")
     ap.add_argument("--limit", type=int)
     ap.add_argument("--no-time", action="store_true", help="chat.time = false: evidence in order of relevance")
+    ap.add_argument("--no-related", action="store_true",
+                    help="chat.related = false: no writings on the same subject in the other language")
     args = ap.parse_args()
 
     import _twin
@@ -93,7 +95,10 @@ def main() -> None:
     items = items[:args.limit] if args.limit else items
     if args.no_time:
         twin.settings = dataclasses.replace(twin.settings, chat_time=False)
+    if args.no_related:
+        twin.settings = dataclasses.replace(twin.settings, chat_related=False)
     twin.model
+    twin.subjects  # as `erre ingest` does: the cross-lingual vectors ready before the first question
     records, first_token = [], []
     t0 = time.perf_counter()
     for n, item in enumerate(items, 1):

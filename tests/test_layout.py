@@ -14,7 +14,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "erre"
 # the top-level parts of erre, lowest first: a part imports only parts of its layer or below
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("__init__", "errors", "documents", "config", "language"),  # the nouns and the settings
-    ("chunk", "ingest", "embed", "store", "llm", "guard", "persona", "style", "serving"),  # the parts
+    ("chunk", "ingest", "embed", "store", "llm", "guard", "persona", "style", "serving", "subjects"),  # the parts
     ("retrieve", "sync", "migrate", "twin", "answer", "chat", "conversations", "timeline"),  # the core
     ("eval", "tune", "server", "telegram", "cli"),  # tuning, evaluation, the channels
 )

@@ -248,3 +248,82 @@ def test_timeline_lists_a_topic_oldest_first(tmp_path, e5):
     assert text.index("2013-09-16") < text.index("2023-10-05")
     status = erre("status", home=home).stdout
     assert "2013-09-16 to 2023-10-05, 0 documents without a date" in status
+
+
+def _bilingual(twin, tmp_path):
+    """Two writings on electric cars, years and languages apart, and one on something else."""
+    folder = tmp_path / "bilingual"
+    write(folder / "2015-06-22-macchine-elettriche.md",
+          "---\ntitle: Macchine elettriche\n---\nLe auto elettriche costano troppo, hanno poca autonomia e "
+          "restano un giocattolo per ricchi. Meglio treni regionali e piste ciclabili.\n")
+    write(folder / "2021-09-04-plugging-in.md",
+          "---\ntitle: Plugging in\n---\nI bought an electric car this spring and I was wrong about them: it is "
+          "cheap to run, quiet, and charging at home overnight is enough for my commute.\n")
+    write(folder / "2019-05-02-ragu.md",
+          "---\ntitle: Il ragù della domenica\n---\nIl ragù vuole tempo: tre ore a fuoco lento e un po' di latte.\n")
+    sync.run(twin.store, twin.embedder, [str(folder)], twin.settings)
+
+
+def test_the_writings_on_a_subject_are_found_across_languages_and_cached(twin, tmp_path):
+    from erre import subjects
+
+    _bilingual(twin, tmp_path)
+    assert twin.subjects is not None
+    found = twin.subjects
+    italian = next(s for s in found.writings if "macchine" in s)
+    question = found.question("Cosa pensi delle auto elettriche?")
+    assert [s.rsplit("/", 1)[-1] for s in found.related(italian, question)] == ["2021-09-04-plugging-in.md"]
+    best = found.best(next(s for s in found.writings if "plugging" in s), question)
+    assert "electric car" in twin.store.chunks([best])[best].text
+    assert found.related("nowhere.md", question) == [] and found.best("nowhere.md", question) is None
+    # the vectors are cached by chunk: a second load encodes nothing
+    enc = subjects.encoder(twin.settings.embed_threads)
+    calls: list[int] = []
+    original = enc.passages
+    enc.passages = lambda texts: calls.append(len(texts)) or original(texts)
+    try:
+        again = subjects.load(twin.store, enc, twin.home / "cache")
+    finally:
+        del enc.passages
+    assert calls == [] and again.writings == found.writings
+    assert list((twin.home / "cache").glob("subjects.*.npz"))
+
+
+def test_a_newer_writing_in_the_other_language_is_the_current_view(twin, tmp_path):
+    _bilingual(twin, tmp_path)
+    model, sent = ScriptedModel("Oggi ho un'auto elettrica e costa poco [1]."), []
+    _record(model, sent)
+    twin.use(model=model)
+    a = chat.answer(twin, "Cosa pensi delle auto elettriche?", candidates=1)
+    assert sent, (a.reason, a.text)
+    # the English 2021 post, which shares no word with the question, is the evidence; the
+    # 2015 view is not offered as current
+    assert 'scritto="2021-09-04"' in sent[-1] and 'scritto="2015-06-22"' not in sent[-1]
+    assert [c.date for c in a.citations] == ["2021-09-04"]
+    # asked how the view changed: both writings, oldest first
+    sent.clear()
+    b = chat.answer(twin, "Hai cambiato idea sulle auto elettriche?", candidates=1)
+    assert sent, (b.reason, b.text)
+    assert sent[-1].index('scritto="2015-06-22"') < sent[-1].index('scritto="2021-09-04"')
+    # chat.related = false: the English post is not brought in
+    sent.clear()
+    twin.__dict__.pop("subjects", None)
+    twin.settings = twin.settings.with_(chat_related=False)
+    chat.answer(twin, "Cosa pensi delle auto elettriche?", candidates=1)
+    assert 'scritto="2021-09-04"' not in sent[-1]
+
+
+def test_related_writings_join_the_evidence_the_time_asked_about_wants():
+    old = _passage(1, "2015-06-22", 0.90, "Le auto elettriche costano troppo.")
+    noise = _passage(2, "2023-07-08", 0.86, "A piedi fino al mare.")
+    newer, older = _passage(3, "2021-09-04", 0.0, "I bought an electric car."), _passage(4, "2011-01-01", 0.0)
+    topic = language.terms("auto elettriche", "it")
+    now = when.arrange(when.When(when.NOW), [old, noise], [], 4, topic, [newer])
+    assert [p.id for p in now] == [3]  # the newer writing alone: no older view, nothing off the point
+    assert [p.id for p in when.arrange(when.When(when.NOW), [old, noise], [], 4, topic, [older])] == [1, 2]
+    assert [p.id for p in when.arrange(when.When(when.CHANGE), [old, noise], [], 4, topic, [newer])] == [1, 3]
+    assert [p.id for p in when.arrange(when.When(when.EARLY), [old, noise], [], 4, topic, [older, newer])] == [4, 1, 2]
+    # a year none of the best passages is of: the related writing of that year first
+    in_2021 = when.When(when.YEARS, 2021, 2021)
+    assert [p.id for p in when.arrange(in_2021, [old, noise], [], 4, (), [newer])] == [3, 1, 2]
+    assert [p.id for p in when.arrange(when.When(when.OFF), [old, noise], [], 4, topic, [newer])] == [1, 2]

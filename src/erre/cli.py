@@ -99,6 +99,7 @@ def ingest_cmd(paths: tuple[str, ...], sample: bool, drafts: bool | None, home: 
     progress = _progress_bar(enabled=not as_json)
     with Twin.open(home, ingest_include_drafts=drafts) as twin, closing(progress):
         report = sync.run(twin.store, twin.embedder, paths, twin.settings, progress=progress)
+        twin.subjects  # the cross-lingual vectors of the new chunks, so the first question does not wait for them
     if as_json:
         _echo_json(report.as_dict())
         return

@@ -101,6 +101,10 @@ class Settings:
                        "Order the evidence by the time the question asks about: the newest writing "
                        "first as the author's current view, the writings of a year asked about, "
                        "oldest first for how a view changed (answer/when.py)")
+    chat_related: bool = _setting(True,
+                       "With chat.time: bring the other writings on the same subject, in either "
+                       "language, to the evidence (the newest for a question about now), found by a "
+                       "cross-lingual encoder kept beside the index (subjects.py)")
     chat_answer: str = _setting("write",
                        "How an answer is made: write (the model writes it from the passages) or quote "
                        "(the author's own sentence that best matches the question, framed and cited: "

@@ -73,6 +73,17 @@ class Twin:
         return llm.load(self.settings, self.home)
 
     @cached_property
+    def subjects(self):
+        """The writings' cross-lingual vectors (subjects.py), kept in the twin's cache; None
+        when chat.related is off or the encoder is not installed."""
+        from . import subjects
+
+        if not (self.settings.chat_time and self.settings.chat_related):
+            return None
+        enc = subjects.encoder(self.settings.embed_threads)
+        return None if enc is None else subjects.load(self.store, enc, self.home / "cache")
+
+    @cached_property
     def persona(self):
         """The style profile (persona.md, `erre persona build`), or None."""
         from . import persona

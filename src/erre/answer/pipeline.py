@@ -201,7 +201,8 @@ class Reply:
         shown = policy.shown(found.passages, s.chat_passages, limit)
         asked_when = when.asked(self.question) if s.chat_time else when.When(when.OFF)
         shown = when.arrange(asked_when, shown, policy.shown(found.pool, len(found.pool), limit), s.chat_passages,
-                             answerable.topic_terms(self.question, lang) if asked_when.kind == when.NOW else ())
+                             answerable.topic_terms(self.question, lang) if asked_when.kind == when.NOW else (),
+                             self._related(asked_when, shown, lang))
         refusal = None
         if s.chat_checks:
             with clock.checking():
@@ -320,6 +321,23 @@ class Reply:
                           citations=tuple(citation(n, self.passages[n - 1], support.get(n)) for n in cited),
                           timings=timings, query=query, model=twin.model.name, style=style,
                           reason="cut" if draft.cut else None, uncovered=self.uncovered))
+
+    def _related(self, asked: when.When, shown: Sequence[Passage], lang: str) -> list[Passage]:
+        """The best passage of each other writing on the subject of the first passage's
+        writing (subjects.py), for the time ordering, where a language stands between them
+        or the question (`lang`): within one language the shared words tell the same point
+        (when.same_point), across languages none are shared."""
+        if asked.kind in (when.OFF, when.LATEST) or not shown or self.twin.subjects is None:
+            return []
+        subjects, first = self.twin.subjects, shown[0]
+        question = subjects.question(self.asked)
+        have = {p.chunk.source for p in shown}
+        ids = [i for source in subjects.related(first.chunk.source, question)
+               if source not in have and (i := subjects.best(source, question)) is not None]
+        chunks = self.twin.store.chunks(ids)
+        return [Passage(id=i, chunk=c, score=first.score, extra={"related": True})
+                for i in ids if (c := chunks.get(i)) is not None
+                and not c.language == first.chunk.language == lang]
 
     def _newest(self, lang: str, limit: float) -> Passage | None:
         """For a question asking for the latest writing on a subject: the newest writing's

@@ -119,11 +119,15 @@ def same_point(passages: Sequence[Passage], topic: Sequence[str]) -> list[Passag
 
 
 def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], shown: int,
-            topic: Sequence[str] = ()) -> list[Passage]:
+            topic: Sequence[str] = (), related: Sequence[Passage] = ()) -> list[Passage]:
     """The passages to show for a question asking about `when`: `passages` (the best, already
     judged to cover the question) reordered, or for a time span the passages of `pool` written
     then, best first, when the best passages include some of that time. `topic`: the
-    question's topic words, which tell passages on the same point (`same_point`)."""
+    question's topic words, which tell passages on the same point (`same_point`). `related`:
+    a passage of each other writing on the subject of the first passage's writing, in either
+    language (subjects.py); those the time asked about wants join the evidence (the newest
+    for now, the oldest for the beginning, all for a change, those of the years asked), first
+    among it, within `shown` passages."""
     if when.kind == OFF:
         return list(passages)
     if when.kind == YEARS:
@@ -131,12 +135,18 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
         best = {q.id for q in passages}
         if any(p.id in best for p in inside):
             return inside[:shown]
-        return list(passages)
+        # none of the best passages is of that time: a writing of then on the same subject
+        wanted = _wanted(when, passages, related)
+        return [*wanted, *passages][:shown] if wanted else list(passages)
     group = same_point(passages, topic) if when.kind == NOW else list(passages)
+    wanted = _wanted(when, group, related)
+    if wanted and when.kind != NOW:  # the subject's writings first, in time order, the others after
+        group = [p for p in passages if p.chunk.source == passages[0].chunk.source]
+    group = [*group, *wanted]
     if not dated_apart(group):
         return list(passages)
     undated = 9999 if when.kind == NOW else 0  # an undated text is not known to be old
-    order = {p.id: i for i, p in enumerate(passages)}
+    order = {p.id: i for i, p in enumerate([*passages, *wanted])}
     sign = -1 if when.kind == NOW else 1  # newest first, or oldest first
 
     def key(p: Passage) -> tuple[int, int]:
@@ -144,7 +154,31 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
         return sign * (undated if y is None else y), order[p.id]
 
     ids = {p.id for p in group}
-    return sorted(group, key=key) + [p for p in passages if p.id not in ids]
+    rest = [p for p in passages if p.id not in ids]
+    if wanted and when.kind == CHANGE:  # how the view changed: the subject's writings only
+        rest = []
+    arranged = sorted(group, key=key) + (rest if when.kind == NOW else sorted(rest, key=key))
+    if wanted and when.kind == NOW:
+        # a newer writing on the subject that shares no word with the question (another
+        # language): it alone, as the older view and the passages off the point pull the
+        # answer to what the author no longer thinks
+        arranged = list(wanted)
+    return arranged[:max(shown, len(passages))] if wanted else arranged
+
+
+def _wanted(when: When, group: Sequence[Passage], related: Sequence[Passage]) -> list[Passage]:
+    """The related passages the time asked about wants, beside `group` (the passages on the
+    point): newer than all of them for now, older for the beginning, all for a change, of the
+    years asked."""
+    years = [y for p in group if (y := year(p)) is not None]
+    dated = [(p, y) for p in related if (y := year(p)) is not None and p.id not in {q.id for q in group}]
+    if when.kind == NOW:
+        return [p for p, y in dated if not years or y > max(years)]
+    if when.kind == EARLY:
+        return [p for p, y in dated if not years or y < min(years)]
+    if when.kind == YEARS:
+        return [p for p, y in dated if when.first <= y <= when.last]
+    return [p for p, _ in dated] if when.kind == CHANGE else []
 
 
 def note(when: When, passages: Sequence[Passage], texts: dict[str, str]) -> str:

@@ -1,0 +1,140 @@
+"""Writings on the same subject, in either language: a cross-lingual encoder beside the index.
+
+The index's embedder (multilingual-e5) ranks a question's own-language writings far above the
+other language's, and its cosines bunch (0.82 to 0.90 across subjects on bench/time), so it
+cannot tell, for an Italian question, that an English post is on the same subject. Google's
+multilingual Universal Sentence Encoder (USE, 16 languages, numpy only) aligns the languages
+closely and spreads its scores: the mean of a writing's chunk vectors finds the other
+writings on its subject in both languages (on bench/time, each changed-view writing's
+nearest writing is another of its topic for 12 of 17).
+
+The time ordering (answer/when.py) uses it to bring the other writings on the subject of the
+best passage's writing to the evidence: the newest for a question about now, the oldest for
+one about the beginning, all for a change, those of the years asked. A writing counts when
+it is the writing nearest the best one (NEAR) and the question is at least SHARE as
+near it as to the best one (both by this encoder).
+
+The vectors are kept in the twin's cache, one per chunk by the chunk's key: computed for new
+chunks after each ingest (`refresh`) or on first use, dropped with their chunks.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .documents import Chunk
+from .embed import Embedder
+from .store import Index
+
+NEAR = 1  # a writing on the same subject is among this many nearest the best one's writing
+SHARE = 0.5  # ... and the question is at least this share as near it as to the best one
+CACHE = "subjects.{name}.npz"
+
+
+@dataclass
+class Subjects:
+    """Each writing's cross-lingual vector, and its chunks' (ids as stored now)."""
+
+    encoder: Embedder  # embed/use.py
+    ids: np.ndarray  # (n,) chunk ids
+    sources: list[str]  # (n,) each chunk's writing
+    vectors: np.ndarray  # (n, dim) unit vectors of the chunks
+    writings: list[str]  # distinct sources, in order
+    means: np.ndarray  # (len(writings), dim) unit mean vector of each writing's chunks
+
+    def question(self, text: str) -> np.ndarray:
+        return self.encoder.queries([text])[0]
+
+    def related(self, source: str, question: np.ndarray, near: int = NEAR, share: float = SHARE) -> list[str]:
+        """The writings on the subject of `source` (not itself), nearest first: among its
+        `near` nearest writings, those `question` is at least `share` as near as to it."""
+        if source not in self._row:
+            return []
+        i = self._row[source]
+        close = self.means @ self.means[i]
+        close[i] = -2.0
+        asked = self.means @ question
+        own = float(asked[i])
+        if own <= 0:
+            return []
+        return [self.writings[j] for j in np.argsort(-close)[:near] if asked[j] >= share * own]
+
+    def best(self, source: str, question: np.ndarray) -> int | None:
+        """The id of `source`'s chunk nearest `question`."""
+        rows = np.flatnonzero(self._of == self._row.get(source, -1))
+        if not len(rows):
+            return None
+        return int(self.ids[rows[int(np.argmax(self.vectors[rows] @ question))]])
+
+    def __post_init__(self) -> None:
+        self._row = {s: i for i, s in enumerate(self.writings)}
+        self._of = np.array([self._row[s] for s in self.sources], dtype=np.int64)
+
+
+@functools.cache
+def encoder(threads: int = 2):
+    """The cross-lingual encoder (USE multilingual), or None when its package is missing; one
+    per process, shared by every twin (it holds no state)."""
+    from .errors import MissingExtra
+
+    try:
+        from .embed.use import USEEmbedder
+
+        return USEEmbedder(threads=threads)
+    except MissingExtra:
+        return None
+
+
+def _cache_file(cache: Path, name: str) -> Path:
+    return cache / CACHE.format(name=re.sub(r"[^\w.-]+", "_", name))
+
+
+def load(store: Index, enc: Embedder, cache: Path | None = None) -> Subjects:
+    """The store's chunks with their cross-lingual vectors: those cached under `cache` by the
+    chunk's key, the others encoded now (and the cache rewritten when anything changed)."""
+    path = _cache_file(cache, enc.name) if cache is not None else None
+    known: dict[str, np.ndarray] = {}
+    if path is not None and path.exists():
+        try:
+            with np.load(path) as saved:
+                known = dict(zip(saved["keys"].tolist(), saved["vectors"]))
+        except (OSError, ValueError, KeyError):
+            known = {}  # an unreadable cache is rebuilt
+    chunks: list[tuple[int, Chunk]] = [item for batch in store.chunk_texts() for item in batch]
+    keys = [c.key for _, c in chunks]
+    missing = [n for n, k in enumerate(keys) if k not in known]
+    if missing:
+        new = enc.passages([chunks[n][1].context for n in missing])
+        for n, v in zip(missing, new):
+            known[keys[n]] = v.astype(np.float16)
+    dim = enc.dim
+    vectors = (np.stack([known[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, dim), np.float32))
+    if path is not None and (missing or len(known) != len(keys)):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(tmp, keys=np.array(keys, dtype=str), vectors=vectors.astype(np.float16))
+        tmp.replace(path)
+    sources = [c.source for _, c in chunks]
+    writings = list(dict.fromkeys(sources))
+    row = {s: i for i, s in enumerate(writings)}
+    means = np.zeros((len(writings), vectors.shape[1] if len(vectors) else dim), np.float32)
+    for s, v in zip(sources, vectors):
+        means[row[s]] += v
+    norms = np.linalg.norm(means, axis=1, keepdims=True)
+    means /= np.where(norms == 0, 1, norms)
+    return Subjects(enc, np.array([i for i, _ in chunks], dtype=np.int64), sources, vectors, writings, means)
+
+
+def refresh(store: Index, cache: Path, threads: int = 2) -> int:
+    """Bring the cached vectors up to date after an ingest; the number of chunks held (0 when
+    the encoder is not installed)."""
+    enc = encoder(threads)
+    if enc is None:
+        return 0
+    return len(load(store, enc, cache).ids)
+
