@@ -108,6 +108,7 @@ def test_the_file_time_never_counts_and_ingest_names_the_undated(twin, tmp_path)
     ("What did you write before 2016 about cars?", when.YEARS, 0, 2015),
     ("All'inizio cosa pensavi dei social?", when.EARLY, 0, 9999),
     ("When you started the blog, did you like Facebook?", when.EARLY, 0, 9999),
+    ("In the early days, did you read on a screen?", when.EARLY, 0, 9999),
     ("Quando hai cambiato idea sui compiti?", when.CHANGE, 0, 9999),
     ("How did your view on electric cars evolve?", when.CHANGE, 0, 9999),
     ("Qual è l'ultima cosa che hai scritto sui compiti?", when.LATEST, 0, 9999),
@@ -305,6 +306,10 @@ def test_a_newer_writing_in_the_other_language_is_the_current_view(twin, tmp_pat
     b = chat.answer(twin, "Hai cambiato idea sulle auto elettriche?", candidates=1)
     assert sent, (b.reason, b.text)
     assert sent[-1].index('scritto="2015-06-22"') < sent[-1].index('scritto="2021-09-04"')
+    # an English question finding the English post first: the newest is already first
+    sent.clear()
+    c = chat.answer(twin, "What do you think about electric cars these days?", candidates=1)
+    assert sent and not c.abstained and sent[-1].index('written="2021-09-04"') < sent[-1].find('written="2015')
     # chat.related = false: the English post is not brought in
     sent.clear()
     twin.__dict__.pop("subjects", None)

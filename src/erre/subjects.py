@@ -11,8 +11,8 @@ nearest writing is another of its topic for 12 of 17).
 The time ordering (answer/when.py) uses it to bring the other writings on the subject of the
 best passage's writing to the evidence: the newest for a question about now, the oldest for
 one about the beginning, all for a change, those of the years asked. A writing counts when
-it is the writing nearest the best one (NEAR) and the question is at least SHARE as
-near it as to the best one (both by this encoder).
+it and the best one are each other's nearest writing (NEAR) and the question is at least
+SHARE as near it as to the best one (all by this encoder).
 
 The vectors are kept in the twin's cache, one per chunk by the chunk's key: computed for new
 chunks after each ingest (`refresh`) or on first use, dropped with their chunks.
@@ -32,7 +32,7 @@ from .embed import Embedder
 from .store import Index
 
 NEAR = 1  # a writing on the same subject is among this many nearest the best one's writing
-SHARE = 0.5  # ... and the question is at least this share as near it as to the best one
+SHARE = 0.7  # ... and the question is at least this share as near it as to the best one
 CACHE = "subjects.{name}.npz"
 
 
@@ -52,7 +52,8 @@ class Subjects:
 
     def related(self, source: str, question: np.ndarray, near: int = NEAR, share: float = SHARE) -> list[str]:
         """The writings on the subject of `source` (not itself), nearest first: among its
-        `near` nearest writings, those `question` is at least `share` as near as to it."""
+        `near` nearest writings, those that have it among theirs too and that `question` is
+        at least `share` as near as to it."""
         if source not in self._row:
             return []
         i = self._row[source]
@@ -62,7 +63,13 @@ class Subjects:
         own = float(asked[i])
         if own <= 0:
             return []
-        return [self.writings[j] for j in np.argsort(-close)[:near] if asked[j] >= share * own]
+        return [self.writings[j] for j in np.argsort(-close)[:near]
+                if asked[j] >= share * own and i in self._nearest(j, near)]
+
+    def _nearest(self, j: int, near: int) -> set[int]:
+        close = self.means @ self.means[j]
+        close[j] = -2.0
+        return set(np.argsort(-close)[:near].tolist())
 
     def best(self, source: str, question: np.ndarray) -> int | None:
         """The id of `source`'s chunk nearest `question`."""

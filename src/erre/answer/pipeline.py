@@ -323,21 +323,26 @@ class Reply:
                           reason="cut" if draft.cut else None, uncovered=self.uncovered))
 
     def _related(self, asked: when.When, shown: Sequence[Passage], lang: str) -> list[Passage]:
-        """The best passage of each other writing on the subject of the first passage's
-        writing (subjects.py), for the time ordering, where a language stands between them
-        or the question (`lang`): within one language the shared words tell the same point
-        (when.same_point), across languages none are shared."""
+        """A passage of each other writing on the subject of the first passage's writing
+        (subjects.py), for the time ordering, where a language stands between it, that
+        writing or the question (`lang`): the passage shown already, or the writing's best
+        for the question. Within one language the shared words tell the same point
+        (when.same_point); across languages none are shared."""
         if asked.kind in (when.OFF, when.LATEST) or not shown or self.twin.subjects is None:
             return []
         subjects, first = self.twin.subjects, shown[0]
         question = subjects.question(self.asked)
-        have = {p.chunk.source for p in shown}
-        ids = [i for source in subjects.related(first.chunk.source, question)
-               if source not in have and (i := subjects.best(source, question)) is not None]
-        chunks = self.twin.store.chunks(ids)
-        return [Passage(id=i, chunk=c, score=first.score, extra={"related": True})
-                for i in ids if (c := chunks.get(i)) is not None
-                and not c.language == first.chunk.language == lang]
+        have: dict[str, Passage] = {}
+        for p in shown:
+            have.setdefault(p.chunk.source, p)
+        related = subjects.related(first.chunk.source, question)
+        best = {source: i for source in related if source not in have
+                and (i := subjects.best(source, question)) is not None}
+        chunks = self.twin.store.chunks(list(best.values()))
+        found = [have[source] if source in have else
+                 Passage(id=best[source], chunk=chunks[best[source]], score=first.score, extra={"related": True})
+                 for source in related if source in have or best.get(source) in chunks]
+        return [p for p in found if not p.chunk.language == first.chunk.language == lang]
 
     def _newest(self, lang: str, limit: float) -> Passage | None:
         """For a question asking for the latest writing on a subject: the newest writing's
