@@ -29,6 +29,7 @@ def main() -> None:
     twin = _twin.fresh(args.home)
     t0 = time.perf_counter()
     cold = sync.run(twin.store, twin.embedder, [args.folder], twin.settings)
+    twin.subjects  # as `erre ingest` does: the writings' cross-lingual vectors (subjects.py)
     cold_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     warm = sync.run(twin.store, twin.embedder, [args.folder], twin.settings)
