@@ -332,3 +332,16 @@ def test_related_writings_join_the_evidence_the_time_asked_about_wants():
     in_2021 = when.When(when.YEARS, 2021, 2021)
     assert [p.id for p in when.arrange(in_2021, [old, noise], [], 4, (), [newer])] == [3, 1, 2]
     assert [p.id for p in when.arrange(when.When(when.OFF), [old, noise], [], 4, topic, [newer])] == [1, 2]
+
+
+def test_an_unreadable_cache_of_cross_lingual_vectors_is_rebuilt(twin, tmp_path):
+    from erre import subjects
+
+    _bilingual(twin, tmp_path)
+    assert twin.subjects is not None
+    cache = next((twin.home / "cache").glob("subjects.*.npz"))
+    cache.write_bytes(b"not a zip file")
+    again = subjects.load(twin.store, subjects.encoder(twin.settings.embed_threads), twin.home / "cache")
+    assert len(again.ids) == len(twin.subjects.ids) and again.vectors.shape == twin.subjects.vectors.shape
+    assert subjects.load(twin.store, again.encoder, twin.home / "cache").writings == again.writings
+    assert not list((twin.home / "cache").glob("*.tmp.npz"))

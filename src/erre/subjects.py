@@ -21,7 +21,9 @@ chunks after each ingest (`refresh`) or on first use, dropped with their chunks.
 from __future__ import annotations
 
 import functools
+import os
 import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -110,7 +112,7 @@ def load(store: Index, enc: Embedder, cache: Path | None = None) -> Subjects:
         try:
             with np.load(path) as saved:
                 known = dict(zip(saved["keys"].tolist(), saved["vectors"]))
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
             known = {}  # an unreadable cache is rebuilt
     chunks: list[tuple[int, Chunk]] = [item for batch in store.chunk_texts() for item in batch]
     keys = [c.key for _, c in chunks]
@@ -123,7 +125,7 @@ def load(store: Index, enc: Embedder, cache: Path | None = None) -> Subjects:
     vectors = (np.stack([known[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, dim), np.float32))
     if path is not None and (missing or len(known) != len(keys)):
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp.npz")
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")  # workers may write at once
         np.savez(tmp, keys=np.array(keys, dtype=str), vectors=vectors.astype(np.float16))
         tmp.replace(path)
     sources = [c.source for _, c in chunks]
