@@ -171,24 +171,39 @@ def _record(model, sent: list[str]) -> None:
     model.stream = stream
 
 
-def _dated_twin(twin, tmp_path):
-    folder = tmp_path / "blog"
-    write(folder / "2013-09-16-elogio-dei-compiti.md",
-          "---\ntitle: Elogio dei compiti\n---\nI compiti a casa sono una scuola di disciplina: ne assegno "
-          "molti ogni settimana, perché la fatica quotidiana forma il carattere degli studenti.\n")
-    write(folder / "2023-10-05-classe-senza-compiti.md",
-          "---\ntitle: Una classe senza compiti\n---\nNon assegno più compiti a casa: il lavoro si fa in classe, "
-          "e i pomeriggi restano liberi per leggere e giocare. Sui compiti mi sbagliavo.\n")
-    write(folder / "2018-06-20-ricette.md",
-          "---\ntitle: Il ragù della domenica\n---\nIl ragù vuole tempo: tre ore a fuoco lento e un po' di latte.\n")
+def _scripted(twin, reply: str) -> list[str]:
+    """The twin answers with a scripted model; the prompts it is sent are kept in the list."""
+    model, sent = ScriptedModel(reply), []
+    _record(model, sent)
+    twin.use(model=model)
+    return sent
+
+
+RAGU = ("Il ragù della domenica", "Il ragù vuole tempo: tre ore a fuoco lento e un po' di latte.")  # off every subject
+
+
+def _blog(twin, folder, posts: dict[str, tuple[str, str]]) -> None:
+    """Ingest `posts` (file name: (title, text)) as Markdown with front matter."""
+    for name, (title, text) in posts.items():
+        write(folder / name, f"---\ntitle: {title}\n---\n{text}\n")
     sync.run(twin.store, twin.embedder, [str(folder)], twin.settings)
+
+
+def _dated_twin(twin, tmp_path):
+    _blog(twin, tmp_path / "blog", {
+        "2013-09-16-elogio-dei-compiti.md": (
+            "Elogio dei compiti", "I compiti a casa sono una scuola di disciplina: ne assegno molti ogni "
+            "settimana, perché la fatica quotidiana forma il carattere degli studenti."),
+        "2023-10-05-classe-senza-compiti.md": (
+            "Una classe senza compiti", "Non assegno più compiti a casa: il lavoro si fa in classe, e i "
+            "pomeriggi restano liberi per leggere e giocare. Sui compiti mi sbagliavo."),
+        "2018-06-20-ricette.md": RAGU,
+    })
 
 
 def test_dated_evidence_reaches_the_prompt_and_the_citations(twin, tmp_path):
     _dated_twin(twin, tmp_path)
-    model, sent = ScriptedModel("Oggi non assegno più compiti a casa [1]."), []
-    _record(model, sent)
-    twin.use(model=model)
+    sent = _scripted(twin, "Oggi non assegno più compiti a casa [1].")
     a = chat.answer(twin, "Cosa pensi dei compiti a casa?", candidates=1)
     assert sent, (a.reason, a.text)
     prompt = sent[-1]
@@ -253,16 +268,15 @@ def test_timeline_lists_a_topic_oldest_first(tmp_path, e5):
 
 def _bilingual(twin, tmp_path):
     """Two writings on electric cars, years and languages apart, and one on something else."""
-    folder = tmp_path / "bilingual"
-    write(folder / "2015-06-22-macchine-elettriche.md",
-          "---\ntitle: Macchine elettriche\n---\nLe auto elettriche costano troppo, hanno poca autonomia e "
-          "restano un giocattolo per ricchi. Meglio treni regionali e piste ciclabili.\n")
-    write(folder / "2021-09-04-plugging-in.md",
-          "---\ntitle: Plugging in\n---\nI bought an electric car this spring and I was wrong about them: it is "
-          "cheap to run, quiet, and charging at home overnight is enough for my commute.\n")
-    write(folder / "2019-05-02-ragu.md",
-          "---\ntitle: Il ragù della domenica\n---\nIl ragù vuole tempo: tre ore a fuoco lento e un po' di latte.\n")
-    sync.run(twin.store, twin.embedder, [str(folder)], twin.settings)
+    _blog(twin, tmp_path / "bilingual", {
+        "2015-06-22-macchine-elettriche.md": (
+            "Macchine elettriche", "Le auto elettriche costano troppo, hanno poca autonomia e restano un "
+            "giocattolo per ricchi. Meglio treni regionali e piste ciclabili."),
+        "2021-09-04-plugging-in.md": (
+            "Plugging in", "I bought an electric car this spring and I was wrong about them: it is cheap to "
+            "run, quiet, and charging at home overnight is enough for my commute."),
+        "2019-05-02-ragu.md": RAGU,
+    })
 
 
 def test_the_writings_on_a_subject_are_found_across_languages_and_cached(twin, tmp_path):
@@ -292,9 +306,7 @@ def test_the_writings_on_a_subject_are_found_across_languages_and_cached(twin, t
 
 def test_a_newer_writing_in_the_other_language_is_the_current_view(twin, tmp_path):
     _bilingual(twin, tmp_path)
-    model, sent = ScriptedModel("Oggi ho un'auto elettrica e costa poco [1]."), []
-    _record(model, sent)
-    twin.use(model=model)
+    sent = _scripted(twin, "Oggi ho un'auto elettrica e costa poco [1].")
     a = chat.answer(twin, "Cosa pensi delle auto elettriche?", candidates=1)
     assert sent, (a.reason, a.text)
     # the English 2021 post, which shares no word with the question, is the evidence; the
