@@ -45,7 +45,7 @@ class Subjects:
     encoder: Embedder  # embed/use.py
     ids: np.ndarray  # (n,) chunk ids
     sources: list[str]  # (n,) each chunk's writing
-    vectors: np.ndarray  # (n, dim) unit vectors of the chunks
+    vectors: np.ndarray  # (n, dim) unit vectors of the chunks, float16 (1 KB a chunk)
     writings: list[str]  # distinct sources, in order
     means: np.ndarray  # (len(writings), dim) unit mean vector of each writing's chunks
 
@@ -78,7 +78,7 @@ class Subjects:
         rows = np.flatnonzero(self._of == self._row.get(source, -1))
         if not len(rows):
             return None
-        return int(self.ids[rows[int(np.argmax(self.vectors[rows] @ question))]])
+        return int(self.ids[rows[int(np.argmax(self.vectors[rows].astype(np.float32) @ question))]])
 
     def __post_init__(self) -> None:
         self._row = {s: i for i, s in enumerate(self.writings)}
@@ -122,18 +122,17 @@ def load(store: Index, enc: Embedder, cache: Path | None = None) -> Subjects:
         for n, v in zip(missing, new):
             known[keys[n]] = v.astype(np.float16)
     dim = enc.dim
-    vectors = (np.stack([known[k] for k in keys]).astype(np.float32) if keys else np.zeros((0, dim), np.float32))
+    vectors = np.stack([known[k] for k in keys]).astype(np.float16) if keys else np.zeros((0, dim), np.float16)
     if path is not None and (missing or len(known) != len(keys)):
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")  # workers may write at once
-        np.savez(tmp, keys=np.array(keys, dtype=str), vectors=vectors.astype(np.float16))
+        np.savez(tmp, keys=np.array(keys, dtype=str), vectors=vectors)
         tmp.replace(path)
     sources = [c.source for _, c in chunks]
     writings = list(dict.fromkeys(sources))
     row = {s: i for i, s in enumerate(writings)}
-    means = np.zeros((len(writings), vectors.shape[1] if len(vectors) else dim), np.float32)
-    for s, v in zip(sources, vectors):
-        means[row[s]] += v
+    means = np.zeros((len(writings), dim), np.float32)
+    np.add.at(means, np.array([row[s] for s in sources], dtype=np.int64), vectors.astype(np.float32))
     norms = np.linalg.norm(means, axis=1, keepdims=True)
     means /= np.where(norms == 0, 1, norms)
     return Subjects(enc, np.array([i for i, _ in chunks], dtype=np.int64), sources, vectors, writings, means)
