@@ -137,10 +137,16 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
             return inside[:shown]
         # none of the best passages is of that time: a writing of then on the same subject
         wanted = _wanted(when, passages, related)
-        return [*wanted, *passages][:shown] if wanted else list(passages)
+        ids = {p.id for p in wanted}
+        return [*wanted, *(p for p in passages if p.id not in ids)][:shown] if wanted else list(passages)
     group = same_point(passages, topic) if when.kind == NOW else list(passages)
     wanted = _wanted(when, group, related)
-    if wanted and when.kind != NOW:  # the subject's writings first, in time order, the others after
+    if wanted and when.kind == NOW:
+        # a newer writing on the subject that shares no word with the question (another
+        # language): it alone, as the older view and the passages off the point pull the
+        # answer to what the author no longer thinks
+        return list(wanted)
+    if wanted:  # the subject's writings first, in time order, the others after
         group = [p for p in passages if p.chunk.source == passages[0].chunk.source]
     group = [*group, *wanted]
     if not dated_apart(group):
@@ -158,11 +164,6 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
     if wanted and when.kind == CHANGE:  # how the view changed: the subject's writings only
         rest = []
     arranged = sorted(group, key=key) + (rest if when.kind == NOW else sorted(rest, key=key))
-    if wanted and when.kind == NOW:
-        # a newer writing on the subject that shares no word with the question (another
-        # language): it alone, as the older view and the passages off the point pull the
-        # answer to what the author no longer thinks
-        arranged = list(wanted)
     return arranged[:max(shown, len(passages))] if wanted else arranged
 
 
@@ -173,9 +174,9 @@ def _wanted(when: When, group: Sequence[Passage], related: Sequence[Passage]) ->
     years = [y for p in group if (y := year(p)) is not None]
     dated = [(p, y) for p in related if (y := year(p)) is not None and p.id not in {q.id for q in group}]
     if when.kind == NOW:
-        return [p for p, y in dated if not years or y > max(years)]
+        return [p for p, y in dated if years and y > max(years)]
     if when.kind == EARLY:
-        return [p for p, y in dated if not years or y < min(years)]
+        return [p for p, y in dated if years and y < min(years)]
     if when.kind == YEARS:
         return [p for p, y in dated if when.first <= y <= when.last]
     return [p for p, _ in dated] if when.kind == CHANGE else []
