@@ -23,18 +23,15 @@ def with_corpus(home: str | None, corpus: str, name: str | None = None):
     import sys
     import time
 
-    from erre import sync
     from erre.twin import Twin
 
     path = Path(home) if home else None
     twin = Twin.open(path) if path and (path / "erre.toml").exists() else fresh(home)
     if not twin.store.files():
         t0 = time.perf_counter()
-        report = sync.run(twin.store, twin.embedder, [corpus], twin.settings)
+        report = twin.ingest([corpus])
         print(f"ingested in {time.perf_counter() - t0:.1f} s: {report.summary()}", file=sys.stderr)
     if name:
         twin.settings = dataclasses.replace(twin.settings, name=name)
-    t0 = time.perf_counter()
-    twin.subjects  # as `erre ingest` does: the cross-lingual vectors ready before the first question
-    print(f"cross-lingual vectors ready in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    twin.subjects  # read before the first question, as a served twin has them
     return twin

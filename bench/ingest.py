@@ -24,15 +24,13 @@ def main() -> None:
     args = ap.parse_args()
 
     import _twin
-    from erre import sync
 
     twin = _twin.fresh(args.home)
     t0 = time.perf_counter()
-    cold = sync.run(twin.store, twin.embedder, [args.folder], twin.settings)
-    twin.subjects  # as `erre ingest` does: the writings' cross-lingual vectors (subjects.py)
+    cold = twin.ingest([args.folder])  # as `erre ingest`: the index, then the cross-lingual vectors
     cold_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    warm = sync.run(twin.store, twin.embedder, [args.folder], twin.settings)
+    warm = twin.ingest([args.folder])
     warm_s = time.perf_counter() - t0
     stats = twin.store.stats()
     out = {

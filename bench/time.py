@@ -79,10 +79,10 @@ def main() -> None:
 
     import _twin
 
-    from erre import chat, sync
+    from erre import chat
 
     twin = _twin.with_corpus(args.home, str(HERE / "corpus"), "Livia Santandrea")  # the author (README)
-    report = sync.run(twin.store, twin.embedder, [str(HERE / "corpus")], twin.settings)
+    report = twin.ingest([str(HERE / "corpus")])
     dated = {Path(source).name: date for source, date in twin.store.document_dates().items()}
     undated = sorted(s for s, d in dated.items() if not d)
     print(f"{len(dated)} documents, {len(dated) - len(undated)} dated; undated: {', '.join(undated) or '-'}"
@@ -97,8 +97,8 @@ def main() -> None:
         twin.settings = dataclasses.replace(twin.settings, chat_time=False)
     if args.no_related:
         twin.settings = dataclasses.replace(twin.settings, chat_related=False)
+        twin.__dict__.pop("subjects", None)
     twin.model
-    twin.subjects  # as `erre ingest` does: the cross-lingual vectors ready before the first question
     records, first_token = [], []
     t0 = time.perf_counter()
     for n, item in enumerate(items, 1):

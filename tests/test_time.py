@@ -186,7 +186,7 @@ def _blog(twin, folder, posts: dict[str, tuple[str, str]]) -> None:
     """Ingest `posts` (file name: (title, text)) as Markdown with front matter."""
     for name, (title, text) in posts.items():
         write(folder / name, f"---\ntitle: {title}\n---\n{text}\n")
-    sync.run(twin.store, twin.embedder, [str(folder)], twin.settings)
+    twin.ingest([str(folder)])
 
 
 def _dated_twin(twin, tmp_path):
@@ -302,6 +302,9 @@ def test_the_writings_on_a_subject_are_found_across_languages_and_cached(twin, t
         del enc.passages
     assert calls == [] and again.writings == found.writings
     assert list((twin.home / "cache").glob("subjects.*.npz"))
+    # an ingest brings the new writing's vectors at once
+    _blog(twin, tmp_path / "bilingual", {"2022-01-09-social.md": ("Bacheche", "Ho spento i social network.")})
+    assert any(s.endswith("2022-01-09-social.md") for s in twin.subjects.writings)
 
 
 def test_a_newer_writing_in_the_other_language_is_the_current_view(twin, tmp_path):

@@ -89,7 +89,6 @@ def ingest_cmd(paths: tuple[str, ...], sample: bool, drafts: bool | None, home: 
     erre ingest ~/writing ~/books/libro.pdf
     erre ingest --sample
     """
-    from . import sync
     from .twin import Twin
 
     if sample:
@@ -98,8 +97,7 @@ def ingest_cmd(paths: tuple[str, ...], sample: bool, drafts: bool | None, home: 
         raise ErreError("Nothing to ingest. Give folders or files: erre ingest ~/writing")
     progress = _progress_bar(enabled=not as_json)
     with Twin.open(home, ingest_include_drafts=drafts) as twin, closing(progress):
-        report = sync.run(twin.store, twin.embedder, paths, twin.settings, progress=progress)
-        twin.subjects  # the cross-lingual vectors of the new chunks, so the first question does not wait for them
+        report = twin.ingest(paths, progress=progress)
     if as_json:
         _echo_json(report.as_dict())
         return

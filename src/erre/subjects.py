@@ -15,7 +15,7 @@ it and the best one are each other's nearest writing (NEAR) and the question is 
 SHARE as near it as to the best one (all by this encoder).
 
 The vectors are kept in the twin's cache, one per chunk by the chunk's key: computed for new
-chunks after each ingest (`refresh`) or on first use, dropped with their chunks.
+chunks after each ingest (`Twin.ingest`) or on first use, dropped with their chunks.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import functools
 import os
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -40,14 +40,24 @@ CACHE = "subjects.{name}.npz"
 
 @dataclass
 class Subjects:
-    """Each writing's cross-lingual vector, and its chunks' (ids as stored now)."""
+    """The chunks' cross-lingual vectors (ids as stored now) and, derived from them, each
+    writing's: the normalised mean of its chunks'."""
 
     encoder: Embedder  # embed/use.py
     ids: np.ndarray  # (n,) chunk ids
     sources: list[str]  # (n,) each chunk's writing
     vectors: np.ndarray  # (n, dim) unit vectors of the chunks, float16 (1 KB a chunk)
-    writings: list[str]  # distinct sources, in order
-    means: np.ndarray  # (len(writings), dim) unit mean vector of each writing's chunks
+    writings: list[str] = field(init=False)  # distinct sources, in order
+    means: np.ndarray = field(init=False)  # (len(writings), dim)
+
+    def __post_init__(self) -> None:
+        self.writings = list(dict.fromkeys(self.sources))
+        self._row = {s: i for i, s in enumerate(self.writings)}
+        self._of = np.array([self._row[s] for s in self.sources], dtype=np.int64)
+        self.means = np.zeros((len(self.writings), self.vectors.shape[1]), np.float32)
+        np.add.at(self.means, self._of, self.vectors.astype(np.float32))
+        norms = np.linalg.norm(self.means, axis=1, keepdims=True)
+        self.means /= np.where(norms == 0, 1, norms)
 
     def question(self, text: str) -> np.ndarray:
         return self.encoder.queries([text])[0]
@@ -56,22 +66,19 @@ class Subjects:
         """The writings on the subject of `source` (not itself), nearest first: among its
         `near` nearest writings, those that have it among theirs too and that `question` is
         at least `share` as near as to it."""
-        if source not in self._row:
+        i = self._row.get(source)
+        if i is None:
             return []
-        i = self._row[source]
+        asked = self.means @ question
+        if asked[i] <= 0:
+            return []
+        return [self.writings[j] for j in self._nearest(i, near)
+                if asked[j] >= share * asked[i] and i in self._nearest(j, near)]
+
+    def _nearest(self, i: int, near: int) -> list[int]:
         close = self.means @ self.means[i]
         close[i] = -2.0
-        asked = self.means @ question
-        own = float(asked[i])
-        if own <= 0:
-            return []
-        return [self.writings[j] for j in np.argsort(-close)[:near]
-                if asked[j] >= share * own and i in self._nearest(j, near)]
-
-    def _nearest(self, j: int, near: int) -> set[int]:
-        close = self.means @ self.means[j]
-        close[j] = -2.0
-        return set(np.argsort(-close)[:near].tolist())
+        return np.argsort(-close)[:near].tolist()
 
     def best(self, source: str, question: np.ndarray) -> int | None:
         """The id of `source`'s chunk nearest `question`."""
@@ -79,10 +86,6 @@ class Subjects:
         if not len(rows):
             return None
         return int(self.ids[rows[int(np.argmax(self.vectors[rows].astype(np.float32) @ question))]])
-
-    def __post_init__(self) -> None:
-        self._row = {s: i for i, s in enumerate(self.writings)}
-        self._of = np.array([self._row[s] for s in self.sources], dtype=np.int64)
 
 
 @functools.cache
@@ -128,21 +131,4 @@ def load(store: Index, enc: Embedder, cache: Path | None = None) -> Subjects:
         tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")  # workers may write at once
         np.savez(tmp, keys=np.array(keys, dtype=str), vectors=vectors)
         tmp.replace(path)
-    sources = [c.source for _, c in chunks]
-    writings = list(dict.fromkeys(sources))
-    row = {s: i for i, s in enumerate(writings)}
-    means = np.zeros((len(writings), dim), np.float32)
-    np.add.at(means, np.array([row[s] for s in sources], dtype=np.int64), vectors.astype(np.float32))
-    norms = np.linalg.norm(means, axis=1, keepdims=True)
-    means /= np.where(norms == 0, 1, norms)
-    return Subjects(enc, np.array([i for i, _ in chunks], dtype=np.int64), sources, vectors, writings, means)
-
-
-def refresh(store: Index, cache: Path, threads: int = 2) -> int:
-    """Bring the cached vectors up to date after an ingest; the number of chunks held (0 when
-    the encoder is not installed)."""
-    enc = encoder(threads)
-    if enc is None:
-        return 0
-    return len(load(store, enc, cache).ids)
-
+    return Subjects(enc, np.array([i for i, _ in chunks], dtype=np.int64), [c.source for _, c in chunks], vectors)

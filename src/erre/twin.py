@@ -72,6 +72,16 @@ class Twin:
     def model(self) -> llm.ChatModel:
         return llm.load(self.settings, self.home)
 
+    def ingest(self, sources, progress=None):
+        """Bring the index in line with `sources` (folders or files: sync.run), then the
+        writings' cross-lingual vectors, so that the first question does not wait for them."""
+        from . import sync
+
+        report = sync.run(self.store, self.embedder, sources, self.settings, progress=progress)
+        self.__dict__.pop("subjects", None)  # read again with the new chunks
+        self.subjects
+        return report
+
     @cached_property
     def subjects(self):
         """The writings' cross-lingual vectors (subjects.py), kept in the twin's cache; None

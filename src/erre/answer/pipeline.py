@@ -335,13 +335,12 @@ class Reply:
         have: dict[str, Passage] = {}
         for p in shown:
             have.setdefault(p.chunk.source, p)
-        related = subjects.related(first.chunk.source, question)
-        best = {source: i for source in related if source not in have
-                and (i := subjects.best(source, question)) is not None}
-        chunks = self.twin.store.chunks(list(best.values()))
-        found = [have[source] if source in have else
-                 Passage(id=best[source], chunk=chunks[best[source]], score=first.score, extra={"related": True})
-                 for source in related if source in have or best.get(source) in chunks]
+        found: list[Passage] = []
+        for source in subjects.related(first.chunk.source, question):
+            if source in have:
+                found.append(have[source])
+            elif (i := subjects.best(source, question)) is not None and (c := self.twin.store.chunks([i]).get(i)):
+                found.append(Passage(id=i, chunk=c, score=first.score, extra={"related": True}))
         return [p for p in found if not p.chunk.language == first.chunk.language == lang]
 
     def _newest(self, lang: str, limit: float) -> Passage | None:

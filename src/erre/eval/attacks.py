@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from .. import chat, config, sync
+from .. import chat, config
 from ..errors import ErreError
 
 DATA = resources.files("erre.eval") / "data"
@@ -87,7 +87,7 @@ def twin_for_attacks(settings, home: Path | None = None, embedder=None):
     if embedder is not None:
         twin.use(embedder=embedder)
     sources = [str(resources.files("erre") / "sample"), str(DATA / "planted")]
-    report = sync.run(twin.store, twin.embedder, sources, twin.settings)
+    report = twin.ingest(sources)
     if report.errors:
         raise ErreError(f"the attack corpus did not load: {report.errors[0]}")
     return twin
