@@ -109,6 +109,7 @@ def test_the_file_time_never_counts_and_ingest_names_the_undated(twin, tmp_path)
     ("All'inizio cosa pensavi dei social?", when.EARLY, 0, 9999),
     ("When you started the blog, did you like Facebook?", when.EARLY, 0, 9999),
     ("In the early days, did you read on a screen?", when.EARLY, 0, 9999),
+    ("Qualche anno fa cosa pensavi dei tablet?", when.EARLY, 0, 9999),
     ("Quando hai cambiato idea sui compiti?", when.CHANGE, 0, 9999),
     ("How did your view on electric cars evolve?", when.CHANGE, 0, 9999),
     ("Qual è l'ultima cosa che hai scritto sui compiti?", when.LATEST, 0, 9999),
@@ -141,7 +142,16 @@ def test_the_evidence_is_ordered_by_the_time_asked_about():
     assert [p.id for p in when.arrange(when.When(when.NOW), [old, elsewhere], [], 4, topic)] == [1, 5]
     assert [p.id for p in when.arrange(when.When(when.NOW), [old, undated], [], 4, topic)] == [1, 4]  # one year only
     assert [p.id for p in when.arrange(when.When(when.CHANGE), found, found, 4)] == [1, 3, 2]
-    assert [p.id for p in when.arrange(when.When(when.EARLY), found, found, 4)] == [1, 3, 2]
+    # the beginning, a change: the passages on the point oldest first, an older one on another
+    # subject after them (the beginning) or, when the point is unknown, everything in time order
+    # (a change) or as found (the beginning)
+    first, ragu = _passage(6, "2023-10-05", 0.90), _passage(7, "2011-07-15", 0.80, "Il ragù della domenica.")
+    found = [first, old, ragu]
+    assert [p.id for p in when.arrange(when.When(when.EARLY), found, found, 4, topic)] == [1, 6, 7]
+    assert [p.id for p in when.arrange(when.When(when.EARLY), found, found, 4)] == [6, 1, 7]
+    assert [p.id for p in when.arrange(when.When(when.CHANGE), found, found, 4, topic)] == [1, 6, 7]
+    assert [p.id for p in when.arrange(when.When(when.CHANGE), found, found, 4)] == [7, 1, 6]
+    found = [old, new, other]
     # a year: the writings of that year, when the best passages hold one
     assert [p.id for p in when.arrange(when.When(when.YEARS, 2018, 2018), [old, other], found, 4)] == [3]
     assert [p.id for p in when.arrange(when.When(when.YEARS, 2001, 2001), found, found, 4)] == [1, 2, 3]
@@ -150,6 +160,9 @@ def test_the_evidence_is_ordered_by_the_time_asked_about():
 
 def test_the_latest_writing_on_a_subject_is_the_newest_that_holds_its_word():
     assert when.subject("Qual è l'ultima cosa che hai scritto sui compiti a casa?", "it") == "compiti"
+    # the words about writing or talking are not the subject
+    assert when.subject("Qual è il post più recente in cui parli dei social?", "it") == "social"
+    assert when.subject("What's the latest post where you talk about homework?", "en") == "homework"
     old, new = _passage(1, "2013-09-16", 0.90), _passage(2, "2023-10-05", 0.60)
     elsewhere = _passage(3, "2024-01-01", 0.89, "Il ragù della domenica.")  # newer, another subject
     weak = _passage(4, "2025-01-01", 0.40, "Niente compiti in gita.")  # on it, but far below the best
@@ -246,6 +259,8 @@ def test_the_latest_writing_is_named_dated_and_quoted_without_the_model(twin, tm
     assert "«Non assegno più compiti a casa" in a.text and a.text.endswith("[1]")
     assert [spoken_date(d, "en") for d in ("2023-10-05", "2023-10", "2023")] == [
         "written on October 5, 2023", "written in October 2023", "written in 2023"]
+    assert [spoken_date(d, "it") for d in ("2021-02-11", "2024-03-08", "2021-02-05")] == [
+        "dell'11 febbraio 2021", "dell'8 marzo 2024", "del 5 febbraio 2021"]
 
 
 def test_timeline_lists_a_topic_oldest_first(tmp_path, e5):
@@ -331,6 +346,23 @@ def test_a_newer_writing_in_the_other_language_is_the_current_view(twin, tmp_pat
     twin.settings = twin.settings.with_(chat_related=False)
     chat.answer(twin, "Cosa pensi delle auto elettriche?", candidates=1)
     assert 'scritto="2021-09-04"' not in sent[-1]
+
+
+def test_the_latest_writing_may_be_in_the_other_language(twin, tmp_path, tiny_model):
+    _bilingual(twin, tmp_path)
+    tiny_model.stream = lambda *a, **k: pytest.fail("the latest writing is quoted without the model")
+    twin.use(model=tiny_model)
+    try:
+        a = chat.answer(twin, "Qual è l'ultima cosa che hai scritto sulle auto elettriche?", candidates=1)
+    finally:
+        del tiny_model.stream
+    # the Italian word search finds the 2015 post; the English 2021 one on its subject is newer
+    assert a.reason == "latest" and [c.date for c in a.citations] == ["2021-09-04"], a.text
+    assert a.text.startswith("L'ultima cosa che ho scritto su questo è «Plugging in», del 4 settembre 2021:")
+    twin.__dict__.pop("subjects", None)
+    twin.settings = twin.settings.with_(chat_related=False)
+    b = chat.answer(twin, "Qual è l'ultima cosa che hai scritto sulle auto elettriche?", candidates=1)
+    assert [c.date for c in b.citations] == ["2015-06-22"]
 
 
 def test_related_writings_join_the_evidence_the_time_asked_about_wants():

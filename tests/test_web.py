@@ -73,6 +73,7 @@ def test_ask_stream_open_a_citation_and_find_the_conversation_after_a_reload(ser
     model = GatedModel(ANSWER)
     s = serve(model)
     page.goto(s.url + "/")
+    page.locator("#twin-name", has_text="Lucia Ferri").wait_for()  # the name comes with /api/info
     assert page.locator("#twin-name").inner_text() == "Lucia Ferri"
     assert page.locator("#send").inner_text() == "Invia"  # Italian strings for an Italian browser
     page.fill("#question", "Perché scrivi ancora a mano?")

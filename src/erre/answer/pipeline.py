@@ -201,7 +201,7 @@ class Reply:
         shown = policy.shown(found.passages, s.chat_passages, limit)
         asked_when = when.asked(self.question) if s.chat_time else when.When(when.OFF)
         shown = when.arrange(asked_when, shown, policy.shown(found.pool, len(found.pool), limit), s.chat_passages,
-                             answerable.topic_terms(self.question, lang) if asked_when.kind == when.NOW else (),
+                             answerable.topic_terms(self.question, lang),
                              self._related(asked_when, shown, lang))
         refusal = None
         if s.chat_checks:
@@ -324,10 +324,11 @@ class Reply:
 
     def _related(self, asked: when.When, shown: Sequence[Passage], lang: str) -> list[Passage]:
         """A passage of each other writing on the subject of the first passage's writing
-        (subjects.py), for the time ordering, where a language stands between it, that
-        writing or the question (`lang`): the passage shown already, or the writing's best
-        for the question. Within one language the shared words tell the same point
-        (when.same_point); across languages none are shared."""
+        (subjects.py), for the time ordering: the passage shown already, or, where a language
+        stands between that writing, the first one or the question (`lang`), the writing's
+        best for the question. Within one language a writing on the subject that the search
+        did not find is left out: the shared words would have found it, had it been on the
+        point (the second part of a series is not)."""
         if asked.kind in (when.OFF, when.LATEST) or not shown or self.twin.subjects is None:
             return []
         subjects, first = self.twin.subjects, shown[0]
@@ -345,14 +346,24 @@ class Reply:
 
     def _newest(self, lang: str, limit: float) -> Passage | None:
         """For a question asking for the latest writing on a subject: the newest writing's
-        passage, found by searching for the subject's words alone (when.latest)."""
+        passage, found by searching for the subject's words alone (when.latest), or a newer
+        writing on its subject in the other language (subjects.py), which holds none of them."""
         twin, s = self.twin, self.twin.settings
         words = when.subject(self.asked, lang)
         if not words:
             return None
         found = retrieve.find(twin.store, twin.embedder, words, when.SUBJECT_POOL,
                               candidates=max(s.search_candidates, when.SUBJECT_POOL))
-        return when.latest(self.asked, lang, policy.shown(found.passages, len(found.passages), limit))
+        newest = when.latest(self.asked, lang, policy.shown(found.passages, len(found.passages), limit))
+        if newest is None or twin.subjects is None:
+            return newest
+        subjects, question = twin.subjects, twin.subjects.question(words)
+        for source in subjects.related(newest.chunk.source, question):
+            i = subjects.best(source, question)
+            c = twin.store.chunks([i]).get(i) if i is not None else None
+            if c is not None and c.language != newest.chunk.language and (c.date or "") > (newest.chunk.date or ""):
+                newest = Passage(id=i, chunk=c, score=newest.score, extra={"related": True})
+        return newest
 
     def _quoted(self, lang: str, clock: Clock, query: str, latest: bool = False) -> Iterator[Event]:
         """Answer with the author's own sentence from the first passage, quoted and cited,

@@ -30,7 +30,10 @@ def spoken_date(iso: str, lang: str) -> str:
     parts = iso.split("-")
     month = texts["months"].split()[int(parts[1]) - 1] if len(parts) > 1 else ""
     key = {1: "date_year", 2: "date_month"}.get(len(parts), "date_day")
-    return texts[key].format(year=parts[0], month=month, day=int(parts[2]) if len(parts) > 2 else "")
+    day = int(parts[2]) if len(parts) > 2 else 0
+    if day in (8, 11) and "date_day_vowel" in texts:  # "dell'8 marzo", "dell'11 febbraio"
+        key = "date_day_vowel"
+    return texts[key].format(year=parts[0], month=month, day=day or "")
 
 
 def quoted(items: Sequence[str], lang: str) -> str:

@@ -34,7 +34,8 @@ SUBJECT_ZIPF = 5.5
 SUBJECT_POOL = 40  # passages searched for a subject's words
 # a writing whose best passage scores at least this share of the best one's is on the subject
 SUBJECT_SHARE = 0.5
-_WRITING = re.compile(r"\b(?:scri\w*|wr[io]t\w*|post|blog|articol\w*|pubblicat\w*|published|piece)\b",
+_WRITING = re.compile(r"\b(?:scri\w*|wr[io]t\w*|post|blog|articol\w*|pubblicat\w*|published|piece|"
+                      r"parl[aio]\w*|talk\w*|spok\w*|speak\w*|discuss\w*|mention\w*|menzion\w*)\b",
                       re.IGNORECASE)
 # passages whose dense score is this close to the best one's are about the same point: among
 # them, the newest writing goes first (tuned on the dev split of bench/time)
@@ -48,7 +49,7 @@ _AFTER = re.compile(r"\b(?:dopo\s+il|dal|since|after)\s+" + _YEAR + r"\b", re.IG
 _ONE = re.compile(r"(?<![\w.])" + _YEAR + r"(?![\w.])")
 _EARLY = re.compile(
     r"\b(all'inizio|agli inizi|ai tempi|i primi tempi|quando hai (?:iniziato|cominciato)|inizialmente|"
-    r"una volta|in passato|anni fa|tempo fa|un tempo|all'epoca|allora|"
+    r"una volta|in passato|ann[oi] fa|tempo fa|un tempo|all'epoca|allora|"
     r"at first|in the beginning|at the beginning|in the early days|when you (?:started|began)|early on|originally|"
     r"used to|years ago|back then|in the past|at the time)\b", re.IGNORECASE)
 _LATEST = re.compile(
@@ -122,12 +123,17 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
             topic: Sequence[str] = (), related: Sequence[Passage] = ()) -> list[Passage]:
     """The passages to show for a question asking about `when`: `passages` (the best, already
     judged to cover the question) reordered, or for a time span the passages of `pool` written
-    then, best first, when the best passages include some of that time. `topic`: the
-    question's topic words, which tell passages on the same point (`same_point`). `related`:
-    a passage of each other writing on the subject of the first passage's writing, in either
-    language (subjects.py); those the time asked about wants join the evidence (the newest
-    for now, the oldest for the beginning, all for a change, those of the years asked), first
-    among it, within `shown` passages."""
+    then, best first, when the best passages include some of that time.
+
+    Only the passages on the point are put in time order: those of the first passage's
+    writing, of the writings on its subject (`related`: a passage of each, subjects.py) and
+    those holding one of the question's topic words as near the question as the first
+    (`topic`, `same_point`); the others follow in order of relevance, so that an old passage
+    on another subject is never put first. A related writing not among `passages` (one in
+    the other language) joins the evidence when the time asked about wants it: newer than
+    the point for now (it alone, as the older view beside it pulls the answer to what the
+    author no longer thinks), older for the beginning, all for a change (the subject's
+    writings only), of the years asked; within `shown` passages."""
     if when.kind == OFF:
         return list(passages)
     if when.kind == YEARS:
@@ -139,20 +145,21 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
         wanted = _wanted(when, passages, related)
         ids = {p.id for p in wanted}
         return [*wanted, *(p for p in passages if p.id not in ids)][:shown] if wanted else list(passages)
-    group = same_point(passages, topic) if when.kind == NOW else list(passages)
-    wanted = _wanted(when, group, related)
+    point = on_point(passages, topic)
+    wanted = _wanted(when, point, related)
     if wanted and when.kind == NOW:
-        # a newer writing on the subject that shares no word with the question (another
-        # language): it alone, as the older view and the passages off the point pull the
-        # answer to what the author no longer thinks
         return list(wanted)
-    if wanted:  # the subject's writings first, in time order, the others after
-        group = [p for p in passages if p.chunk.source == passages[0].chunk.source]
-    group = [*group, *wanted]
+    ids = {p.id for p in passages}
+    added = [p for p in wanted if p.id not in ids]  # writings the search did not find
+    sources = {p.chunk.source for p in related}
+    on = {p.id for p in point}
+    group = [*(p for p in passages if p.id in on or p.chunk.source in sources), *added]
     if not dated_apart(group):
-        return list(passages)
+        if when.kind != CHANGE or added:
+            return list(passages)
+        group = list(passages)  # a change asked about, its writings unknown: all in time order
     undated = 9999 if when.kind == NOW else 0  # an undated text is not known to be old
-    order = {p.id: i for i, p in enumerate([*passages, *wanted])}
+    order = {p.id: i for i, p in enumerate([*passages, *added])}
     sign = -1 if when.kind == NOW else 1  # newest first, or oldest first
 
     def key(p: Passage) -> tuple[int, int]:
@@ -160,11 +167,18 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
         return sign * (undated if y is None else y), order[p.id]
 
     ids = {p.id for p in group}
-    rest = [p for p in passages if p.id not in ids]
-    if wanted and when.kind == CHANGE:  # how the view changed: the subject's writings only
-        rest = []
-    arranged = sorted(group, key=key) + (rest if when.kind == NOW else sorted(rest, key=key))
-    return arranged[:max(shown, len(passages))] if wanted else arranged
+    rest = [] if added and when.kind == CHANGE else [p for p in passages if p.id not in ids]
+    arranged = sorted(group, key=key) + rest
+    return arranged[:max(shown, len(passages))] if added else arranged
+
+
+def on_point(passages: Sequence[Passage], topic: Sequence[str]) -> list[Passage]:
+    """The passages about the point of the first, in their order: those of the first
+    passage's writing and `same_point`'s."""
+    if not passages:
+        return []
+    near = {p.id for p in same_point(passages, topic)}
+    return [p for p in passages if p.id in near or p.chunk.source == passages[0].chunk.source]
 
 
 def _wanted(when: When, group: Sequence[Passage], related: Sequence[Passage]) -> list[Passage]:
