@@ -177,6 +177,20 @@ def test_a_private_question_is_not_answered_from_a_passage_that_shares_a_word(sa
     assert a.abstained and model.calls == []
 
 
+def test_a_question_naming_only_what_the_author_published_is_not_private():
+    from erre.answer import answerable
+    from erre.documents import Chunk, Passage
+
+    text = "La settimana scorsa ho chiuso tutti i miei account: Facebook, Twitter, Instagram."
+    shown = [Passage(id=1, chunk=Chunk(source="bacheche.md", title="Bacheche", text=text, start=0, end=len(text)),
+                     score=0.5)]
+    assert answerable.published("Sei ancora su Facebook e Twitter?", "it", shown)
+    assert not answerable.published("Sei ancora su Facebook e TikTok?", "it", shown)  # one name not written
+    assert not answerable.published("Dove abiti adesso?", "it", shown)  # no name at all
+    assert answerable.personal(True, 0.1, 0.5).reason == "personal"
+    assert answerable.personal(True, 0.1, 0.5, published=True).reason is None
+
+
 def test_the_shipped_classifiers_are_made_from_the_current_data(e5):
     from erre.answer import classify
 

@@ -170,11 +170,21 @@ def after_writings(question: str, latest: str | None, passages: Sequence[Passage
     return Check("after_writings", later) if later else Check(None)
 
 
-def personal(is_personal: bool, relevance: float, threshold: float) -> Check:
-    """A private question stays unanswered unless a passage is very close to it."""
-    if is_personal and relevance < threshold + PERSONAL_MARGIN:
+def personal(is_personal: bool, relevance: float, threshold: float, published: bool = False) -> Check:
+    """A private question stays unanswered unless a passage is very close to it, or it names
+    only what the author wrote about in public (`published`: "Sei ancora su Facebook?" to an
+    author who wrote of closing her accounts)."""
+    if is_personal and relevance < threshold + PERSONAL_MARGIN and not published:
         return Check("personal")
     return Check(None)
+
+
+def published(question: str, lang: str, passages: Sequence[Passage], skip: Iterable[str] = ()) -> bool:
+    """Whether the question names something (a name, not a number) and one of `passages`
+    holds every name it uses."""
+    names = [t for t in specific_terms(question, lang, skip) if not any(c.isdigit() for c in t)]
+    return bool(names) and any(all(held(t, " ".join(language.words(p.chunk.context))) for t in names)
+                               for p in passages)
 
 
 # "…? E cosa pensi di…", "… and what about…": a second question joined to the first

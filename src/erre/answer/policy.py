@@ -145,7 +145,8 @@ def unanswerable(twin, asked: str, lang: str, shown: Sequence[Passage], kinds: K
     later = answerable.after_writings(asked, latest, shown)
     if later.reason and latest:
         return later.reason, texts["abstain_after"].format(last=latest[:4], years=", ".join(later.terms))
-    private = answerable.personal(kinds.personal, ev.relevance, ev.threshold)
+    private = answerable.personal(kinds.personal, ev.relevance, ev.threshold,
+                                  kinds.personal and answerable.published(asked, lang, shown, author(twin.settings)))
     if private.reason:
         return private.reason, texts["abstain_personal"]
     missing = answerable.missing_terms(asked, lang, shown, author(twin.settings))
