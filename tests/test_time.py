@@ -263,6 +263,16 @@ def test_the_latest_writing_is_named_dated_and_quoted_without_the_model(twin, tm
         "dell'11 febbraio 2021", "dell'8 marzo 2024", "del 5 febbraio 2021"]
 
 
+def test_a_latest_writing_not_found_is_answered_as_a_question_about_now(twin, tmp_path):
+    _dated_twin(twin, tmp_path)
+    sent = _scripted(twin, "Oggi non assegno più compiti a casa [1].")
+    question = "Qual è l'ultima cosa che hai scritto sul lavoro pomeridiano degli studenti?"
+    assert when.asked(question).kind == when.LATEST
+    a = chat.answer(twin, question, candidates=1)
+    assert sent, (a.reason, a.text)  # no dated writing holds "pomeridiano": the model answers
+    assert "quello che penso oggi è il più recente" in sent[-1] and a.citations
+
+
 def test_timeline_lists_a_topic_oldest_first(tmp_path, e5):
     home = tmp_path / "twin"
     folder = tmp_path / "blog"

@@ -200,9 +200,10 @@ class Reply:
             return
         shown = policy.shown(found.passages, s.chat_passages, limit)
         asked_when = when.asked(self.question) if s.chat_time else when.When(when.OFF)
-        shown = when.arrange(asked_when, shown, policy.shown(found.pool, len(found.pool), limit), s.chat_passages,
-                             answerable.topic_terms(self.question, lang),
-                             self._related(asked_when, shown, lang))
+        # a latest writing that is not found is answered as a question about now
+        ordering = when.When(when.NOW) if asked_when.kind == when.LATEST else asked_when
+        shown = when.arrange(ordering, shown, policy.shown(found.pool, len(found.pool), limit), s.chat_passages,
+                             answerable.topic_terms(self.question, lang), self._related(ordering, shown, lang))
         refusal = None
         if s.chat_checks:
             with clock.checking():
@@ -224,7 +225,7 @@ class Reply:
             self.passages = shown
             yield from self._quoted(lang, clock, found.query)
             return
-        yield from self._write(lang, clock, found, shown, limit, when.note(asked_when, shown, texts))
+        yield from self._write(lang, clock, found, shown, limit, when.note(ordering, shown, texts))
 
     def _write(self, lang: str, clock: Clock, found: Found, shown: list[Passage], limit: float,
                note: str = "") -> Iterator[Event]:
@@ -329,7 +330,7 @@ class Reply:
         best for the question. Within one language a writing on the subject that the search
         did not find is left out: the shared words would have found it, had it been on the
         point (the second part of a series is not)."""
-        if asked.kind in (when.OFF, when.LATEST) or not shown or self.twin.subjects is None:
+        if asked.kind == when.OFF or not shown or self.twin.subjects is None:
             return []
         subjects, first = self.twin.subjects, shown[0]
         question = subjects.question(self.asked)
