@@ -110,6 +110,7 @@ def test_the_file_time_never_counts_and_ingest_names_the_undated(twin, tmp_path)
     ("When you started the blog, did you like Facebook?", when.EARLY, 0, 9999),
     ("In the early days, did you read on a screen?", when.EARLY, 0, 9999),
     ("Qualche anno fa cosa pensavi dei tablet?", when.EARLY, 0, 9999),
+    ("Cosa c'entra un generale di 2500 anni fa con la sicurezza?", when.NOW, 0, 9999),  # not the author's past
     ("Quando hai cambiato idea sui compiti?", when.CHANGE, 0, 9999),
     ("How did your view on electric cars evolve?", when.CHANGE, 0, 9999),
     ("Qual è l'ultima cosa che hai scritto sui compiti?", when.LATEST, 0, 9999),

@@ -49,7 +49,7 @@ _AFTER = re.compile(r"\b(?:dopo\s+il|dal|since|after)\s+" + _YEAR + r"\b", re.IG
 _ONE = re.compile(r"(?<![\w.])" + _YEAR + r"(?![\w.])")
 _EARLY = re.compile(
     r"\b(all'inizio|agli inizi|ai tempi|i primi tempi|quando hai (?:iniziato|cominciato)|inizialmente|"
-    r"una volta|in passato|ann[oi] fa|tempo fa|un tempo|all'epoca|allora|"
+    r"una volta|in passato|(?<!\d )ann[oi] fa|tempo fa|un tempo|all'epoca|allora|"
     r"at first|in the beginning|at the beginning|in the early days|when you (?:started|began)|early on|originally|"
     r"used to|years ago|back then|in the past|at the time)\b", re.IGNORECASE)
 _LATEST = re.compile(
