@@ -29,6 +29,25 @@ def sample_twin(twin):
 def test_hybrid_finds_the_answering_document(sample_twin, question, source):
     passages = retrieve.search(sample_twin.store, sample_twin.embedder, question, k=3)
     assert passages[0].chunk.source == source
+    # with the cross-lingual encoder the answers' search may add (search.cross)
+    assert sample_twin.subjects is not None
+    passages = retrieve.search(sample_twin.store, sample_twin.embedder, question, k=3, second=sample_twin.subjects,
+                               weights=retrieve.Weights(second=0.3))
+    assert passages[0].chunk.source == source
+
+
+def test_a_second_encoder_reorders_the_candidates():
+    from erre.retrieve import DenseHit
+
+    rows = retrieve.fuse([DenseHit(1, 0.9, 0.9, (0, 1)), DenseHit(2, 0.8, 0.8, (0, 1)), DenseHit(3, 0.5, 0.5, (0, 1))],
+                         [], w_lexical=0.0)
+    assert [r.id for r in rows] == [1, 2, 3]
+    # the second encoder finds 2 much nearer: with weight 0.3 it passes 1 (0.75 + 0.3 > 1.0)
+    again = retrieve.rescore(rows, {1: 0.10, 2: 0.50, 3: 0.20}, 0.3)
+    assert [r.id for r in again] == [2, 1, 3]
+    assert [r.id for r in retrieve.rescore(again, {}, 0.3)] == [2, 1, 3]  # nothing known: as it was
+    scores = {r.id: r.score for r in again}
+    assert scores[3] == pytest.approx(0.0 + 0.3 * 0.25)  # min-max scaled: (0.2 - 0.1) / 0.4
 
 
 def test_passages_carry_evidence_and_a_quote(sample_twin):

@@ -317,6 +317,10 @@ def test_the_writings_on_a_subject_are_found_across_languages_and_cached(twin, t
     best = found.best(next(s for s in found.writings if "plugging" in s), question)
     assert "electric car" in twin.store.chunks([best])[best].text
     assert found.related("nowhere.md", question) == [] and found.best("nowhere.md", question) is None
+    # each chunk's cosine with a query (the answers' search adds it: retrieve.rescore)
+    cos = found.cosines("Cosa pensi delle auto elettriche?", [best, 10**9])
+    assert list(cos) == [best] and cos[best] == pytest.approx(float(found.vectors[list(found.ids).index(best)]
+                                                                     .astype("float32") @ question), abs=1e-5)
     # the vectors are cached by chunk: a second load encodes nothing
     enc = subjects.encoder(twin.settings.embed_threads)
     calls: list[int] = []
@@ -374,6 +378,19 @@ def test_the_latest_writing_may_be_in_the_other_language(twin, tmp_path, tiny_mo
     twin.settings = twin.settings.with_(chat_related=False)
     b = chat.answer(twin, "Qual è l'ultima cosa che hai scritto sulle auto elettriche?", candidates=1)
     assert [c.date for c in b.citations] == ["2015-06-22"]
+
+
+def test_search_cross_adds_the_cross_lingual_cosine_to_the_answers_search(twin, tmp_path):
+    _bilingual(twin, tmp_path)
+    _scripted(twin, "Oggi ho un'auto elettrica [1].")
+    asked: list[str] = []
+    original = twin.subjects.cosines
+    twin.subjects.cosines = lambda query, ids: asked.append(query) or original(query, ids)
+    chat.answer(twin, "Cosa pensi delle auto elettriche?", candidates=1)
+    assert asked == []  # off by default
+    twin.settings = twin.settings.with_(search_cross=0.3)
+    chat.answer(twin, "Cosa pensi delle auto elettriche?", candidates=1)
+    assert asked == ["Cosa pensi delle auto elettriche?"]
 
 
 def test_related_writings_join_the_evidence_the_time_asked_about_wants():

@@ -67,6 +67,10 @@ class Settings:
     # -- search
     search_k: int = _setting(8, "Passages returned by a search")
     search_candidates: int = _setting(50, "Candidates taken from each side (lexical, dense) before fusion")
+    search_cross: float = _setting(0.0,
+                       "Weight of the cross-lingual encoder's cosine (chat.related) added to the answers' "
+                       "search score: English questions find Italian writings e5 ranks low; 0 is off "
+                       "(0.3 measured in docs/retrieval.md)")
     # -- llm
     llm_backend: str = _setting("llamacpp",
                        "Chat backend: llamacpp (embedded, default), openai (any OpenAI-compatible "
@@ -102,9 +106,10 @@ class Settings:
                        "first as the author's current view, the writings of a year asked about, "
                        "oldest first for how a view changed (answer/when.py)")
     chat_related: bool = _setting(True,
-                       "With chat.time: bring the other writings on the same subject, in either "
-                       "language, to the evidence (the newest for a question about now), found by a "
-                       "cross-lingual encoder kept beside the index (subjects.py)")
+                       "A cross-lingual encoder kept beside the index (subjects.py): its cosine joins "
+                       "the search's score, so a question finds the writings on its subject in the "
+                       "other language too; with chat.time it brings the other writings on the same "
+                       "subject to the evidence (the newest for a question about now)")
     chat_answer: str = _setting("write",
                        "How an answer is made: write (the model writes it from the passages) or quote "
                        "(the author's own sentence that best matches the question, framed and cited: "

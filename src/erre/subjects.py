@@ -24,6 +24,7 @@ import functools
 import os
 import re
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,6 +55,7 @@ class Subjects:
         self.writings = list(dict.fromkeys(self.sources))
         self._row = {s: i for i, s in enumerate(self.writings)}
         self._of = np.array([self._row[s] for s in self.sources], dtype=np.int64)
+        self._at = {int(i): n for n, i in enumerate(self.ids)}  # chunk id -> row
         self.means = np.zeros((len(self.writings), self.vectors.shape[1]), np.float32)
         np.add.at(self.means, self._of, self.vectors.astype(np.float32))
         norms = np.linalg.norm(self.means, axis=1, keepdims=True)
@@ -61,6 +63,14 @@ class Subjects:
 
     def question(self, text: str) -> np.ndarray:
         return self.encoder.queries([text])[0]
+
+    def cosines(self, query: str, ids: Sequence[int]) -> dict[int, float]:
+        """The cosine between `query` and each chunk of `ids` this knows (retrieve.Second)."""
+        rows = [(i, n) for i in ids if (n := self._at.get(int(i))) is not None]
+        if not rows:
+            return {}
+        sims = self.vectors[[n for _, n in rows]].astype(np.float32) @ self.question(query)
+        return {i: float(s) for (i, _), s in zip(rows, sims)}
 
     def related(self, source: str, question: np.ndarray, near: int = NEAR, share: float = SHARE) -> list[str]:
         """The writings on the subject of `source` (not itself), nearest first: among its

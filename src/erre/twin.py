@@ -88,7 +88,7 @@ class Twin:
         when chat.related is off or the encoder is not installed."""
         from . import subjects
 
-        if not (self.settings.chat_time and self.settings.chat_related):
+        if not self.settings.chat_related:
             return None
         enc = subjects.encoder(self.settings.embed_threads)
         return None if enc is None else subjects.load(self.store, enc, self.home / "cache")

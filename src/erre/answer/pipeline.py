@@ -395,7 +395,9 @@ class Reply:
         def search(q: str) -> Found:
             # one search serves the evidence and, deeper, the voice's examples of form
             found = retrieve.find(twin.store, twin.embedder, q, k, pool=EXEMPLAR_POOL, lang=detected,
-                                  candidates=s.search_candidates, query_vector=vector if q == self.asked else None)
+                                  candidates=s.search_candidates, query_vector=vector if q == self.asked else None,
+                                  second=twin.subjects if s.search_cross else None,
+                                  weights=retrieve.Weights(second=s.search_cross))
             return Found(found, policy.evidence(q, lang, found.passages, limit))
 
         previous = next((t.content for t in reversed(self.history) if t.role == "user"), None)

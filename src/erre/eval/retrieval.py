@@ -42,7 +42,9 @@ def load_questions(path: Path) -> list[Question]:
 
 def evaluate(store: Store, embedder: Embedder | None, questions: list[Question], *,
              mode: str = "hybrid", candidates: int = 50, weights: retrieve.Weights = retrieve.Weights(),
-             progress: Callable[[int, int], None] | None = None) -> dict:
+             progress: Callable[[int, int], None] | None = None, second: retrieve.Second | None = None) -> dict:
+    """Recall and MRR of `mode`'s search over `questions`; `second`: the cross-lingual
+    encoder the answers' search may add (search.cross, retrieve.rescore), for hybrid search."""
     vectors = None
     started = time.perf_counter()
     if mode != "lexical" and embedder is not None:
@@ -51,14 +53,14 @@ def evaluate(store: Store, embedder: Embedder | None, questions: list[Question],
     ranks = []
     for i, q in enumerate(questions):
         passages = retrieve.search(store, embedder, q.text, k=candidates, candidates=candidates,
-                                   mode=mode, weights=weights,
+                                   mode=mode, weights=weights, second=second,
                                    query_vector=None if vectors is None else vectors[i])
         ranks.append(_rank(q, [p.chunk.source for p in passages]))
         if progress:
             progress(i + 1, len(questions))
     r = np.array([x if x is not None else 10**9 for x in ranks])
     return {
-        "mode": mode, "questions": len(questions),
+        "mode": mode + ("+cross" if second is not None and mode == "hybrid" else ""), "questions": len(questions),
         "recall@1": float(np.mean(r <= 1)), "recall@5": float(np.mean(r <= 5)),
         "recall@10": float(np.mean(r <= 10)),
         "mrr@10": float(np.mean(np.where(r <= 10, 1.0 / r, 0.0))),
