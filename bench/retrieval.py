@@ -5,7 +5,13 @@ recall@1, recall@5 and MRR@10 for lexical, dense and hybrid search.
         ../shared/eval/squad-it/dev/questions.jsonl
 
 The question file has `question` and `passage_id` (or `sources`) per line, as for
-`erre eval retrieval`.
+`erre eval retrieval`; `--language` and `--split` keep some of them (and skip those without
+an answering document), e.g. bench/time's English questions:
+
+    python bench/retrieval.py bench/time/corpus bench/time/questions.jsonl --language en
+
+A last row, hybrid+cross, adds the cross-lingual encoder's cosine (`search.cross`, weight
+`--cross`).
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ def main() -> None:
     ap.add_argument("questions")
     ap.add_argument("--home", help="keep the twin here (default: a temporary directory)")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--language", help="only the questions in this language (their 'lang' or 'language')")
+    ap.add_argument("--split", help="only the questions of these splits (comma-separated)")
     ap.add_argument("--cross", type=float, default=0.3,
                     help="weight of the cross-lingual encoder in the extra hybrid+cross row (search.cross)")
     args = ap.parse_args()
@@ -34,7 +42,7 @@ def main() -> None:
     t0 = time.perf_counter()
     report = sync.run(twin.store, twin.embedder, [args.corpus], twin.settings)
     ingest_s = time.perf_counter() - t0
-    questions = retrieval.load_questions(Path(args.questions))
+    questions = _questions(Path(args.questions), args.language, args.split)
     results = [retrieval.evaluate(twin.store, twin.embedder if m != "lexical" else None, questions, mode=m)
                for m in ("lexical", "dense", "hybrid")]
     t0 = time.perf_counter()
@@ -54,6 +62,23 @@ def main() -> None:
     for r in results:
         print(f"{r['mode']:12} {r['questions']:>9} {r['recall@1']:6.3f} {r['recall@5']:6.3f} "
               f"{r['mrr@10']:7.3f} {r['seconds']:8.1f}")
+
+
+def _questions(path: Path, lang: str | None, split: str | None) -> list:
+    """The questions with an answering document, of `lang` and `split` when given (a question
+    set of the answer benches, such as bench/time's, holds unanswerable ones too)."""
+    from erre.eval import retrieval
+
+    if not lang and not split:
+        return retrieval.load_questions(path)
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        q = json.loads(line) if line.strip() else {}
+        gold = q.get("sources") or ([q["passage_id"]] if q.get("passage_id") is not None else [])
+        if (gold and (not lang or (q.get("lang") or q.get("language")) == lang)
+                and (not split or q.get("split") in split.split(","))):
+            out.append(retrieval.Question(q["question"], frozenset(str(g).removeprefix("./") for g in gold)))
+    return out
 
 
 if __name__ == "__main__":

@@ -138,3 +138,21 @@ def test_in_memory_dense_search_equals_sqlite_vec(e5, tmp_path, monkeypatch):
     new = [h for h in after if h.id not in before]
     assert new and max(after, key=lambda h: h.unit).id in {h.id for h in new}
     store.close()
+
+
+def test_search_cross_adds_the_cross_lingual_cosine_to_a_question_in_another_language(sample_twin):
+    from erre import chat
+
+    from .conftest import ScriptedModel
+
+    sample_twin.use(model=ScriptedModel("Scrivo a mano per rallentare [1]."))
+    asked: list[str] = []
+    original = sample_twin.subjects.cosines
+    sample_twin.subjects.cosines = lambda query, ids: asked.append(query) or original(query, ids)
+    english, italian = "Why do you still write by hand?", "Perché scrivi ancora a mano?"
+    chat.answer(sample_twin, english, candidates=1)
+    assert asked == []  # off by default
+    sample_twin.settings = sample_twin.settings.with_(search_cross=0.3)
+    chat.answer(sample_twin, english, candidates=1)
+    chat.answer(sample_twin, italian, candidates=1)
+    assert asked == [english]  # the Italian question is in the writings' own language: left alone

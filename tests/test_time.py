@@ -380,19 +380,6 @@ def test_the_latest_writing_may_be_in_the_other_language(twin, tmp_path, tiny_mo
     assert [c.date for c in b.citations] == ["2015-06-22"]
 
 
-def test_search_cross_adds_the_cross_lingual_cosine_to_the_answers_search(twin, tmp_path):
-    _bilingual(twin, tmp_path)
-    _scripted(twin, "Oggi ho un'auto elettrica [1].")
-    asked: list[str] = []
-    original = twin.subjects.cosines
-    twin.subjects.cosines = lambda query, ids: asked.append(query) or original(query, ids)
-    chat.answer(twin, "Cosa pensi delle auto elettriche?", candidates=1)
-    assert asked == []  # off by default
-    twin.settings = twin.settings.with_(search_cross=0.3)
-    chat.answer(twin, "Cosa pensi delle auto elettriche?", candidates=1)
-    assert asked == ["Cosa pensi delle auto elettriche?"]
-
-
 def test_related_writings_join_the_evidence_the_time_asked_about_wants():
     old = _passage(1, "2015-06-22", 0.90, "Le auto elettriche costano troppo.")
     noise = _passage(2, "2023-07-08", 0.86, "A piedi fino al mare.")

@@ -73,7 +73,8 @@ def find(store: Store, embedder: Embedder | None, query: str, k: int = 8, *, poo
     """The `k` passages that best answer `query`, best first, heading a pool of `pool` (at
     least `k`). `lang`: the query's language when the caller detected it already;
     `query_vector` saves the embedding call when the caller has the question's vector;
-    `second`: a second encoder whose cosine joins the fused score (`rescore`)."""
+    `second`: a second encoder whose cosine joins the fused score (`rescore`) of a question in
+    a language that holds under a fifth of the index."""
     if mode not in MODES:
         raise ValueError(f"unknown search mode '{mode}' (use one of {', '.join(MODES)})")
     langs = store.languages()
@@ -101,7 +102,8 @@ def find(store: Store, embedder: Embedder | None, query: str, k: int = 8, *, poo
     w_lex = {"dense": 0.0, "lexical": 1.0}.get(
         mode, weights.lexical_same_language if same else weights.lexical_other_language)
     rows = fuse(found, lexical, w_lexical=w_lex, unit=weights.unit)
-    if second is not None and mode == "hybrid" and weights.second:
+    if second is not None and mode == "hybrid" and weights.second and not same:
+        # across languages only: within one, e5 and BM25 do better alone (docs/retrieval.md)
         rows = rescore(rows, second.cosines(query, [r.id for r in rows]), weights.second)
     rows = rows[:depth]
     chunks = store.chunks([r.id for r in rows])
