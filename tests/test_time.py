@@ -264,6 +264,20 @@ def test_the_latest_writing_is_named_dated_and_quoted_without_the_model(twin, tm
         "dell'11 febbraio 2021", "dell'8 marzo 2024", "del 5 febbraio 2021"]
 
 
+def test_a_year_the_author_wrote_in_but_not_on_this_is_not_a_subject_never_written_about(twin, tmp_path):
+    from erre.answer import policy
+
+    _dated_twin(twin, tmp_path)
+    assert policy.written_in(twin.store, ["2018"]) == ["2018"]  # the ragù recipe
+    assert policy.written_in(twin.store, ["2016"]) == [] and policy.written_in(twin.store, ["Kindle"]) == []
+    _scripted(twin, "Nel 2018 assegnavo molti compiti [1].")
+    a = chat.answer(twin, "Nel 2018 cosa pensavi dei compiti a casa?", candidates=1)
+    b = chat.answer(twin, "Nel 2016 cosa pensavi dei compiti a casa?", candidates=1)
+    assert b.abstained and b.text.startswith("Di «2016» non ho mai scritto"), b.text
+    # the twin wrote in 2018 (a recipe), just not on homework: it says so, not "never wrote about 2018"
+    assert a.abstained and a.text.startswith("In quello che ho scritto nel 2018 non trovo niente su questo"), a.text
+
+
 def test_a_latest_writing_not_found_is_answered_as_a_question_about_now(twin, tmp_path):
     _dated_twin(twin, tmp_path)
     sent = _scripted(twin, "Oggi non assegno più compiti a casa [1].")

@@ -10,6 +10,7 @@ cover (`answerable`). Each refusal has its reason and its words, in the question
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -150,11 +151,23 @@ def unanswerable(twin, asked: str, lang: str, shown: Sequence[Passage], kinds: K
     if private.reason:
         return private.reason, texts["abstain_personal"]
     missing = answerable.missing_terms(asked, lang, shown, author(twin.settings))
+    if missing.reason and (years := written_in(twin.store, missing.terms)):
+        # "nel 2013…" when the passages found are of other years: the author did write in
+        # 2013, just nothing found on this
+        return missing.reason, texts["abstain_year"].format(years=", ".join(years))
     if missing.reason:
         # "I never wrote about X" only when no passage of the writings holds X at all
         key = "abstain_terms_elsewhere" if written(twin.store, missing.terms) else "abstain_terms"
         return missing.reason, texts[key].format(terms=quoted(missing.terms, lang))
     return None
+
+
+def written_in(store, terms: Sequence[str]) -> list[str]:
+    """`terms` when they are all years and the author dated a writing in each; else []."""
+    if not terms or not all(re.fullmatch(r"(?:19|20)\d\d", t) for t in terms):
+        return []
+    years = {d[:4] for d in store.document_dates().values() if d}
+    return list(terms) if all(t in years for t in terms) else []
 
 
 def written(store, terms: Sequence[str]) -> bool:
