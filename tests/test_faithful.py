@@ -47,6 +47,8 @@ def _problem(sentence: str, question: str = QUESTION) -> str | None:
     ("Ne ho parlato a lungo con Yann LeCun [1].", "name"),  # a name the passages never give
     ("Sì, credo che il fine-tuning serva a insegnare fatti nuovi a un modello [1].", "stance"),  # yes for no
     ("No, non credo che il fine-tuning serva a insegnare fatti nuovi [1].", None),
+    ("Come intelligenza artificiale non ho opinioni su Mixtral.", "persona"),  # the model, not the author
+    ("As an AI language model, I don't have personal opinions.", "persona"),
 ])
 def test_each_sentence_is_checked_against_the_passages(sentence, problem):
     assert _problem(sentence) == problem
@@ -69,6 +71,18 @@ def test_supported_sentences_stream_and_unsupported_ones_never_show():
     assert out == "Mixtral usa 13 miliardi di parametri per token [1]. Quando rallento penso meglio [2]."
     assert [v.problem for v in s.cut] == ["name"]
     assert grounding.enough(out) and not grounding.enough("Sì [1].")
+
+
+def test_a_frame_about_the_passages_is_taken_off_the_sentence():
+    s = grounding.Sentences(QUESTION, "it", PASSAGES)
+    out = "".join(s.feed(["In base ai passaggi forniti, Mixtral usa 13 miliardi di parametri per token [1]."]))
+    assert out == "Mixtral usa 13 miliardi di parametri per token [1]."
+    assert grounding.unframed("Based on the passages provided, I write by hand [2].") == "I write by hand [2]."
+    assert grounding.unframed("Based on my notes, I write by hand.") == "Based on my notes, I write by hand."
+    assert grounding.unframed("In base ai passaggi.") == "In base ai passaggi."  # nothing after it: left
+    # a sentence about AI is not the model speaking of itself
+    assert not grounding.PERSONA.search("Mixtral is a new language model based on a mixture of experts.")
+    assert not grounding.PERSONA.search("As an AI researcher, I think so.")
 
 
 @pytest.mark.parametrize("question, terms", [

@@ -47,6 +47,20 @@ RUN_WORDS = 40  # a streamed run this long without a sentence end is checked and
 HEADING_WORDS = 8  # a passage line this short without closing punctuation is a heading
 STANCE_OVERLAP = 0.5  # share of a sentence's content words a passage sentence must hold to be "the same point"
 CITE_OVERLAP = 0.3  # share of a sentence's content words its cited passage must hold
+# the model speaking of itself as a program, not as the author: never the author's words
+PERSONA = re.compile(
+    r"\bas an ai(?: language)? model\b|\bas an ai assistant\b|"
+    r"\bi(?:'m| am) (?:just |only )?an? (?:ai|language model)(?: assistant)?\b(?!\s+(?:researcher|engineer|expert))|"
+    r"^\W*(?:in quanto|come) (?:un[ao']? ?)?(?:modello (?:linguistico|di linguaggio)|intelligenza artificiale|ia|"
+    r"assistente)\b.{0,40}\bnon (?:ho|posso|sono)\b|"
+    r"\b(?:io )?sono (?:solo |soltanto )?un[ao']? ?(?:modello (?:linguistico|di linguaggio)|assistente virtuale|"
+    r"intelligenza artificiale)\b", re.IGNORECASE)
+# a frame that talks about the passages instead of from them ("Based on the passages provided, …")
+FRAME = re.compile(
+    r"^\s*(?:(?:based on|according to|from|judging (?:by|from)) (?:the |these )?(?:passages?|excerpts?|texts?)"
+    r"(?: (?:provided|above|given|shown))?|"
+    r"(?:in base (?:ai|agli)|secondo (?:i|gli)|stando (?:ai|agli)|sulla base (?:dei|degli)) "
+    r"(?:passaggi|brani|testi|estratti)(?: (?:forniti|riportati|citati|sopra))?)\s*[,:]?\s*", re.IGNORECASE)
 _NEGATION = {"non", "mai", "nessun", "nessuno", "nessuna", "niente", "nulla", "no", "not", "never", "none",
              "nothing", "nor", "neither", "nobody", "cannot", "ne", "pas", "jamais", "nunca", "nicht", "kein", "keine"}
 _YES = {"si", "yes", "certo", "certamente", "assolutamente", "esatto", "sure", "absolutely", "indeed", "oui"}
@@ -125,6 +139,8 @@ def check_sentence(sentence: str, question: str, lang: str, evidence: str, numbe
         return None
     if PLACEHOLDER.search(bare):
         return "placeholder"
+    if PERSONA.search(bare):
+        return "persona"
     ws = language.words(bare)
     if " ".join(ws) in headings:
         return "heading"
@@ -186,6 +202,16 @@ def recite(sentence: str, lang: str, passages: Sequence[Passage]) -> str:
     stripped = text.rstrip()
     body = stripped.rstrip(".!?…")
     return f"{body} {tail}{stripped[len(body):]}"
+
+
+def unframed(sentence: str) -> str:
+    """The sentence without a frame about the passages: "Based on the passages provided, I
+    would…" -> "I would…" (the twin speaks from its writings, not about them)."""
+    m = FRAME.match(sentence)
+    if not m or not re.search(r"\w", sentence[m.end():]):
+        return sentence
+    rest = sentence[m.end():]
+    return rest[:1].upper() + rest[1:]
 
 
 def enough(text: str) -> bool:
@@ -250,7 +276,7 @@ class Sentences:
         out = []
         last = 0
         for a, b in sentences(text):
-            sentence = recite(text[a:b], self.lang, self.passages)
+            sentence = unframed(recite(text[a:b], self.lang, self.passages))
             problem = check_sentence(sentence, self.question, self.lang, self.evidence, self.numbers,
                                      self.headings, self.skip, self.units)
             if problem:
