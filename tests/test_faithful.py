@@ -49,6 +49,7 @@ def _problem(sentence: str, question: str = QUESTION) -> str | None:
     ("No, non credo che il fine-tuning serva a insegnare fatti nuovi [1].", None),
     ("Come intelligenza artificiale non ho opinioni su Mixtral.", "persona"),  # the model, not the author
     ("As an AI language model, I don't have personal opinions.", "persona"),
+    ("L'autore ha scritto che Mixtral usa 13 miliardi di parametri [1].", "persona"),  # the twin is the author
 ])
 def test_each_sentence_is_checked_against_the_passages(sentence, problem):
     assert _problem(sentence) == problem
@@ -79,10 +80,12 @@ def test_a_frame_about_the_passages_is_taken_off_the_sentence():
     assert out == "Mixtral usa 13 miliardi di parametri per token [1]."
     assert grounding.unframed("Based on the passages provided, I write by hand [2].") == "I write by hand [2]."
     assert grounding.unframed("Based on my notes, I write by hand.") == "Based on my notes, I write by hand."
+    assert grounding.unframed("The passage states that I write by hand [2].") == "I write by hand [2]."
     assert grounding.unframed("In base ai passaggi.") == "In base ai passaggi."  # nothing after it: left
     # a sentence about AI is not the model speaking of itself
     assert not grounding.PERSONA.search("Mixtral is a new language model based on a mixture of experts.")
     assert not grounding.PERSONA.search("As an AI researcher, I think so.")
+    assert not grounding.PERSONA.search("I met the author of that book, and she has a point.")
 
 
 @pytest.mark.parametrize("question, terms", [

@@ -57,13 +57,19 @@ PERSONA = re.compile(
     r"^\W*(?:in quanto|come) (?:un[ao']? ?)?(?:modello (?:linguistico|di linguaggio)|intelligenza artificiale|ia|"
     r"assistente)\b.{0,40}\bnon (?:ho|posso|sono)\b|"
     r"\b(?:io )?sono (?:solo |soltanto )?un[ao']? ?(?:modello (?:linguistico|di linguaggio)|assistente virtuale|"
-    r"intelligenza artificiale)\b", re.IGNORECASE)
+    r"intelligenza artificiale)\b|"
+    # ... or of the author in the third person, as a reader would
+    r"^\W*(?:the|this) author (?:has|is|also|mentions?|states?|believes?|writes?|says?|thinks?|expresse?s?|"
+    r"describes?|prefers?|suggests?|argues?)\b|"
+    r"^\W*l['’]aut(?:rice|ore) (?:ha|è|dice|scrive|sostiene|pensa|afferma|descrive|preferisce)\b", re.IGNORECASE)
 # a frame that talks about the passages instead of from them ("Based on the passages provided, …")
 FRAME = re.compile(
     r"^\s*(?:(?:based on|according to|from|judging (?:by|from)) (?:the |these )?(?:passages?|excerpts?|texts?)"
     r"(?: (?:provided|above|given|shown))?|"
     r"(?:in base (?:ai|agli)|secondo (?:i|gli)|stando (?:ai|agli)|sulla base (?:dei|degli)) "
-    r"(?:passaggi|brani|testi|estratti)(?: (?:forniti|riportati|citati|sopra))?)\s*[,:]?\s*", re.IGNORECASE)
+    r"(?:passaggi|brani|testi|estratti)(?: (?:forniti|riportati|citati|sopra))?|"
+    r"(?:the |these )?passages? (?:indicates?|suggests?|says?|states?|shows?|mentions?|describes?)(?: that)?|"
+    r"i passaggi (?:indicano|dicono|mostrano|suggeriscono|descrivono)(?: che)?)\s*[,:]?\s*", re.IGNORECASE)
 _NEGATION = {"non", "mai", "nessun", "nessuno", "nessuna", "niente", "nulla", "no", "not", "never", "none",
              "nothing", "nor", "neither", "nobody", "cannot", "ne", "pas", "jamais", "nunca", "nicht", "kein", "keine"}
 _YES = {"si", "yes", "certo", "certamente", "assolutamente", "esatto", "sure", "absolutely", "indeed", "oui"}
