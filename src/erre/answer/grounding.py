@@ -17,8 +17,9 @@ sentence, with no model call:
 
 - **stance**: a sentence that says yes where the passage most like it says no (or the
   reverse), read from negations in the question's language;
-- **persona**: the model speaking of itself as a program ("As an AI language model…"), not
-  as the author; a frame about the passages ("Based on the passages provided, …") is taken
+- **persona**: the model speaking of itself as a program ("As an AI language model…") or
+  of the author in the third person ("The author has…"), not as the author; a frame about
+  the passages ("Based on the passages provided, …", "The passage states that…") is taken
   off the sentence before it is checked (`unframed`);
 - a **citation** must point at a passage that shares the sentence's words: a marker on a
   passage that does not is moved to the one that does, or dropped (same language only:
