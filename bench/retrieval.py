@@ -42,7 +42,11 @@ def main() -> None:
     t0 = time.perf_counter()
     report = sync.run(twin.store, twin.embedder, [args.corpus], twin.settings)
     ingest_s = time.perf_counter() - t0
-    questions = _questions(Path(args.questions), args.language, args.split)
+    splits = args.split.split(",") if args.split else None
+    questions = retrieval.load_questions(Path(args.questions), where=lambda q: bool(
+        (q.get("sources") or q.get("passage_id") is not None)
+        and (not args.language or (q.get("lang") or q.get("language")) == args.language)
+        and (not splits or q.get("split") in splits)))
     results = [retrieval.evaluate(twin.store, twin.embedder if m != "lexical" else None, questions, mode=m)
                for m in ("lexical", "dense", "hybrid")]
     t0 = time.perf_counter()
@@ -62,23 +66,6 @@ def main() -> None:
     for r in results:
         print(f"{r['mode']:12} {r['questions']:>9} {r['recall@1']:6.3f} {r['recall@5']:6.3f} "
               f"{r['mrr@10']:7.3f} {r['seconds']:8.1f}")
-
-
-def _questions(path: Path, lang: str | None, split: str | None) -> list:
-    """The questions with an answering document, of `lang` and `split` when given (a question
-    set of the answer benches, such as bench/time's, holds unanswerable ones too)."""
-    from erre.eval import retrieval
-
-    if not lang and not split:
-        return retrieval.load_questions(path)
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        q = json.loads(line) if line.strip() else {}
-        gold = q.get("sources") or ([q["passage_id"]] if q.get("passage_id") is not None else [])
-        if (gold and (not lang or (q.get("lang") or q.get("language")) == lang)
-                and (not split or q.get("split") in split.split(","))):
-            out.append(retrieval.Question(q["question"], frozenset(str(g).removeprefix("./") for g in gold)))
-    return out
 
 
 if __name__ == "__main__":

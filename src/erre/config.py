@@ -106,10 +106,10 @@ class Settings:
                        "first as the author's current view, the writings of a year asked about, "
                        "oldest first for how a view changed (answer/when.py)")
     chat_related: bool = _setting(True,
-                       "A cross-lingual encoder kept beside the index (subjects.py): its cosine joins "
-                       "the search's score, so a question finds the writings on its subject in the "
-                       "other language too; with chat.time it brings the other writings on the same "
-                       "subject to the evidence (the newest for a question about now)")
+                       "A cross-lingual encoder kept beside the index (subjects.py): with chat.time it "
+                       "brings the other writings on the same subject, in either language, to the "
+                       "evidence (the newest for a question about now); search.cross may add its "
+                       "cosine to the search")
     chat_answer: str = _setting("write",
                        "How an answer is made: write (the model writes it from the passages) or quote "
                        "(the author's own sentence that best matches the question, framed and cited: "

@@ -341,9 +341,18 @@ class Reply:
         for source in subjects.related(first.chunk.source, question):
             if source in have:
                 found.append(have[source])
-            elif (i := subjects.best(source, question)) is not None and (c := self.twin.store.chunks([i]).get(i)):
-                found.append(Passage(id=i, chunk=c, score=first.score, extra={"related": True}))
+            elif (near := self._nearest(source, question, first.score)) is not None:
+                found.append(near)
         return [p for p in found if not p.chunk.language == first.chunk.language == lang]
+
+    def _nearest(self, source: str, question, score: float) -> Passage | None:
+        """`source`'s passage nearest `question` by the cross-lingual encoder (a writing on
+        the subject that the search did not bring), scored `score`."""
+        i = self.twin.subjects.best(source, question)
+        c = None if i is None else self.twin.store.chunks([i]).get(i)
+        if i is None or c is None:
+            return None
+        return Passage(id=i, chunk=c, score=score, extra={"related": True})
 
     def _newest(self, lang: str, limit: float) -> Passage | None:
         """For a question asking for the latest writing on a subject: the newest writing's
@@ -360,10 +369,11 @@ class Reply:
             return newest
         subjects, question = twin.subjects, twin.subjects.question(words)
         for source in subjects.related(newest.chunk.source, question):
-            i = subjects.best(source, question)
-            c = twin.store.chunks([i]).get(i) if i is not None else None
-            if c is not None and c.language != newest.chunk.language and (c.date or "") > (newest.chunk.date or ""):
-                newest = Passage(id=i, chunk=c, score=newest.score, extra={"related": True})
+            p = self._nearest(source, question, newest.score)
+            if p is None or p.chunk.language == newest.chunk.language:
+                continue
+            if (p.chunk.date or "") > (newest.chunk.date or ""):
+                newest = p
         return newest
 
     def _quoted(self, lang: str, clock: Clock, query: str, latest: bool = False) -> Iterator[Event]:

@@ -149,8 +149,8 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
     wanted = _wanted(when, point, related)
     if wanted and when.kind == NOW:
         return list(wanted)
-    ids = {p.id for p in passages}
-    added = [p for p in wanted if p.id not in ids]  # writings the search did not find
+    found = {p.id for p in passages}
+    added = [p for p in wanted if p.id not in found]  # writings the search did not find
     sources = {p.chunk.source for p in related}
     on = {p.id for p in point}
     group = [*(p for p in passages if p.id in on or p.chunk.source in sources), *added]

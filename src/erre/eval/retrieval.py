@@ -28,9 +28,13 @@ class Question:
     gold: frozenset[str]
 
 
-def load_questions(path: Path) -> list[Question]:
+def load_questions(path: Path, where: Callable[[dict], bool] | None = None) -> list[Question]:
+    """The questions of `path`; `where`: only the lines it accepts (a question set of the
+    answer benches holds some with no answering document, to leave out)."""
     out = []
     for n, obj in questions(path):
+        if where is not None and not where(obj):
+            continue
         gold = obj.get("sources") or ([obj["passage_id"]] if obj.get("passage_id") is not None else [])
         if not obj.get("question") or not isinstance(gold, list) or not gold:
             raise ErreError(f"{path} line {n}: needs 'question' and 'passage_id' or 'sources'")
