@@ -30,7 +30,7 @@ def main() -> None:
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--language", help="only the questions in this language (their 'lang' or 'language')")
     ap.add_argument("--split", help="only the questions of these splits (comma-separated)")
-    ap.add_argument("--cross", type=float, default=0.3,
+    ap.add_argument("--cross", type=float, default=1.5,
                     help="weight of the cross-lingual encoder in the extra hybrid+cross row (search.cross)")
     args = ap.parse_args()
 

@@ -69,7 +69,8 @@ def writings_by_topic(items: list[dict], dated: dict[str, str | None]) -> dict[s
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--home", help="keep the twin here (default: a temporary directory)")
-    ap.add_argument("--split", choices=("dev", "test", "holdout", "holdout2"), help="only the questions of this split")
+    ap.add_argument("--split", choices=("dev", "test", "holdout", "holdout2", "holdout3"),
+                    help="only the questions of this split")
     ap.add_argument("--out", help="write each answer and its verdict here (JSON Lines)")
     ap.add_argument("--limit", type=int)
     ap.add_argument("--no-time", action="store_true", help="chat.time = false: evidence in order of relevance")

@@ -204,6 +204,13 @@ def test_a_question_naming_only_what_the_author_published_is_not_private():
     assert answerable.published("Sei ancora su Facebook e Twitter?", "it", shown)
     assert not answerable.published("Sei ancora su Facebook e TikTok?", "it", shown)  # one name not written
     assert not answerable.published("Dove abiti adesso?", "it", shown)  # no name at all
+    words = "Ho raccolto le parole bolognesi che mia nonna usava: il dialetto di casa, che capisco ma parlo male."
+    shown.append(Passage(id=2, chunk=Chunk(source="parole.md", title="Parole", text=words, start=0, end=len(words),
+                                           language="it"), score=0.5))
+    # no name: most of its topic words in one passage of its language
+    assert answerable.published("Tu il dialetto bolognese lo parli o lo capisci solo?", "it", shown)
+    assert not answerable.published("Quanto guadagni con il dialetto e lo stipendio netto?", "it", shown)
+    assert not answerable.published("Do you speak the Bolognese dialect?", "en", shown)  # not its language
     assert answerable.personal(True, 0.1, 0.5).reason == "personal"
     assert answerable.personal(True, 0.1, 0.5, published=True).reason is None
 

@@ -151,8 +151,8 @@ def test_search_cross_adds_the_cross_lingual_cosine_to_a_question_in_another_lan
     sample_twin.subjects.cosines = lambda query, ids: asked.append(query) or original(query, ids)
     english, italian = "Why do you still write by hand?", "Perché scrivi ancora a mano?"
     chat.answer(sample_twin, english, candidates=1)
-    assert asked == []  # off by default
-    sample_twin.settings = sample_twin.settings.with_(search_cross=0.3)
-    chat.answer(sample_twin, english, candidates=1)
     chat.answer(sample_twin, italian, candidates=1)
-    assert asked == [english]  # the Italian question is in the writings' own language: left alone
+    assert asked == [english]  # on by default; the Italian question is in the writings' own language
+    sample_twin.settings = sample_twin.settings.with_(search_cross=0.0)
+    chat.answer(sample_twin, english, candidates=1)
+    assert asked == [english]  # off

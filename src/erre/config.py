@@ -67,10 +67,10 @@ class Settings:
     # -- search
     search_k: int = _setting(8, "Passages returned by a search")
     search_candidates: int = _setting(50, "Candidates taken from each side (lexical, dense) before fusion")
-    search_cross: float = _setting(0.0,
+    search_cross: float = _setting(1.5,
                        "Weight of the cross-lingual encoder's cosine (chat.related) added to the answers' "
-                       "search score: English questions find Italian writings e5 ranks low; 0 is off "
-                       "(0.3 measured in docs/retrieval.md)")
+                       "search score, for a question in a language under a fifth of the index: English "
+                       "questions find the Italian writings e5 ranks low; 0 is off (docs/retrieval.md)")
     # -- llm
     llm_backend: str = _setting("llamacpp",
                        "Chat backend: llamacpp (embedded, default), openai (any OpenAI-compatible "

@@ -180,11 +180,23 @@ def personal(is_personal: bool, relevance: float, threshold: float, published: b
 
 
 def published(question: str, lang: str, passages: Sequence[Passage], skip: Iterable[str] = ()) -> bool:
-    """Whether the question names something (a name, not a number) and one of `passages`
-    holds every name it uses."""
+    """Whether the question asks about what one of `passages` shows the author wrote about
+    in public: it names something (a name, not a number) and one passage holds every name
+    it uses ("Sei ancora su Facebook e Twitter?"); or it names nothing and one passage in
+    its language holds more than half of its topic words, two at least ("il dialetto
+    bolognese lo parli?" to an author who wrote on Bolognese words; "Dove abiti?" has none,
+    "Mi lasci il tuo numero di cellulare?" one, which a post on phones holds)."""
     names = [t for t in specific_terms(question, lang, skip) if not any(c.isdigit() for c in t)]
-    return bool(names) and any(all(held(t, " ".join(language.words(p.chunk.context))) for t in names)
-                               for p in passages)
+    if names:
+        return any(all(held(t, " ".join(language.words(p.chunk.context))) for t in names) for p in passages)
+    skipped = {w for s in skip for w in language.terms(s, lang, keep_stopwords=True)}
+    topic = [t for t in topic_terms(question, lang) if t not in skipped]
+    for p in passages:
+        if p.chunk.language == lang:
+            common = set(topic) & set(language.terms(p.chunk.context, lang))
+            if len(common) >= 2 and 2 * len(common) > len(topic):  # one shared word is chance
+                return True
+    return False
 
 
 # "…? E cosa pensi di…", "… and what about…": a second question joined to the first
