@@ -408,6 +408,13 @@ def test_related_writings_join_the_evidence_the_time_asked_about_wants():
     in_2021 = when.When(when.YEARS, 2021, 2021)
     assert [p.id for p in when.arrange(in_2021, [old, noise], [], 4, (), [newer])] == [3, 1, 2]
     assert [p.id for p in when.arrange(when.When(when.OFF), [old, noise], [], 4, topic, [newer])] == [1, 2]
+    # a writing on the subject in the same language, found by the search in other words: put
+    # in time order beside the point, never standing in for it
+    aloud = _passage(5, "2021-03-01", 0.85, "Ho continuato a leggere per loro, anche in video.")
+    now = when.arrange(when.When(when.NOW), [old, noise, aloud], [], 4, topic, (), [aloud])
+    assert [p.id for p in now] == [5, 1, 2]
+    change = when.arrange(when.When(when.CHANGE), [aloud, old, noise], [], 4, topic, (), [old])
+    assert [p.id for p in change] == [1, 5, 2]
 
 
 def test_an_unreadable_cache_of_cross_lingual_vectors_is_rebuilt(twin, tmp_path):

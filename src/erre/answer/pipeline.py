@@ -203,7 +203,7 @@ class Reply:
         # a latest writing that is not found is answered as a question about now
         ordering = when.When(when.NOW) if asked_when.kind == when.LATEST else asked_when
         shown = when.arrange(ordering, shown, policy.shown(found.pool, len(found.pool), limit), s.chat_passages,
-                             answerable.topic_terms(self.question, lang), self._related(ordering, shown, lang))
+                             answerable.topic_terms(self.question, lang), *self._related(ordering, shown, lang))
         refusal = None
         if s.chat_checks:
             with clock.checking():
@@ -323,27 +323,33 @@ class Reply:
                           timings=timings, query=query, model=twin.model.name, style=style,
                           reason="cut" if draft.cut else None, uncovered=self.uncovered))
 
-    def _related(self, asked: when.When, shown: Sequence[Passage], lang: str) -> list[Passage]:
+    def _related(self, asked: when.When, shown: Sequence[Passage],
+                 lang: str) -> tuple[list[Passage], list[Passage]]:
         """A passage of each other writing on the subject of the first passage's writing
-        (subjects.py), for the time ordering: the passage shown already, or, where a language
-        stands between that writing, the first one or the question (`lang`), the writing's
-        best for the question. Within one language a writing on the subject that the search
-        did not find is left out: the shared words would have found it, had it been on the
-        point (the second part of a series is not)."""
+        (subjects.py), for the time ordering: where a language stands between that writing,
+        the first one or the question (`lang`), the passage shown already or the writing's
+        best for the question (`related`, which may stand in for the others); within one
+        language, the passage shown, to be put in time order beside the first (`alongside`,
+        never alone: "Leggere ad alta voce… roba da asilo?" gets the 2021 post before the
+        2014 one, on a subject the two tell in other words). Within one language a writing
+        on the subject that the search did not find is left out: the shared words would have
+        found it, had it been on the point (the second part of a series is not)."""
         if asked.kind == when.OFF or not shown or self.twin.subjects is None:
-            return []
+            return [], []
         subjects, first = self.twin.subjects, shown[0]
         question = subjects.question(self.asked)
         have: dict[str, Passage] = {}
         for p in shown:
             have.setdefault(p.chunk.source, p)
-        found: list[Passage] = []
+        related: list[Passage] = []
+        alongside: list[Passage] = []
         for source in subjects.related(first.chunk.source, question):
-            if source in have:
-                found.append(have[source])
-            elif (near := self._nearest(source, question, first.score)) is not None:
-                found.append(near)
-        return [p for p in found if not p.chunk.language == first.chunk.language == lang]
+            if (near := have.get(source)) is None:
+                near = self._nearest(source, question, first.score)
+                if near is None or near.chunk.language == first.chunk.language == lang:
+                    continue
+            (alongside if near.chunk.language == first.chunk.language == lang else related).append(near)
+        return related, alongside
 
     def _nearest(self, source: str, question, score: float) -> Passage | None:
         """`source`'s passage nearest `question` by the cross-lingual encoder (a writing on

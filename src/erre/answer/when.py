@@ -120,7 +120,8 @@ def same_point(passages: Sequence[Passage], topic: Sequence[str]) -> list[Passag
 
 
 def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], shown: int,
-            topic: Sequence[str] = (), related: Sequence[Passage] = ()) -> list[Passage]:
+            topic: Sequence[str] = (), related: Sequence[Passage] = (),
+            alongside: Sequence[Passage] = ()) -> list[Passage]:
     """The passages to show for a question asking about `when`: `passages` (the best, already
     judged to cover the question) reordered, or for a time span the passages of `pool` written
     then, best first, when the best passages include some of that time.
@@ -133,7 +134,9 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
     the other language) joins the evidence when the time asked about wants it: newer than
     the point for now (it alone, as the older view beside it pulls the answer to what the
     author no longer thinks), older for the beginning, all for a change (the subject's
-    writings only), of the years asked; within `shown` passages."""
+    writings only), of the years asked; within `shown` passages. `alongside`: passages of
+    writings on the subject in the same language, found by the search, put in time order
+    with the point and never standing in for it."""
     if when.kind == OFF:
         return list(passages)
     if when.kind == YEARS:
@@ -151,7 +154,7 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
         return list(wanted)
     found = {p.id for p in passages}
     added = [p for p in wanted if p.id not in found]  # writings the search did not find
-    sources = {p.chunk.source for p in related}
+    sources = {p.chunk.source for p in [*related, *alongside]}
     on = {p.id for p in point}
     group = [*(p for p in passages if p.id in on or p.chunk.source in sources), *added]
     if not dated_apart(group):
