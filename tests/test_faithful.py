@@ -108,6 +108,19 @@ def test_a_name_no_passage_holds_means_the_writings_do_not_answer():
     assert answerable.missing_terms("Are LLMs fair judges?", "en", plural).reason is None
 
 
+def test_a_name_no_passage_holds_is_set_aside_when_the_rest_of_the_question_is_written_about():
+    shown = [_passage("Scrivo a mano ogni mattina, perché quando rallento penso meglio.", n=2)]
+    question = "Scrivi a mano ogni mattina su una Moleskine?"
+    assert answerable.missing_terms(question, "it", shown).terms == ("Moleskine",)
+    assert answerable.aside(question, "it", shown, ("Moleskine",))
+    assert not answerable.aside("Cosa pensi di Sam Altman?", "it", shown, ("Sam", "Altman"))  # nothing else asked
+    assert not answerable.aside("Scrivevi a mano ogni mattina nel 2009?", "it", shown, ("2009",))  # a year: never
+    assert not answerable.aside("Do you write by hand on a Moleskine every morning?", "en", shown, ("Moleskine",))
+    greek = answerable.named("Do you teach Ancient Greek too, or only Latin?", ("Ancient", "Greek"))
+    assert greek == ("Ancient Greek",)
+    assert answerable.named("An English teacher from Leeds", ("Leeds", "English")) == ("English", "Leeds")
+
+
 def test_a_year_after_the_writings_unless_a_passage_names_it():
     assert answerable.after_writings("Cosa pensi dei modelli usciti nel 2026?", "2024-09-19").terms == ("2026",)
     dated = [_passage("Nel luglio 2025 Nikkei ha trovato istruzioni nascoste in 17 preprint.")]
@@ -145,6 +158,21 @@ def test_a_half_covered_question_answers_the_covered_half_and_says_so_of_the_oth
     assert a.text.endswith("non ho scritto nulla.") and "biciclette elettriche" in a.text
     assert "biciclette" not in model.calls[0][-1]["content"]  # the model never sees the uncovered half
     assert a.citations[0].source == "_posts/2023-02-14-perche-scrivo-a-mano.md"
+
+
+def test_a_name_set_aside_is_said_plainly_and_never_claimed(sample_twin):
+    model = _use(sample_twin, "Ogni mattina riempio due pagine di un quaderno a righe [1]. "
+                              "La Moleskine è il mio quaderno preferito [1].")
+    a = chat.answer(sample_twin, "Scrivi ancora a mano ogni mattina, magari su una Moleskine?", candidates=1)
+    assert not a.abstained and a.uncovered == ("Moleskine",)
+    assert a.text.startswith("Ogni mattina riempio")
+    assert a.text.endswith("Su «Moleskine», invece, non ho scritto nulla.")
+    assert a.text.count("Moleskine") == 1  # the model's sentence on it is cut
+    assert "Nessuno dei miei scritti nomina «Moleskine»" in model.calls[0][0]["content"] + model.calls[0][-1]["content"]
+    # a name that is the whole question stays unanswered, and the model is not asked
+    calls = len(model.calls)
+    b = chat.answer(sample_twin, "Cosa pensi della Moleskine?", candidates=1)
+    assert b.abstained and len(model.calls) == calls
 
 
 def test_an_invented_name_is_cut_and_a_draft_with_nothing_left_is_not_spoken(sample_twin):

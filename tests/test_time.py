@@ -428,3 +428,17 @@ def test_an_unreadable_cache_of_cross_lingual_vectors_is_rebuilt(twin, tmp_path)
     assert len(again.ids) == len(twin.subjects.ids) and again.vectors.shape == twin.subjects.vectors.shape
     assert subjects.load(twin.store, again.encoder, twin.home / "cache").writings == again.writings
     assert not list((twin.home / "cache").glob("*.tmp.npz"))
+
+
+def test_a_quote_for_now_skips_the_sentence_that_tells_the_old_view():
+    from erre.answer.citations import quote
+    from erre.answer.texts import prompts
+
+    text = ("Some years ago I wrote here that electric cars were a toy for the rich. "
+            "Now I drive one every day, and it costs me less than my old Panda did.")
+    p = Passage(id=1, chunk=Chunk(source="plugging-in.md", title="Plugging in", text=text, start=0, end=len(text),
+                                  language="en"), score=1.0, quote=(0, 72))
+    assert when.retrospective(text[:72]) and not when.retrospective(text[73:])
+    assert "toy for the rich" in quote([p], "en", prompts("en"))[0]  # the best match, as it is
+    said, span = quote([p], "en", prompts("en"), avoid=when.retrospective)
+    assert "Now I drive one every day" in said and "toy" not in said and span[0] == text.index("Now")

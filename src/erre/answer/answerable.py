@@ -189,14 +189,54 @@ def published(question: str, lang: str, passages: Sequence[Passage], skip: Itera
     names = [t for t in specific_terms(question, lang, skip) if not any(c.isdigit() for c in t)]
     if names:
         return any(all(held(t, " ".join(language.words(p.chunk.context))) for t in names) for p in passages)
+    return _mostly_held(topic_terms(question, lang), lang, passages, skip)
+
+
+def _mostly_held(words: Sequence[str], lang: str, passages: Sequence[Passage], skip: Iterable[str] = ()) -> bool:
+    """Whether one of `passages` in the question's language holds more than half of `words`
+    (stems; `skip`'s words left out), two at least: one shared word is chance."""
     skipped = {w for s in skip for w in language.terms(s, lang, keep_stopwords=True)}
-    topic = [t for t in topic_terms(question, lang) if t not in skipped]
+    topic = [t for t in dict.fromkeys(words) if t not in skipped]
     for p in passages:
         if p.chunk.language == lang:
             common = set(topic) & set(language.terms(p.chunk.context, lang))
-            if len(common) >= 2 and 2 * len(common) > len(topic):  # one shared word is chance
+            if len(common) >= 2 and 2 * len(common) > len(topic):
                 return True
     return False
+
+
+def without(text: str, terms: Sequence[str]) -> str:
+    """`text` with each of `terms`, as a whole word, taken out."""
+    for term in terms:
+        text = re.sub(r"(?<!\w)" + re.escape(term) + r"(?!\w)", "", text)
+    return text
+
+
+def named(question: str, terms: Sequence[str]) -> tuple[str, ...]:
+    """`terms` as the question writes them: names next to each other joined ("Ancient Greek",
+    not "Ancient", "Greek"), in the question's order."""
+    spans = sorted((m.start(), m.end()) for t in dict.fromkeys(terms)
+                   for m in [re.search(r"(?<!\w)" + re.escape(t) + r"(?!\w)", question)] if m)
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        if out and not question[out[-1][1]:a].strip():
+            out[-1] = (out[-1][0], b)
+        else:
+            out.append((a, b))
+    return tuple(question[a:b] for a, b in out) or tuple(terms)
+
+
+def aside(question: str, lang: str, passages: Sequence[Passage], missing: Sequence[str],
+          skip: Iterable[str] = ()) -> bool:
+    """Whether the names in `missing` (no passage holds them) can be set aside and the rest
+    of the question answered: they are names, not figures or years, and one passage in the
+    question's language holds most of the question's other words ("Leggi sul Kindle o sei
+    ancora fedele ai libri di carta?" to an author who wrote on reading on paper and on a
+    screen: the answer says what she wrote on that, and that she never wrote of the Kindle).
+    "Cosa pensi di Sam Altman?" has one word beside the name: it stays unanswered."""
+    if not missing or any(any(c.isdigit() for c in t) for t in missing):
+        return False
+    return _mostly_held(language.terms(question, lang), lang, passages, tuple(skip) + tuple(missing))
 
 
 # "…? E cosa pensi di…", "… and what about…": a second question joined to the first

@@ -9,7 +9,7 @@ Invariant: a citation always points at a passage that was retrieved and shown to
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from .. import language
 from ..chunk import sentences
@@ -145,16 +145,20 @@ def citation(n: int, p: Passage, support: tuple[int, int] | None = None) -> Cita
 
 
 def quote(passages: Sequence[Passage], lang: str, texts: dict[str, str],
-          intro: str = "") -> tuple[str, tuple[int, int] | None]:
+          intro: str = "", avoid: Callable[[str], bool] | None = None) -> tuple[str, tuple[int, int] | None]:
     """The author's own sentence that best matches the question, from the first passage,
     framed in first person and cited: "Ne ho scritto così: «…» [1]"; with its span. `intro`:
-    another frame than "Ne ho scritto così:"."""
+    another frame than "Ne ho scritto così:". `avoid`: sentences not to quote when a later
+    one of the passage will do (one telling what the author thought years ago, for a
+    question about now)."""
     p = passages[0]
     c = p.chunk
     spans = [(a + c.start, b + c.start) for a, b in sentences(c.text)
              if len(language.words(c.text[a:b])) >= 4] or [(c.start, c.end)]
     span = p.quote if p.quote and c.start <= p.quote[0] < c.end else spans[0]
     i = next((k for k, sp in enumerate(spans) if sp[0] >= span[0]), 0)
+    if avoid is not None:
+        i = next((k for k in range(i, len(spans)) if not avoid(c.text[spans[k][0] - c.start:spans[k][1] - c.start])), i)
     start, end = spans[i]
     if (len(language.words(c.text[start - c.start:end - c.start])) < QUOTE_WORDS and i + 1 < len(spans)
             and c.text[spans[i + 1][0] - c.start:spans[i + 1][1] - c.start].rstrip()[-1:] in _ENDS):

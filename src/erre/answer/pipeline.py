@@ -145,6 +145,7 @@ class Reply:
         self.question = " ".join(question.split())
         self.asked = self.question  # what the model answers: the parts the writings cover
         self.uncovered: tuple[str, ...] = ()  # the parts they do not
+        self.aside: tuple[str, ...] = ()  # names no writing holds, in a question on what the writings do
         self.cut: list[list[tuple[str, str]]] = []  # per draft, the sentences the grounding check cut, and why
         self.history = list(history)
         self.answer: Answer | None = None
@@ -207,7 +208,8 @@ class Reply:
         refusal = None
         if s.chat_checks:
             with clock.checking():
-                refusal = policy.unanswerable(twin, self.asked, lang, shown, kinds, found.evidence)
+                self.aside = policy.set_aside(twin, self.asked, lang, shown)
+                refusal = policy.unanswerable(twin, self.asked, lang, shown, kinds, found.evidence, self.aside)
         clock.timings["checks_ms"] = round(clock.checks * 1000, 1)
         if refusal is not None:
             reason, text = refusal
@@ -215,6 +217,8 @@ class Reply:
                 text += policy.nearest_sentence(texts, lang, found.query, found.passages, limit)
             yield from self._abstain(text, lang, clock, found.query, reason=reason)
             return
+        # said plainly after the answer, like the parts not covered
+        self.uncovered += answerable.named(self.asked, self.aside)
         if asked_when.kind == when.LATEST:  # the newest writing on the subject, named and quoted
             newest = self._newest(lang, limit)
             if newest is not None:
@@ -225,7 +229,11 @@ class Reply:
             self.passages = shown
             yield from self._quoted(lang, clock, found.query)
             return
-        yield from self._write(lang, clock, found, shown, limit, when.note(ordering, shown, texts))
+        note = when.note(ordering, shown, texts)
+        if self.aside:  # the model is told to say nothing of them; the check cuts what it says
+            named = quoted(answerable.named(self.asked, self.aside), lang)
+            note = (note + "\n\n" + texts["aside"].format(terms=named)).strip()
+        yield from self._write(lang, clock, found, shown, limit, note)
 
     def _write(self, lang: str, clock: Clock, found: Found, shown: list[Passage], limit: float,
                note: str = "") -> Iterator[Event]:
@@ -248,7 +256,7 @@ class Reply:
         # grounding first, style second: the draft with most of its own sentences kept
         best = max(drafts, key=lambda d: (d.spoken, -d.cut, -1.0 if d.score is None else d.score))
         if not best.spoken and not best.text and policy.quotable(
-                self.asked, [c for cs in self.cut for c in cs], self.passages):
+                self.asked, [c for cs in self.cut for c in cs], self.passages, self.aside):
             # a yes/no question the model answered by restating it: the author's own words answer it
             yield from self._quoted(lang, clock, found.query)
             return
@@ -277,7 +285,9 @@ class Reply:
             # the first draft as configured, the others freer, so that they differ
             temperature = s.llm_temperature if i == 0 else max(s.llm_temperature, ALTERNATIVE_TEMPERATURE)
             stream = twin.model.stream(messages, max_tokens=s.llm_max_tokens, temperature=temperature)
-            sentences_ = grounding.Sentences(self.asked, lang, self.passages, policy.author(s), enabled=s.chat_checks)
+            # a name set aside is no evidence: a sentence that names it is cut
+            sentences_ = grounding.Sentences(answerable.without(self.asked, self.aside), lang, self.passages,
+                                             policy.author(s), enabled=s.chat_checks)
             for piece in sentences_.feed(checked(stream, markers)):
                 if piece:
                     clock.mark("first_token_ms")
@@ -391,7 +401,8 @@ class Reply:
         if latest:
             c = self.passages[0].chunk
             intro = texts["latest"].format(title=c.title or Path(c.source).stem, date=spoken_date(c.date or "", lang))
-        text, span = quote(self.passages, lang, texts, intro)
+        now = self.twin.settings.chat_time and when.asked(self.question).kind in (when.NOW, when.LATEST)
+        text, span = quote(self.passages, lang, texts, intro, avoid=when.retrospective if now else None)
         if self.uncovered:
             text += " " + texts["uncovered"].format(parts=quoted(self.uncovered, lang))
         clock.mark("first_token_ms")

@@ -137,10 +137,21 @@ def author(settings) -> tuple[str, ...]:
     return tuple(settings.name.split()) if settings.name else ()
 
 
+def set_aside(twin, asked: str, lang: str, shown: Sequence[Passage]) -> tuple[str, ...]:
+    """The names of the question that no passage of the writings holds, when the rest of the
+    question is on what the passages hold (`answerable.aside`): the answer says what the
+    author wrote on the rest, and that they never wrote of these. () otherwise."""
+    missing = answerable.missing_terms(asked, lang, shown, author(twin.settings))
+    if not missing.reason or any(written(twin.store, [t]) for t in missing.terms):
+        return ()
+    return missing.terms if answerable.aside(asked, lang, shown, missing.terms, author(twin.settings)) else ()
+
+
 def unanswerable(twin, asked: str, lang: str, shown: Sequence[Passage], kinds: Kinds,
-                 ev: Evidence) -> tuple[str, str] | None:
+                 ev: Evidence, aside: Sequence[str] = ()) -> tuple[str, str] | None:
     """(reason, what the twin says) when the passages cannot answer the question although
-    they come close to it; None when they may."""
+    they come close to it; None when they may. `aside`: names set aside (`set_aside`), not
+    asked of the passages."""
     texts = prompts(lang)
     latest = twin.store.dates()[1]
     later = answerable.after_writings(asked, latest, shown)
@@ -150,7 +161,7 @@ def unanswerable(twin, asked: str, lang: str, shown: Sequence[Passage], kinds: K
                                   kinds.personal and answerable.published(asked, lang, shown, author(twin.settings)))
     if private.reason:
         return private.reason, texts["abstain_personal"]
-    missing = answerable.missing_terms(asked, lang, shown, author(twin.settings))
+    missing = answerable.missing_terms(asked, lang, shown, author(twin.settings) + tuple(aside))
     if missing.reason and (years := written_in(twin.store, missing.terms)):
         # "nel 2013…" when the passages found are of other years: the author did write in
         # 2013, just nothing found on this
@@ -179,12 +190,15 @@ def written(store, terms: Sequence[str]) -> bool:
                for c in chunks.values())
 
 
-def quotable(asked: str, cut_reasons: Sequence[tuple[str, str]], passages: Sequence[Passage]) -> bool:
+def quotable(asked: str, cut_reasons: Sequence[tuple[str, str]], passages: Sequence[Passage],
+             aside: Sequence[str] = ()) -> bool:
     """Whether a draft cut whole is better replaced by the author's own words than by a
-    refusal: a yes/no question whose draft only restated it (or flipped its stance), with
-    a passage that makes the point. A question asking for a detail (what, how many, which)
-    whose draft was cut stays unanswered: the writings likely don't hold that detail."""
-    return (bool(cut_reasons) and all(p in ("echo", "stance") for p, _ in cut_reasons)
+    refusal: a yes/no question whose draft only restated it (or flipped its stance, or
+    named what the question asked that the writings never name: `aside`), with a passage
+    that makes the point. A question asking for a detail (what, how many, which) whose
+    draft was cut stays unanswered: the writings likely don't hold that detail."""
+    allowed = ("echo", "stance") + (("name",) if aside else ())
+    return (bool(cut_reasons) and all(p in allowed for p, _ in cut_reasons)
             and answerable.polar(asked) and bool(passages))
 
 

@@ -64,6 +64,16 @@ _CHANGE = re.compile(
     r"how has your view)\b", re.IGNORECASE)
 
 
+_THOUGHT = re.compile(r"\b(?:pensav\w*|credev\w*|convint\w*|ritenev\w*|thought|believed|convinced|used to think)\b",
+                      re.IGNORECASE)
+
+
+def retrospective(sentence: str) -> bool:
+    """A sentence telling what the author wrote or thought at an earlier time ("Qualche anno fa
+    scrivevo che…", "Some years ago I wrote here that…"): not their view of now."""
+    return bool(_EARLY.search(sentence) and (_WRITING.search(sentence) or _THOUGHT.search(sentence)))
+
+
 @dataclass(frozen=True)
 class When:
     """The time a question asks about: `kind` (NOW, YEARS, EARLY, CHANGE) and, for YEARS,
