@@ -55,6 +55,14 @@ def test_each_sentence_is_checked_against_the_passages(sentence, problem):
     assert _problem(sentence) == problem
 
 
+def test_a_citation_left_after_its_cut_sentence_is_not_said():
+    s = grounding.Sentences(QUESTION, "it", PASSAGES)
+    assert "".join(s.feed(["Quanti parametri usa Mixtral per ogni token? [1] ",
+                           "Per ogni token ne usa 13 miliardi [1]."])) == "Per ogni token ne usa 13 miliardi [1]."
+    s = grounding.Sentences(QUESTION, "it", PASSAGES)
+    assert "".join(s.feed(["Quanti parametri usa Mixtral per ogni token? [1]"])) == "" and len(s.cut) == 1
+
+
 def test_a_citation_moves_to_the_passage_that_holds_the_sentence():
     fixed = grounding.recite("Scrivo a mano ogni mattina perché rallentando penso meglio [1].", "it", PASSAGES)
     assert fixed.endswith("[2].") and "[1]" not in fixed

@@ -253,6 +253,7 @@ class Sentences:
         self.cut: list[Verdict] = []
         self._buffer = ""
         self._said = False
+        self._dropped = False  # the last sentence was cut
         self.seconds = 0.0  # spent checking
 
     def feed(self, pieces):
@@ -287,8 +288,12 @@ class Sentences:
         last = 0
         for a, b in sentences(text):
             sentence = unframed(recite(text[a:b], self.lang, self.passages))
+            if not language.words(_MARKERS.sub("", sentence)) and (self._dropped or not self._said):
+                last = b  # a citation left after the sentence it cited was cut: nothing to say
+                continue
             problem = check_sentence(sentence, self.question, self.lang, self.evidence, self.numbers,
                                      self.headings, self.skip, self.units)
+            self._dropped = bool(problem)
             if problem:
                 self.cut.append(Verdict(a, b, sentence, problem))
             else:
