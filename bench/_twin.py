@@ -27,6 +27,10 @@ def with_corpus(home: str | None, corpus: str, name: str | None = None):
 
     path = Path(home) if home else None
     twin = Twin.open(path) if path and (path / "erre.toml").exists() else fresh(home)
+    others = sorted({f.root for f in twin.store.files() if Path(f.root).resolve() != Path(corpus).resolve()})
+    if others:  # another folder's writings (or this corpus from another checkout) would be searched too
+        raise SystemExit(f"{home} holds writings from {others[0]} besides {corpus}: its figures would not be "
+                         f"this corpus's. Use another --home (or a fresh one).")
     if not twin.store.files():
         t0 = time.perf_counter()
         report = twin.ingest([corpus])
