@@ -205,10 +205,10 @@ def _mostly_held(words: Sequence[str], lang: str, passages: Sequence[Passage], s
     return False
 
 
-def without(text: str, terms: Sequence[str]) -> str:
-    """`text` with each of `terms`, as a whole word, taken out."""
+def without(text: str, terms: Sequence[str], by: str = "") -> str:
+    """`text` with each of `terms`, as a whole word, taken out (or replaced `by`)."""
     for term in terms:
-        text = re.sub(r"(?<!\w)" + re.escape(term) + r"(?!\w)", "", text)
+        text = re.sub(r"(?<!\w)" + re.escape(term) + r"(?!\w)", by, text)
     return text
 
 

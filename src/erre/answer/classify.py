@@ -98,10 +98,7 @@ def rows(spec: Spec, part: str = "") -> list[tuple[str, bool, str]]:
 
 def masked(text: str, lang: str) -> str:
     """The message with its names, figures and acronyms replaced by X: its form."""
-    terms = sorted(set(answerable.specific_terms(text, lang)), key=len, reverse=True)
-    for term in terms:
-        text = re.sub(r"(?<!\w)" + re.escape(term) + r"(?!\w)", "X", text)
-    return text
+    return answerable.without(text, sorted(set(answerable.specific_terms(text, lang)), key=len, reverse=True), "X")
 
 
 def features(embedder, texts: Sequence[str], langs: Sequence[str]) -> np.ndarray:

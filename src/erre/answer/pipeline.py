@@ -217,8 +217,8 @@ class Reply:
                 text += policy.nearest_sentence(texts, lang, found.query, found.passages, limit)
             yield from self._abstain(text, lang, clock, found.query, reason=reason)
             return
-        # said plainly after the answer, like the parts not covered
-        self.uncovered += answerable.named(self.asked, self.aside)
+        aside = answerable.named(self.asked, self.aside)  # as the question writes them
+        self.uncovered += aside  # said plainly after the answer, like the parts not covered
         if asked_when.kind == when.LATEST:  # the newest writing on the subject, named and quoted
             newest = self._newest(lang, limit)
             if newest is not None:
@@ -230,9 +230,8 @@ class Reply:
             yield from self._quoted(lang, clock, found.query)
             return
         note = when.note(ordering, shown, texts)
-        if self.aside:  # the model is told to say nothing of them; the check cuts what it says
-            named = quoted(answerable.named(self.asked, self.aside), lang)
-            note = (note + "\n\n" + texts["aside"].format(terms=named)).strip()
+        if aside:  # the model is told to say nothing of them; the check cuts what it says
+            note = (note + "\n\n" + texts["aside"].format(terms=quoted(aside, lang))).strip()
         yield from self._write(lang, clock, found, shown, limit, note)
 
     def _write(self, lang: str, clock: Clock, found: Found, shown: list[Passage], limit: float,

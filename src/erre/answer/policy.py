@@ -142,9 +142,9 @@ def set_aside(twin, asked: str, lang: str, shown: Sequence[Passage]) -> tuple[st
     question is on what the passages hold (`answerable.aside`): the answer says what the
     author wrote on the rest, and that they never wrote of these. () otherwise."""
     missing = answerable.missing_terms(asked, lang, shown, author(twin.settings))
-    if not missing.reason or any(written(twin.store, [t]) for t in missing.terms):
+    if not missing.reason or not answerable.aside(asked, lang, shown, missing.terms, author(twin.settings)):
         return ()
-    return missing.terms if answerable.aside(asked, lang, shown, missing.terms, author(twin.settings)) else ()
+    return () if any(written(twin.store, [t]) for t in missing.terms) else missing.terms  # the lookup last
 
 
 def unanswerable(twin, asked: str, lang: str, shown: Sequence[Passage], kinds: Kinds,
