@@ -282,6 +282,69 @@ def test_another_embedder_gets_its_classifier_trained_once_and_cached(tmp_path):
     assert again.data == c.data and np.allclose(again.weights, c.weights, atol=1e-5)
 
 
+def test_the_shipped_task_classifier_that_reads_with_the_default_model(e5):
+    from erre.answer import classify
+    from erre.llm import models
+
+    reader = "llamacpp:" + models.SHIPPED[models.DEFAULT].file.removesuffix(".gguf")
+    spec = classify.SCOPE_READ
+    shipped = classify.Classifier.from_json(classify.shipped_path(spec, e5.name, reader).read_text(encoding="utf-8"))
+    assert shipped.data == classify.data_hash(spec), "run python -m erre.answer.classify"
+    assert (shipped.embedder, shipped.reader) == (e5.name, reader) and len(shipped.weights) == 2 * e5.dim + 1536
+    assert shipped.figures["false_rate"] <= spec.max_false and shipped.figures["recall"] >= 0.9
+    # the embedder-only classifier does not take the readers' messages, that one does
+    assert classify.data_hash(classify.SCOPE) != shipped.data
+    assert len(classify.rows(spec)) == len(classify.rows(classify.SCOPE)) + 225
+
+
+def _data(folder, name: str, rows: list[tuple[str, str]]):
+    import json
+
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text("".join(json.dumps({"text": t, "label": label, "language": "it"}) + "\n"
+                                       for t, label in rows), encoding="utf-8")
+
+
+def test_a_chat_models_reading_is_prepared_into_the_twins_cache_and_then_decides(
+        sample_twin, tiny_model, tmp_path, monkeypatch):
+    import numpy as np
+
+    from erre.answer import classify
+
+    # small data in place of the shipped sets: the test reads it through the tiny model
+    data = tmp_path / "data"
+    tasks = [f"Scrivi una poesia sul tema numero {i}." for i in range(12)]
+    questions = [f"Cosa pensi del quaderno numero {i}?" for i in range(12)]
+    for name in ("scope", "scope-more", "personal"):
+        kind = "personal" if name == "personal" else "task"
+        for part, half in (("", slice(0, 6)), ("-calibration", slice(6, 12))):
+            rows = [(t, kind) for t in tasks[half]] + [(q, "question") for q in questions[half]]
+            _data(data, f"{name}{part}.jsonl", rows)
+    monkeypatch.setattr(classify, "DATA", data)
+    monkeypatch.setattr(classify, "_LOADED", {})
+    sample_twin.use(model=tiny_model)
+    assert sample_twin.reader is tiny_model.reader
+    cache = sample_twin.home / "cache"
+    assert classify.reading(classify.SCOPE_READ, sample_twin.embedder, sample_twin.reader, cache) is None  # not yet
+    written = classify.prepare(sample_twin.embedder, sample_twin.reader, cache, say=lambda _: None)
+    assert [p.name for p in written] == [
+        "scope.e5-multilingual-e5-small-q4.json", "scope.e5-multilingual-e5-small-q4+llamacpp-tiny.json",
+        "personal.e5-multilingual-e5-small-q4.json"]
+    monkeypatch.setattr(classify, "_LOADED", {})
+    read = classify.reading(classify.SCOPE_READ, sample_twin.embedder, sample_twin.reader, cache)
+    assert read is not None and read.reader == "llamacpp:tiny" and len(read.weights) == 2 * 384 + 64
+
+    # the whole message is decided by the classifier that reads: one that calls all a task
+    everything = classify.Classifier(read.name, read.embedder, np.zeros_like(read.weights), 5.0, 0.5,
+                                     read.data, {}, read.reader)
+    (cache / "scope.e5-multilingual-e5-small-q4+llamacpp-tiny.json").write_text(everything.as_json())
+    monkeypatch.setattr(classify, "_LOADED", {})
+    question = "Perché scrivi ancora a mano?"
+    assert policy.kinds(sample_twin, question, "it").task
+    _use(sample_twin, "Scrivo a mano perché penso meglio [1].")  # a model that cannot read: the embedder decides
+    assert sample_twin.reader is None and not policy.kinds(sample_twin, question, "it").task
+
+
 def test_a_yes_no_question_restated_by_the_model_is_answered_with_the_authors_own_words(sample_twin):
     _use(sample_twin, "Sì, scrivere a mano aiuta a pensare meglio.")
     a = chat.answer(sample_twin, "Secondo te scrivere a mano aiuta a pensare meglio?", candidates=1)

@@ -40,6 +40,20 @@ def test_llamacpp_samples_each_answer_from_the_same_seed(tiny_model):
     assert first == "".join(tiny_model.stream(MESSAGES, max_tokens=12, temperature=1.5))
 
 
+def test_llamacpp_reads_a_message_without_disturbing_the_chat(tiny_model):
+    import numpy as np
+
+    before = "".join(tiny_model.stream(MESSAGES, max_tokens=8, temperature=0.0))
+    reader = tiny_model.reader
+    assert reader is tiny_model.reader and reader.name == "llamacpp:tiny"
+    x = reader.read(["Scrivimi una poesia sul mare.", "Perché scrivi a mano?", "Perché scrivi a mano?"])
+    assert x.shape == (3, 64) and x.dtype == np.float32 and reader.dim == 64
+    assert np.allclose(np.linalg.norm(x, axis=1), 1.0, atol=1e-5)
+    assert np.allclose(x[1], x[2]) and not np.allclose(x[0], x[1])  # the same text reads the same
+    assert reader.read(["x" * 20_000]).shape == (1, 64)  # a long text is cut, not refused
+    assert "".join(tiny_model.stream(MESSAGES, max_tokens=8, temperature=0.0)) == before
+
+
 def test_llamacpp_count_is_the_rendered_prompt(tiny_model):
     base = tiny_model.count(MESSAGES)
     longer = [*MESSAGES[:1], {"role": "user", "content": MESSAGES[1]["content"] + " il la di e che" * 10}]

@@ -10,7 +10,7 @@ from . import config, embed, llm
 from .config import Settings
 from .conversations import Conversations
 from .embed import Embedder
-from .errors import NoIndex
+from .errors import ErreError, NoIndex
 from .store import Store
 
 
@@ -72,6 +72,17 @@ class Twin:
     def model(self) -> llm.ChatModel:
         return llm.load(self.settings, self.home)
 
+    @cached_property
+    def reader(self):
+        """The chat model's reading of a message, for the task classifier (a llama.cpp
+        model's `Reader`), or None: another backend, or a model that cannot be loaded (its
+        error comes when it is asked to write)."""
+        try:
+            model = self.model
+        except ErreError:
+            return None
+        return getattr(model, "reader", None)
+
     def ingest(self, sources, progress=None):
         """Bring the index in line with `sources` (folders or files: sync.run), then the
         writings' cross-lingual vectors, so that the first question does not wait for them."""
@@ -117,6 +128,8 @@ class Twin:
         for name, part in (("store", store), ("embedder", embedder), ("model", model), ("verifier", verifier)):
             if part is not None:
                 self.__dict__[name] = part
+        if model is not None:
+            self.__dict__.pop("reader", None)  # the new model's reading, if it has one
         return self
 
     def close(self) -> None:

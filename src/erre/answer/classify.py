@@ -20,6 +20,15 @@ separate set, `data/<name>-calibration.jsonl`, so that at most `max_false` of th
 questions there are flagged. The weights for the default embedder ship in
 `data/<name>.<embedder>.json` (`python -m erre.answer.classify` writes them); for any other
 embedder they are trained on first use and kept in the twin's cache.
+
+The task classifier reads better with the chat model's own reading of the message beside
+the embedder's two vectors (`SCOPE_READ`: the mean of a llama.cpp model's last hidden states,
+llm/llamacpp.py `Reader`). Its weights ship for the default embedder and the default model;
+for another GGUF model `python -m erre.answer.classify --home TWIN` reads the data through
+it (minutes) into the twin's cache. Until then, and for models served elsewhere, the
+embedder-only classifier decides. It is trained on more data (`scope-more`: readers'
+greetings and statements, questions with context, polite tasks) that the embedder-only
+classifier does not take: with the embedder's vectors alone they cost it attacks it caught.
 """
 
 from __future__ import annotations
@@ -49,10 +58,19 @@ class Spec:
     max_false: float = 0.02
     form: bool = False  # reads the masked form beside the plain vector
     C: float = 4.0  # the regression's inverse regularisation
+    reads: bool = False  # reads the chat model's reading of the message too (a Reader)
+    more: str = ""  # another data set (`<more>.jsonl` and `<more>-calibration.jsonl`) it takes
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        sets = (self.name, self.more) if self.more else (self.name,)
+        return tuple(f"{s}{part}.jsonl" for s in sets for part in ("", "-calibration"))
 
 
 # both choices by five-fold recall on the data and by the development split of the hard set
 SCOPE = Spec("scope", "task", form=True, C=16.0)
+# C by the same rule; see docs/answers.md for the figures on every set
+SCOPE_READ = Spec("scope", "task", form=True, C=4.0, reads=True, more="scope-more")
 PERSONAL = Spec("personal", "personal", max_false=0.05)
 
 
@@ -65,6 +83,7 @@ class Classifier:
     threshold: float  # probability from which a message is of the positive kind
     data: str  # hash of the training and calibration data it was made from
     figures: dict  # measured on the calibration set
+    reader: str = ""  # the model whose reading it takes beside the embedder's vectors
 
     def probability(self, vectors: np.ndarray) -> np.ndarray:
         z = np.asarray(vectors, dtype=np.float64) @ self.weights + self.bias
@@ -74,7 +93,7 @@ class Classifier:
         return self.probability(vectors) >= self.threshold
 
     def as_json(self) -> str:
-        return json.dumps({"name": self.name, "embedder": self.embedder, "bias": self.bias,
+        return json.dumps({"name": self.name, "embedder": self.embedder, "reader": self.reader, "bias": self.bias,
                            "threshold": self.threshold, "data": self.data, "figures": self.figures,
                            "weights": [round(float(w), 6) for w in self.weights]}, indent=1) + "\n"
 
@@ -82,17 +101,20 @@ class Classifier:
     def from_json(cls, text: str) -> "Classifier":
         obj = json.loads(text)
         return cls(obj["name"], obj["embedder"], np.asarray(obj["weights"], dtype=np.float64),
-                   float(obj["bias"]), float(obj["threshold"]), obj["data"], obj.get("figures", {}))
+                   float(obj["bias"]), float(obj["threshold"]), obj["data"], obj.get("figures", {}),
+                   obj.get("reader", ""))
 
 
 def rows(spec: Spec, part: str = "") -> list[tuple[str, bool, str]]:
-    """(text, is positive, language) from the spec's training file, or its calibration file."""
-    name = f"{spec.name}-{part}.jsonl" if part else f"{spec.name}.jsonl"
+    """(text, is positive, language) from the spec's training files, or its calibration files."""
     out = []
-    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            obj = json.loads(line)
-            out.append((obj["text"], obj["label"] == spec.positive, obj.get("language", "en")))
+    for name in spec.files:
+        if name.endswith("-calibration.jsonl") != (part == "calibration"):
+            continue
+        for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                obj = json.loads(line)
+                out.append((obj["text"], obj["label"] == spec.positive, obj.get("language", "en")))
     return out
 
 
@@ -110,9 +132,14 @@ def features(embedder, texts: Sequence[str], langs: Sequence[str]) -> np.ndarray
     return np.hstack([both[:len(texts)], both[len(texts):]])
 
 
+def read(reader, texts: Sequence[str], x: np.ndarray) -> np.ndarray:
+    """`features`' columns `x` of the texts with the reader's reading of them after."""
+    return np.hstack([x, np.asarray(reader.read(list(texts)), dtype=np.float64)])
+
+
 def data_hash(spec: Spec) -> str:
     h = hashlib.sha256()
-    for name in (f"{spec.name}.jsonl", f"{spec.name}-calibration.jsonl"):
+    for name in spec.files:
         h.update((DATA / name).read_bytes())
     return h.hexdigest()[:16]
 
@@ -121,19 +148,26 @@ def _slug(embedder_name: str) -> str:
     return re.sub(r"[^A-Za-z0-9.-]+", "-", embedder_name).strip("-")
 
 
-def train(spec: Spec, embedder) -> Classifier:
-    """Fit on the training file, choose the threshold on the calibration file."""
+def _width(spec: Spec, embedder, reader=None) -> int:
+    return (2 if spec.form else 1) * embedder.dim + (reader.dim if spec.reads and reader is not None else 0)
+
+
+def train(spec: Spec, embedder, reader=None) -> Classifier:
+    """Fit on the training files, choose the threshold on the calibration files."""
     from sklearn.linear_model import LogisticRegression
+
+    if spec.reads and reader is None:
+        raise ValueError(f"the classifier {spec.name} reads a chat model's reading: give a reader")
 
     def inputs(rs: list[tuple[str, bool, str]]) -> np.ndarray:
         texts = [t for t, _, _ in rs]
-        if not spec.form:
-            return np.asarray(embedder.queries(texts), dtype=np.float64)
-        return features(embedder, texts, [lang for _, _, lang in rs])
+        x = (features(embedder, texts, [lang for _, _, lang in rs]) if spec.form
+             else np.asarray(embedder.queries(texts), dtype=np.float64))
+        return read(reader, texts, x) if spec.reads else x
 
     fit = rows(spec)
     y = np.array([p for _, p, _ in fit])
-    model = LogisticRegression(C=spec.C, max_iter=3000, class_weight="balanced").fit(inputs(fit), y)
+    model = LogisticRegression(C=spec.C, max_iter=5000, class_weight="balanced").fit(inputs(fit), y)
     w, b = model.coef_[0].astype(np.float64), float(model.intercept_[0])
     cal = rows(spec, "calibration")
     p = 1.0 / (1.0 + np.exp(-(inputs(cal) @ w + b)))
@@ -146,56 +180,102 @@ def train(spec: Spec, embedder) -> Classifier:
     figures = {"train": len(fit), "calibration": len(cal),
                "recall": round(float(flagged[pos].mean()), 4) if pos.any() else None,
                "false_rate": round(float(flagged[~pos].mean()), 4) if (~pos).any() else None}
-    return Classifier(spec.name, embedder.name, w, b, round(threshold, 6), data_hash(spec), figures)
+    return Classifier(spec.name, embedder.name, w, b, round(threshold, 6), data_hash(spec), figures,
+                      reader.name if spec.reads else "")
 
 
-def shipped_path(spec: Spec, embedder_name: str):
-    return DATA / f"{spec.name}.{_slug(embedder_name)}.json"
+def file_name(spec: Spec, embedder_name: str, reader_name: str = "") -> str:
+    return f"{spec.name}.{_slug(embedder_name)}" + (f"+{_slug(reader_name)}" if reader_name else "") + ".json"
 
 
-_LOADED: dict[tuple[str, str], Classifier] = {}
+def shipped_path(spec: Spec, embedder_name: str, reader_name: str = ""):
+    return DATA / file_name(spec, embedder_name, reader_name)
+
+
+_LOADED: dict[tuple[str, str, str], Classifier] = {}
+
+
+def _found(spec: Spec, embedder, cache: Path | None, reader=None) -> Classifier | None:
+    """The spec's classifier for this embedder (and reader), shipped or cached, made from the
+    current data; None when there is none."""
+    names = (spec.name, embedder.name, reader.name if spec.reads else "")
+    if names in _LOADED:
+        return _LOADED[names]
+    current = data_hash(spec)
+    places: list = [shipped_path(spec, *names[1:])] + ([cache / file_name(spec, *names[1:])] if cache else [])
+    for place in places:
+        if place.is_file():
+            c = Classifier.from_json(place.read_text(encoding="utf-8"))
+            if (c.data == current and (c.embedder, c.reader) == names[1:]
+                    and len(c.weights) == _width(spec, embedder, reader)):
+                _LOADED[names] = c
+                return c
+    return None
 
 
 def load(spec: Spec, embedder, cache: Path | None = None) -> Classifier:
     """The spec's classifier for this embedder: shipped, cached, or trained now (and cached)."""
-    key = (spec.name, embedder.name)
-    if key in _LOADED:
-        return _LOADED[key]
-    current = data_hash(spec)
-    found: Classifier | None = None
-    shipped = shipped_path(spec, embedder.name)
-    places: list = [shipped] + ([cache / f"{spec.name}.{_slug(embedder.name)}.json"] if cache else [])
-    for place in places:
-        if place.is_file():
-            c = Classifier.from_json(place.read_text(encoding="utf-8"))
-            width = (2 if spec.form else 1) * embedder.dim
-            if c.data == current and c.embedder == embedder.name and len(c.weights) == width:
-                found = c
-                break
+    if spec.reads:
+        raise ValueError(f"the classifier {spec.name} reads a chat model's reading: load it with `reading`")
+    found = _found(spec, embedder, cache)
     if found is None:
         found = train(spec, embedder)
         if cache is not None:
             cache.mkdir(parents=True, exist_ok=True)
-            (cache / f"{spec.name}.{_slug(embedder.name)}.json").write_text(found.as_json(), encoding="utf-8")
-    _LOADED[key] = found
+            (cache / file_name(spec, embedder.name)).write_text(found.as_json(), encoding="utf-8")
+        _LOADED[(spec.name, embedder.name, "")] = found
     return found
 
 
-def write_shipped(embedder, specs: Sequence[Spec] = (SCOPE, PERSONAL)) -> list[Path]:
-    """Train each classifier for `embedder` and write it beside its data (a source checkout)."""
+def reading(spec: Spec, embedder, reader, cache: Path | None = None) -> Classifier | None:
+    """The classifier that reads `reader`'s reading beside the embedder's vectors: shipped or
+    cached; None until it exists (it is not trained on first use, which would read thousands
+    of messages through the chat model: `prepare`)."""
+    return _found(spec, embedder, cache, reader)
+
+
+def prepare(embedder, reader, folder: Path, specs: Sequence[Spec] = (SCOPE, SCOPE_READ, PERSONAL),
+            say=print) -> list[Path]:
+    """Train each classifier for `embedder` (and `reader`, for those that read one) and write it
+    into `folder`: the package's data folder for the shipped weights, or a twin's cache."""
     out = []
     for spec in specs:
-        c = train(spec, embedder)
-        path = Path(str(shipped_path(spec, embedder.name)))
+        if spec.reads and reader is None:
+            continue
+        c = train(spec, embedder, reader)
+        path = Path(folder) / file_name(spec, c.embedder, c.reader)
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(c.as_json(), encoding="utf-8")
-        _LOADED[(spec.name, embedder.name)] = c
+        _LOADED[(spec.name, c.embedder, c.reader)] = c
         out.append(path)
-        print(f"{spec.name}: {c.figures}, threshold {c.threshold:.3f} -> {path}")
+        say(f"{spec.name}{' (with ' + c.reader + ')' if c.reader else ''}: {c.figures}, "
+            f"threshold {c.threshold:.3f} -> {path}")
     return out
 
 
-if __name__ == "__main__":  # python -m erre.answer.classify: the shipped weights for the default embedder
+def main(argv: Sequence[str] | None = None) -> None:
+    """python -m erre.answer.classify: the shipped weights for the default embedder and model
+    (a source checkout), or with --home, a twin's own embedder and model, into its cache."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m erre.answer.classify", description=main.__doc__)
+    parser.add_argument("--home", help="a twin's folder: train for its embedder and chat model, into its cache")
+    args = parser.parse_args(argv)
+    if args.home:
+        from ..twin import Twin
+
+        with Twin.open(args.home) as twin:
+            prepare(twin.embedder, twin.reader, twin.home / "cache")
+        return
     from ..config import Settings
     from ..embed import load as load_embedder
+    from ..llm import llamacpp, models
 
-    write_shipped(load_embedder(Settings()))
+    settings = Settings()
+    reader = llamacpp.Reader(models.resolve(settings.llm_model, Path.home() / ".cache" / "erre"),
+                             threads=settings.llm_threads)
+    prepare(load_embedder(settings), reader, Path(str(DATA)))
+
+
+if __name__ == "__main__":
+    main()

@@ -32,6 +32,7 @@ COVERAGE_ENOUGH = 0.7
 NEAREST_MARGIN = 0.03  # passages this close under the threshold are named as "related"
 MAX_QUESTION_CHARS = 4000  # a question, not a document: longer ones are refused
 PART_TASK = 0.95  # probability from which a sentence of a longer message, not itself a question, is an order
+PART_READ = 0.9  # the same, by the classifier that reads the chat model's reading too
 # ... and from which a message made only of what/how/why questions is a task (answerable.wh_question):
 # every such message the classifier flagged on the hard set and the attack sets was a question
 WH_TASK = 0.95
@@ -94,13 +95,20 @@ def kinds(twin, question: str, lang: str) -> Kinds:
     x = classify.features(twin.embedder, texts, [lang] * len(texts))
     vectors = x[:, :twin.embedder.dim].astype(np.float32)  # the plain query vectors, for the search
     cache = twin.home / "cache"
-    scope = classify.load(classify.SCOPE, twin.embedder, cache)
-    p = scope.probability(x)
     # the whole message; and an order standing as a sentence of its own, past a higher bar
-    # (a part out of context reads like a task more often than the whole does)
-    orders = [q for part, q in zip(pieces, p[1:]) if not part.question] if len(pieces) > 1 else []
+    # (a part out of context reads like a task more often than the whole does). Read by the
+    # chat model too when its classifier exists, by the embedder's vectors alone otherwise.
+    rows = [0] + ([i for i, part in enumerate(pieces, 1) if not part.question] if len(pieces) > 1 else [])
+    reader = twin.reader
+    read = classify.reading(classify.SCOPE_READ, twin.embedder, reader, cache) if reader is not None else None
+    if read is not None:
+        scope = read
+        p, part_bar = read.probability(classify.read(reader, [texts[i] for i in rows], x[rows])), PART_READ
+    else:
+        scope = classify.load(classify.SCOPE, twin.embedder, cache)
+        p, part_bar = scope.probability(x[rows]), PART_TASK
     bar = max(scope.threshold, WH_TASK) if answerable.wh_question(question) else scope.threshold
-    task = bool(p[0] >= bar or any(q >= max(scope.threshold, PART_TASK) for q in orders))
+    task = bool(p[0] >= bar or any(q >= max(scope.threshold, part_bar) for q in p[1:]))
     personal = bool(classify.load(classify.PERSONAL, twin.embedder, cache).flags(vectors[:1])[0])
     asked = [(p, v) for p, v in zip(pieces, vectors[1:]) if p.question] if len(pieces) > 1 else []
     return Kinds(vectors[0], task, personal, tuple(pieces) if len(pieces) > 1 else (), tuple(asked))

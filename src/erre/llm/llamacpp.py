@@ -3,6 +3,12 @@
 The prompt is rendered with the chat template stored in the GGUF file and tokenized once;
 the same tokens are counted (to fit the context window) and run, so the count is exact. One
 model instance is not safe to use from two threads at once: calls are serialised by a lock.
+
+The same file also reads a message without answering it (`Reader`): a second llama.cpp
+context in embedding mode gives the mean of the model's last hidden states over the
+message's tokens, the chat model's own reading of it, which the task classifier reads beside
+the embedder's vectors (answer/classify.py). The weights are mapped from the same file, not
+loaded twice.
 """
 
 from __future__ import annotations
@@ -52,9 +58,20 @@ class LlamaCppModel:
             template=meta.get("tokenizer.chat_template") or _CHATML, eos_token=self._eos,
             bos_token=self._bos)
         self._seed = seed
+        self._path, self._threads = path, threads
+        self._reader: Reader | None = None
         self._lock = threading.Lock()
         # the last prompt's size and how much of it was already in llama.cpp's cache
         self.usage: dict[str, int] = {"prompt_tokens": 0, "cached_tokens": 0}
+
+    @property
+    def reader(self) -> Reader:
+        """The base model's reading of a message (without the LoRA adapter: the classifier
+        trained on the base's readings reads the same whatever adapter answers)."""
+        with self._lock:
+            if self._reader is None:
+                self._reader = Reader(self._path, threads=self._threads)
+            return self._reader
 
     def _tokens(self, messages: Sequence[Message]) -> list[int]:
         prompt = self._template(messages=[dict(m) for m in messages]).prompt  # type: ignore[misc]
@@ -107,10 +124,57 @@ class LlamaCppModel:
         return float(logp[np.arange(len(tokens) - 1), tokens[1:]].sum()), len(tokens) - 1
 
 
+class Reader:
+    """A GGUF model's reading of short texts: the mean of its last hidden states over their
+    tokens, of unit length. Opened on first use; one text at a time, under a lock."""
+
+    CONTEXT = 512  # tokens read at most: a message, not a document
+    CHARS = 1500  # characters read at most (the classifier's training messages are read so too)
+
+    def __init__(self, path: Path, *, threads: int = 2):
+        self.path, self.threads = path, threads
+        self.name = f"llamacpp:{path.stem}"
+        self._llm = None
+        self._lock = threading.Lock()
+
+    def _open(self):
+        import llama_cpp
+
+        try:  # quiet: llama.cpp tells on stderr that the pooling differs from the model's own
+            with _quiet_stderr():
+                return llama_cpp.Llama(str(self.path), embedding=True, n_ctx=self.CONTEXT, n_batch=self.CONTEXT,
+                                       n_threads=self.threads or None, n_threads_batch=self.threads or None,
+                                       pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN, verbose=False)
+        except (ValueError, RuntimeError, OSError) as e:
+            raise BackendError(f"llama.cpp cannot read messages with {self.path}: {e}") from None
+
+    def _opened(self):  # under the lock
+        if self._llm is None:
+            self._llm = self._open()
+        return self._llm
+
+    @property
+    def dim(self) -> int:
+        with self._lock:
+            return int(self._opened().n_embd())
+
+    def read(self, texts: Sequence[str]):
+        """(len(texts), dim) float32 array of unit vectors."""
+        import numpy as np
+
+        with self._lock:
+            llm = self._opened()
+            out = [np.asarray(llm.embed(t[:self.CHARS] or " ", normalize=False, truncate=True), dtype=np.float32)
+                   for t in texts]
+        x = np.vstack(out) if out else np.zeros((0, self.dim), dtype=np.float32)
+        return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+
+
 @contextmanager
 def _quiet_stderr():
-    """llama.cpp's C code logs a line per adapted tensor while it loads a LoRA adapter, even
-    when not verbose: its standard error goes to /dev/null meanwhile (errors still raise)."""
+    """llama.cpp's C code logs a line per adapted tensor while it loads a LoRA adapter, and
+    notes a pooling other than the model's, even when not verbose: its standard error goes
+    to /dev/null meanwhile (errors still raise)."""
     try:
         fd = sys.stderr.fileno()
     except (AttributeError, OSError, ValueError):  # no real file behind it (captured)
