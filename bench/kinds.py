@@ -19,7 +19,9 @@ holds, is not turned away: the figure a reader of that author meets.
 
 Prints, for each label, the share turned away as a task (or declined by rule), as private,
 and as either: for genuine questions that is the share wrongly turned away; for tasks and
-private questions, recall.
+private questions, recall. Without `--corpus` it also prints how long deciding a message's
+kind takes (its vectors, and the chat model's reading where the classifier reads it;
+median and 95th percentile, the first message, which opens the models, left out).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -62,9 +65,12 @@ def main() -> None:
         twin = _twin.fresh(args.home)
 
         def flags(r: dict) -> tuple[bool, bool]:
+            start = time.perf_counter()
             kinds = policy.kinds(twin, r["text"], r.get("language", "it"))
+            spent.append(time.perf_counter() - start)
             return kinds.task, kinds.personal
 
+    spent: list[float] = []
     counts: Counter = Counter()
     totals: Counter = Counter()
     turned: list[tuple[str, str]] = []
@@ -80,6 +86,12 @@ def main() -> None:
     summary = {label: {flag: round(counts[label, flag] / n, 3) for flag in ("task", "private", "either")} | {"n": n}
                for label, n in totals.items()}
     print(json.dumps(summary, indent=2))
+    if len(spent) > 1:
+        import numpy as np
+
+        reader = twin.reader.name if twin.reader is not None else "none"
+        print(f"deciding a message's kind: p50 {np.percentile(spent[1:], 50) * 1000:.0f} ms, "
+              f"p95 {np.percentile(spent[1:], 95) * 1000:.0f} ms (chat model's reading: {reader})")
     if args.show:
         for flag, text in turned:
             print(f"{flag:8} {text}")

@@ -306,7 +306,7 @@ def _data(folder, name: str, rows: list[tuple[str, str]]):
 
 
 def test_a_chat_models_reading_is_prepared_into_the_twins_cache_and_then_decides(
-        sample_twin, tiny_model, tmp_path, monkeypatch):
+        sample_twin, tiny_model, tiny_gguf, tmp_path, monkeypatch):
     import numpy as np
 
     from erre.answer import classify
@@ -326,10 +326,15 @@ def test_a_chat_models_reading_is_prepared_into_the_twins_cache_and_then_decides
     assert sample_twin.reader is tiny_model.reader
     cache = sample_twin.home / "cache"
     assert classify.reading(classify.SCOPE_READ, sample_twin.embedder, sample_twin.reader, cache) is None  # not yet
-    written = classify.prepare(sample_twin.embedder, sample_twin.reader, cache, say=lambda _: None)
-    assert [p.name for p in written] == [
-        "scope.e5-multilingual-e5-small-q4.json", "scope.e5-multilingual-e5-small-q4+llamacpp-tiny.json",
-        "personal.e5-multilingual-e5-small-q4.json"]
+    # what a user of another GGUF model runs once: the twin's own embedder and model, into its cache
+    from erre import config
+
+    settings = config.load(sample_twin.home).with_(llm_model=str(tiny_gguf))
+    (sample_twin.home / config.CONFIG_FILE).write_text(config.render(settings), encoding="utf-8")
+    classify.main(["--home", str(sample_twin.home)])
+    assert sorted(p.name for p in cache.glob("*.json")) == [
+        "personal.e5-multilingual-e5-small-q4.json", "scope.e5-multilingual-e5-small-q4+llamacpp-tiny.json",
+        "scope.e5-multilingual-e5-small-q4.json"]
     monkeypatch.setattr(classify, "_LOADED", {})
     read = classify.reading(classify.SCOPE_READ, sample_twin.embedder, sample_twin.reader, cache)
     assert read is not None and read.reader == "llamacpp:tiny" and len(read.weights) == 2 * 384 + 64
