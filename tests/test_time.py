@@ -442,3 +442,33 @@ def test_a_quote_for_now_skips_the_sentence_that_tells_the_old_view():
     assert "toy for the rich" in quote([p], "en", prompts("en"))[0]  # the best match, as it is
     said, span = quote([p], "en", prompts("en"), avoid=when.retrospective)
     assert "Now I drive one every day" in said and "toy" not in said and span[0] == text.index("Now")
+
+
+def test_a_passage_older_than_another_shown_is_outdated_for_a_question_about_now():
+    old, new, undated = _passage(1, "2013-09-16", 0.90), _passage(2, "2023-10-05", 0.89), _passage(3, None, 0.88)
+    assert when.outdated([old, new]) and when.outdated([old, undated, new])
+    assert not when.outdated([new, old]) and not when.outdated([old]) and not when.outdated([undated, old])
+    assert not when.outdated([])
+
+
+def test_a_yes_no_question_about_now_is_not_answered_with_words_older_than_a_writing_shown(twin, tmp_path,
+                                                                                          monkeypatch):
+    from erre.answer import pipeline
+
+    _dated_twin(twin, tmp_path)
+    question = "Assegni ancora compiti a casa agli studenti?"
+    restated = "Sì, assegno ancora compiti a casa agli studenti."  # the model only restates it: cut
+    arrange = when.arrange
+
+    def oldest_first(*args, **kwargs):  # the old writing first, the newer one shown after it
+        return sorted(arrange(*args, **kwargs), key=lambda p: p.chunk.date or "9999")
+
+    monkeypatch.setattr(pipeline.when, "arrange", oldest_first)
+    _scripted(twin, restated)
+    a = chat.answer(twin, question, candidates=1)
+    assert a.abstained and a.reason == "unsupported"
+    assert "2013" not in " ".join(c.date or "" for c in a.citations)
+    monkeypatch.setattr(pipeline.when, "arrange", arrange)  # the newest first: its words answer
+    _scripted(twin, restated)
+    a = chat.answer(twin, question, candidates=1)
+    assert a.reason == "quoted" and [c.date for c in a.citations] == ["2023-10-05"]

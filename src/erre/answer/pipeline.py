@@ -254,9 +254,12 @@ class Reply:
         drafts = yield from self._drafts(messages, lang, clock)
         # grounding first, style second: the draft with most of its own sentences kept
         best = max(drafts, key=lambda d: (d.spoken, -d.cut, -1.0 if d.score is None else d.score))
+        now = twin.settings.chat_time and when.asked(self.question).kind == when.NOW
         if not best.spoken and not best.text and policy.quotable(
-                self.asked, [c for cs in self.cut for c in cs], self.passages, self.aside):
-            # a yes/no question the model answered by restating it: the author's own words answer it
+                self.asked, [c for cs in self.cut for c in cs], self.passages, self.aside) and not (
+                now and when.outdated(self.passages)):
+            # a yes/no question the model answered by restating it: the author's own words answer
+            # it, unless they are older than a writing shown for a question about now
             yield from self._quoted(lang, clock, found.query)
             return
         if not best.spoken:  # nothing the passages support survived the check
