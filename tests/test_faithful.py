@@ -387,3 +387,8 @@ def test_never_wrote_is_said_only_of_a_name_no_passage_holds(sample_twin):
     assert not policy.written(store, ("Mixtral",)) and not policy.written(store, ("LoRA", "Mixtral"))
     texts = chat.prompts("it")
     assert "mai" in texts["abstain_terms"] and "mai" not in texts["abstain_terms_elsewhere"]
+
+
+def test_a_language_without_word_frequencies_is_no_crash():
+    assert answerable._word("ciao", "lij", 3.0) is False
+    assert answerable.specific_terms("Ciao Livia, sei ancora su Facebook?", "lij") is not None

@@ -45,7 +45,10 @@ def _word(token: str, lang: str, zipf: float) -> bool:
     """Whether `token` is a word at least this common in `lang` (wordfreq's Zipf scale)."""
     from wordfreq import zipf_frequency
 
-    return zipf_frequency(token.lower(), lang) >= zipf
+    try:
+        return zipf_frequency(token.lower(), lang) >= zipf
+    except LookupError:  # a language wordfreq has no list for ("lij", detected on a short question)
+        return False
 
 
 def _common(word: str, lang: str) -> bool:
