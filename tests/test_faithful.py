@@ -390,5 +390,9 @@ def test_never_wrote_is_said_only_of_a_name_no_passage_holds(sample_twin):
 
 
 def test_a_language_without_word_frequencies_is_no_crash():
+    from erre import language
+
+    assert language.zipf("ciao", "lij") == 0.0 and language.zipf("ciao", "it") > 3
     assert answerable._word("ciao", "lij", 3.0) is False
     assert answerable.specific_terms("Ciao Livia, sei ancora su Facebook?", "lij") is not None
+    assert "facebook" in answerable.content_words("Ciao Livia, sei ancora su Facebook?", "lij")

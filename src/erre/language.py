@@ -55,6 +55,18 @@ def detect_query(text: str, candidates: tuple[str, ...] = ()) -> str:
     return ranked[0][0]
 
 
+def zipf(word: str, lang: str) -> float:
+    """How common `word` is in `lang` on wordfreq's Zipf scale (0 for a word never seen);
+    0 as well in a language wordfreq has no list for (a short question can be detected as
+    one, "lij"): every word of it counts as rare."""
+    from wordfreq import zipf_frequency
+
+    try:
+        return zipf_frequency(word, lang)
+    except LookupError:
+        return 0.0
+
+
 @lru_cache(maxsize=None)
 def _stemmer(lang: str):
     name = SNOWBALL.get(lang)

@@ -43,12 +43,7 @@ class Check:
 
 def _word(token: str, lang: str, zipf: float) -> bool:
     """Whether `token` is a word at least this common in `lang` (wordfreq's Zipf scale)."""
-    from wordfreq import zipf_frequency
-
-    try:
-        return zipf_frequency(token.lower(), lang) >= zipf
-    except LookupError:  # a language wordfreq has no list for ("lij", detected on a short question)
-        return False
+    return language.zipf(token.lower(), lang) >= zipf
 
 
 def _common(word: str, lang: str) -> bool:
@@ -132,11 +127,9 @@ TOPIC_ZIPF = 4.5  # a content word rarer than this in its language names the thi
 def content_words(text: str, lang: str, zipf: float = TOPIC_ZIPF) -> list[str]:
     """The words of `text` rarer than `zipf` in its language (wordfreq's scale), stopwords,
     numbers and words of two letters left out."""
-    from wordfreq import zipf_frequency
-
     stop = language.stopwords(lang)
     return [w for w in language.words(text) if w not in stop and not w.isdigit() and len(w) > 2
-            and zipf_frequency(w, lang) < zipf]
+            and language.zipf(w, lang) < zipf]
 
 
 def topic_terms(question: str, lang: str) -> list[str]:

@@ -272,6 +272,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     from ..llm import llamacpp, models
 
     settings = Settings()
+    # the default model, assembled once under ~/.cache/erre (a source checkout's own copy)
     reader = llamacpp.Reader(models.resolve(settings.llm_model, Path.home() / ".cache" / "erre"),
                              threads=settings.llm_threads)
     prepare(load_embedder(settings), reader, Path(str(DATA)))

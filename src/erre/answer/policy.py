@@ -100,13 +100,13 @@ def kinds(twin, question: str, lang: str) -> Kinds:
     # chat model too when its classifier exists, by the embedder's vectors alone otherwise.
     rows = [0] + ([i for i, part in enumerate(pieces, 1) if not part.question] if len(pieces) > 1 else [])
     reader = twin.reader
-    read = classify.reading(classify.SCOPE_READ, twin.embedder, reader, cache) if reader is not None else None
-    if read is not None:
-        scope = read
-        p, part_bar = read.probability(classify.read(reader, [texts[i] for i in rows], x[rows])), PART_READ
+    found = classify.reading(classify.SCOPE_READ, twin.embedder, reader, cache) if reader is not None else None
+    if found is not None:
+        scope, part_bar = found, PART_READ
+        p = scope.probability(classify.read(reader, [texts[i] for i in rows], x[rows]))
     else:
-        scope = classify.load(classify.SCOPE, twin.embedder, cache)
-        p, part_bar = scope.probability(x[rows]), PART_TASK
+        scope, part_bar = classify.load(classify.SCOPE, twin.embedder, cache), PART_TASK
+        p = scope.probability(x[rows])
     bar = max(scope.threshold, WH_TASK) if answerable.wh_question(question) else scope.threshold
     task = bool(p[0] >= bar or any(q >= max(scope.threshold, part_bar) for q in p[1:]))
     personal = bool(classify.load(classify.PERSONAL, twin.embedder, cache).flags(vectors[:1])[0])

@@ -238,12 +238,10 @@ def latest(question: str, lang: str, found: Sequence[Passage]) -> Passage | None
     is on the subject when one of its passages holds the subject's rarest word (its stem, as
     the start of a word: "telefoni" and "telefono") and scores at least SUBJECT_SHARE of the
     best one's. None when none does."""
-    from wordfreq import zipf_frequency
-
     words = subject(question, lang).split()
     if not words or not found:
         return None
-    core = min(words, key=lambda w: zipf_frequency(w, lang))
+    core = min(words, key=lambda w: language.zipf(w, lang))
     stems = language.terms(core, lang, keep_stopwords=True)
     top = found[0].score
     on: dict[str, Passage] = {}  # a writing's best passage holding the word
