@@ -131,6 +131,12 @@ def test_a_name_no_passage_holds_is_set_aside_when_the_rest_of_the_question_is_w
 
 def test_a_year_after_the_writings_unless_a_passage_names_it():
     assert answerable.after_writings("Cosa pensi dei modelli usciti nel 2026?", "2024-09-19").terms == ("2026",)
+    # the words addressing the author are not what a question is about
+    assert answerable.topic_terms("Professoressa, lei continua a leggere Calvino in classe?", "it") == ["calvin"]
+    assert answerable.topic_terms("Ciao Livia, leggi Calvino?", "it") == ["calvin"]
+    assert answerable.topic_terms("Calvino, prof, lo leggi ancora?", "it") == ["calvin"]
+    assert answerable.topic_terms("Hi Ms Santandrea, do you still read Calvino?", "en") == ["calvino"]
+    assert answerable.topic_terms("Calvino, lo leggi ancora?", "it") == ["calvin"]  # a subject put first stays
     dated = [_passage("Nel luglio 2025 Nikkei ha trovato istruzioni nascoste in 17 preprint.")]
     assert answerable.after_writings("Cosa è successo nel 2025 con Nikkei?", "2024-09-19", dated).reason is None
     assert answerable.after_writings("E nel 2023?", "2024-09-19").reason is None

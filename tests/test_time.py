@@ -108,6 +108,10 @@ def test_the_file_time_never_counts_and_ingest_names_the_undated(twin, tmp_path)
     ("What did you write before 2016 about cars?", when.YEARS, 0, 2015),
     ("All'inizio cosa pensavi dei social?", when.EARLY, 0, 9999),
     ("When you started the blog, did you like Facebook?", when.EARLY, 0, 9999),
+    ("When you first started the blog, what did you make of Twitter?", when.EARLY, 0, 9999),
+    ("You used to give a lot of homework, right?", when.EARLY, 0, 9999),
+    ("What tool did you use to run the model?", when.NOW, 0, 9999),  # not a habit of the past
+    ("My eyesight isn't what it used to be. Would you recommend an e-reader?", when.NOW, 0, 9999),  # not hers
     ("In the early days, did you read on a screen?", when.EARLY, 0, 9999),
     ("Qualche anno fa cosa pensavi dei tablet?", when.EARLY, 0, 9999),
     ("Cosa c'entra un generale di 2500 anni fa con la sicurezza?", when.NOW, 0, 9999),  # not the author's past
@@ -331,6 +335,9 @@ def test_the_writings_on_a_subject_are_found_across_languages_and_cached(twin, t
     best = found.best(next(s for s in found.writings if "plugging" in s), question)
     assert "electric car" in twin.store.chunks([best])[best].text
     assert found.related("nowhere.md", question) == [] and found.best("nowhere.md", question) is None
+    # the one-way link: the writing's nearest, when the question is near enough to it too
+    assert found.nearest(italian, question).rsplit("/", 1)[-1] == "2021-09-04-plugging-in.md"
+    assert found.nearest(italian, question, share=2.0) is None and found.nearest("nowhere.md", question) is None
     # each chunk's cosine with a query (the answers' search adds it: retrieve.rescore)
     cos = found.cosines("Cosa pensi delle auto elettriche?", [best, 10**9])
     assert list(cos) == [best] and cos[best] == pytest.approx(float(found.vectors[list(found.ids).index(best)]
@@ -415,6 +422,10 @@ def test_related_writings_join_the_evidence_the_time_asked_about_wants():
     assert [p.id for p in now] == [5, 1, 2]
     change = when.arrange(when.When(when.CHANGE), [aloud, old, noise], [], 4, topic, (), [old])
     assert [p.id for p in change] == [1, 5, 2]
+    # ... or that the search did not find (the best writing's nearest, for a question about
+    # now): first, the point after it, within the passages shown
+    now = when.arrange(when.When(when.NOW), [old, noise], [], 2, topic, (), [aloud])
+    assert [p.id for p in now] == [5, 1]
 
 
 def test_an_unreadable_cache_of_cross_lingual_vectors_is_rebuilt(twin, tmp_path):

@@ -36,6 +36,9 @@ from .store import Index
 
 NEAR = 1  # a writing on the same subject is among this many nearest the best one's writing
 SHARE = 0.7  # ... and the question is at least this share as near it as to the best one
+# for a question about now, the best writing's own nearest writing is put in time order beside
+# it when the question is at least this share as near it (never alone: the link is one-way)
+NEAR_SHARE = 0.6
 CACHE = "subjects.{name}.npz"
 
 
@@ -84,6 +87,16 @@ class Subjects:
             return []
         return [self.writings[j] for j in self._nearest(i, near)
                 if asked[j] >= share * asked[i] and i in self._nearest(j, near)]
+
+    def nearest(self, source: str, question: np.ndarray, share: float = NEAR_SHARE) -> str | None:
+        """The writing nearest `source` (not itself) when `question` is at least `share` as
+        near it as to `source`: one-way, so weaker than `related`; None otherwise."""
+        i = self._row.get(source)
+        if i is None or len(self.writings) < 2:
+            return None
+        asked = self.means @ question
+        j = self._nearest(i, 1)[0]
+        return self.writings[j] if asked[i] > 0 and asked[j] >= share * asked[i] else None
 
     def _nearest(self, i: int, near: int) -> list[int]:
         close = self.means @ self.means[i]

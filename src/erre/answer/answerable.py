@@ -122,13 +122,26 @@ def missing_terms(question: str, lang: str, passages: Sequence[Passage], skip: I
 
 
 TOPIC_ZIPF = 4.5  # a content word rarer than this in its language names the thing asked about
+# how readers address the author: a greeting, a title, a name, before a comma ("Prof, …",
+# "Ciao Livia, …", "Gentile professoressa, …") or a title between commas ("…, prof, …")
+_GREETING = r"(?:ciao|salve|buongiorno|buonasera|gentil\w*|car[ao]|egregi[ao]|hi|hello|hey|dear)"
+_TITLE = (r"(?:prof(?:\.|\.?ssa)?|professor\w*|maestr[ao]|signor[ae]?|dott\w*|mrs?\.?|ms\.?|miss|dr\.?|"
+          r"madam|ma'am|sir|teacher)")
+_ADDRESS = re.compile(
+    rf"^\W*(?:{_GREETING}(?:\s+{_TITLE})?(?:\s+[A-Z][\w'-]*){{0,2}}|{_TITLE}(?:\s+[A-Z][\w'-]*){{0,2}})\s*[,!:]"
+    rf"|,\s*{_TITLE}(?:\s+[A-Z][\w'-]*)?\s*(?=[,?!.]|$)", re.IGNORECASE)
+
+
+def unaddressed(question: str) -> str:
+    """`question` without the words addressing the author: they are not what it asks about."""
+    return _ADDRESS.sub(" ", question)
 
 
 def content_words(text: str, lang: str, zipf: float = TOPIC_ZIPF) -> list[str]:
-    """The words of `text` rarer than `zipf` in its language (wordfreq's scale), stopwords,
-    numbers and words of two letters left out."""
+    """The words of `text` (a question) rarer than `zipf` in its language (wordfreq's scale),
+    stopwords, numbers, words of two letters and the words addressing the author left out."""
     stop = language.stopwords(lang)
-    return [w for w in language.words(text) if w not in stop and not w.isdigit() and len(w) > 2
+    return [w for w in language.words(unaddressed(text)) if w not in stop and not w.isdigit() and len(w) > 2
             and language.zipf(w, lang) < zipf]
 
 

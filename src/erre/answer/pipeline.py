@@ -361,6 +361,13 @@ class Reply:
                 if near is None or near.chunk.language == first.chunk.language == lang:
                     continue
             (alongside if near.chunk.language == first.chunk.language == lang else related).append(near)
+        if asked.kind == when.NOW:  # the best writing's nearest one, when newer: in time order beside it
+            source = subjects.nearest(first.chunk.source, question)
+            known = {p.chunk.source for p in [*related, *alongside]}
+            near = None if source is None or source in known else (
+                have.get(source) or self._nearest(source, question, first.score))
+            if near is not None and (when.year(near) or 0) > (when.year(first) or 9999):
+                alongside.append(near)
         return related, alongside
 
     def _nearest(self, source: str, question, score: float) -> Passage | None:

@@ -48,10 +48,10 @@ _BEFORE = re.compile(r"\b(?:prima\s+del(?:l')?|before|until|fino\s+al)\s*" + _YE
 _AFTER = re.compile(r"\b(?:dopo\s+il|dal|since|after)\s+" + _YEAR + r"\b", re.IGNORECASE)
 _ONE = re.compile(r"(?<![\w.])" + _YEAR + r"(?![\w.])")
 _EARLY = re.compile(
-    r"\b(all'inizio|agli inizi|ai tempi|i primi tempi|quando hai (?:iniziato|cominciato)|inizialmente|"
+    r"\b(all'inizio|agli inizi|ai tempi|i primi tempi|quando hai (?:appena )?(?:iniziato|cominciato)|inizialmente|"
     r"una volta|in passato|(?<!\d )ann[oi] fa|tempo fa|un tempo|all'epoca|allora|"
-    r"at first|in the beginning|at the beginning|in the early days|when you (?:started|began)|early on|originally|"
-    r"used to|years ago|back then|in the past|at the time)\b", re.IGNORECASE)
+    r"at first|in the beginning|at the beginning|in the early days|when you (?:first )?(?:started|began)|early on|"
+    r"originally|(?:you|I)\s+used to|years ago|back then|in the past|at the time)\b", re.IGNORECASE)
 _LATEST = re.compile(
     r"\b(?:(?:l')?ultim[oaie]\s+(?:cosa|cose|post|articol[oi]|scritt[oi]|pezz[oi]|test[oi]|pagin[ae]|"
     r"riflession[ei]|volta\s+che\s+hai\s+scritto)|"
@@ -172,6 +172,7 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
         return list(wanted)
     found = {p.id for p in passages}
     added = [p for p in wanted if p.id not in found]  # writings the search did not find
+    added += [p for p in alongside if p.id not in found and p not in added]
     sources = {p.chunk.source for p in [*related, *alongside]}
     on = {p.id for p in point}
     group = [*(p for p in passages if p.id in on or p.chunk.source in sources), *added]
