@@ -483,3 +483,28 @@ def test_a_yes_no_question_about_now_is_not_answered_with_words_older_than_a_wri
     _scripted(twin, restated)
     a = chat.answer(twin, question, candidates=1)
     assert a.reason == "quoted" and [c.date for c in a.citations] == ["2023-10-05"]
+
+
+def test_a_question_in_the_old_view_s_words_gets_the_newer_writing_on_its_subject_first(twin, tmp_path,
+                                                                                       monkeypatch):
+    from erre import subjects
+
+    _blog(twin, tmp_path / "phones", {
+        "2014-04-10-telefono-sul-banco.md": (
+            "Il telefono sul banco", "In classe il cellulare resta sul banco: è un dizionario di latino, una "
+            "calcolatrice, un quiz. Lo uso come alleato della lezione."),
+        "2024-02-19-la-scatola-di-latta.md": (  # on its subject in other words: none of the question's
+            "Telefoni spenti", "A lezione i telefoni degli studenti stanno spenti in una scatola di latta: in "
+            "classe si studia senza schermi."),
+        "2019-05-02-ragu.md": RAGU,
+    })
+    question = "Posso usare il cellulare come dizionario di latino in classe?"
+    sent = _scripted(twin, "Oggi i telefoni restano spenti nella scatola [1].")
+    chat.answer(twin, question, candidates=1)
+    assert sent and sent[-1].index('scritto="2024-02-19"') < sent[-1].index('scritto="2014-04-10"')
+    # without the one-way link the old view, which the question's words find, came first
+    monkeypatch.setattr(subjects, "NEAR_SHARE", 2.0)
+    monkeypatch.setattr(subjects.Subjects.nearest, "__defaults__", (2.0,))
+    sent.clear()
+    chat.answer(twin, question, candidates=1)
+    assert sent and sent[-1].index('scritto="2014-04-10"') < sent[-1].find('scritto="2024-02-19"')
