@@ -345,7 +345,10 @@ class Reply:
         never alone: "Leggere ad alta voce… roba da asilo?" gets the 2021 post before the
         2014 one, on a subject the two tell in other words). Within one language a writing
         on the subject that the search did not find is left out: the shared words would have
-        found it, had it been on the point (the second part of a series is not)."""
+        found it, had it been on the point (the second part of a series is not). For a
+        question about now, the first writing's own nearest (`Subjects.nearest`, one-way),
+        when newer, joins `alongside`, found or not, in either language: a reader who asks
+        in the old view's words finds the old writing first."""
         if asked.kind == when.OFF or not shown or self.twin.subjects is None:
             return [], []
         subjects, first = self.twin.subjects, shown[0]

@@ -153,8 +153,8 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
     the point for now (it alone, as the older view beside it pulls the answer to what the
     author no longer thinks), older for the beginning, all for a change (the subject's
     writings only), of the years asked; within `shown` passages. `alongside`: passages of
-    writings on the subject in the same language, found by the search, put in time order
-    with the point and never standing in for it."""
+    writings on the subject (found by the search, or for now the best writing's newer
+    nearest, found or not), put in time order with the point and never standing in for it."""
     if when.kind == OFF:
         return list(passages)
     if when.kind == YEARS:
@@ -172,7 +172,7 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
         return list(wanted)
     found = {p.id for p in passages}
     added = [p for p in wanted if p.id not in found]  # writings the search did not find
-    added += [p for p in alongside if p.id not in found and p not in added]
+    added += [p for p in alongside if p.id not in found and p.id not in {q.id for q in added}]
     sources = {p.chunk.source for p in [*related, *alongside]}
     on = {p.id for p in point}
     group = [*(p for p in passages if p.id in on or p.chunk.source in sources), *added]
