@@ -134,6 +134,24 @@ def _passage(i: int, date: str | None, dense: float, text: str = "") -> Passage:
                    score=dense, dense=dense)
 
 
+def test_a_sentence_may_tell_the_date_of_a_passage_shown():
+    from erre.answer import grounding
+
+    shown = [_passage(1, "2014-03-05", 0.9, "Il telefono sul banco è ammesso in classe come vocabolario.")]
+    for sentence, problem in [
+        ("Nel 2014 ho scritto che il telefono sul banco è ammesso in classe [1].", None),
+        ("In March 2014 I wrote that the phone on the desk was allowed in class [1].", None),
+        ("Il 5 marzo 2014 ho scritto che il telefono è ammesso [1].", None),
+        ("Nel 2016 ho scritto che il telefono sul banco è ammesso in classe [1].", "number"),  # no passage of 2016
+        ("In October 2014 I wrote that the phone was allowed in class [1].", "name"),  # nor of that month
+    ]:
+        s = grounding.Sentences("Il telefono in classe?", "it", shown)
+        "".join(s.feed([sentence]))
+        assert (s.cut[0].problem if s.cut else None) == problem, sentence
+    assert dates.spoken("2023-10-05") == "2023 ottobre october 5" and dates.spoken("2014") == "2014"
+    assert dates.spoken(None) == "" and dates.spoken("undated") == ""
+
+
 def test_the_evidence_is_ordered_by_the_time_asked_about():
     old, new, other, undated = (_passage(1, "2013-09-16", 0.90), _passage(2, "2023-10-05", 0.89),
                                 _passage(3, "2018-09-12", 0.80), _passage(4, None, 0.885))

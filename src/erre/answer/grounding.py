@@ -11,7 +11,7 @@ sentence, with no model call:
 - a **heading** of a passage, or a short line of one, passed off as a sentence;
 - the **question echoed**: a sentence made of the question's own words;
 - **figures and names**: each number, year, acronym or name in the sentence must be in the
-  passages shown (or the question);
+  passages shown, their dates (the year, month and day a passage was written) or the question;
 - a **citation** must point at a passage that holds the sentence: a marker on a passage
   that does not is moved to the one that does, or dropped.
 
@@ -38,6 +38,7 @@ from dataclasses import dataclass
 
 from .. import language
 from ..documents import Passage
+from ..ingest.dates import spoken
 from .answerable import held, specific_terms
 
 _HTML = r"/?(?:b|i|u|s|em|strong|code|br|p|a|span|sub|sup)\b"  # tags, not slots
@@ -243,7 +244,9 @@ class Sentences:
     def __init__(self, question: str, lang: str, passages: Sequence[Passage], skip: Sequence[str] = (), *,
                  enabled: bool = True):
         self.enabled = enabled  # False: every piece passes as it comes (the unchecked pipeline)
-        source = " ".join(p.chunk.context for p in passages) + " " + question
+        # a passage's date is shown with it: a sentence may tell it ("In 2014 I wrote…")
+        dates = " ".join(spoken(d) for d in dict.fromkeys(p.chunk.date for p in passages if p.chunk.date))
+        source = " ".join(p.chunk.context for p in passages) + " " + question + " " + dates
         self.question, self.lang, self.skip = question, lang, tuple(skip)
         self.evidence = " ".join(language.words(source))
         self.numbers = _numbers(source)

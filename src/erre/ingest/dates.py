@@ -106,3 +106,19 @@ def in_first_lines(text: str) -> str | None:
             if len((line[:start] + line[end:]).split()) <= DATELINE_WORDS:
                 return date
     return None
+
+
+_FULL_MONTHS = [m for m in MONTHS if len(m) > 4 or m in ("may", "june", "july")]
+
+
+def spoken(iso: str | None) -> str:
+    """The words a sentence may tell an ISO date with, in Italian and English: "2023-10-05"
+    -> "2023 ottobre october 5" (a year alone: "2023")."""
+    if not iso or not (m := re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", iso)):
+        return ""
+    words = [m[1]]
+    if m[2]:
+        words += [name for name in _FULL_MONTHS if MONTHS[name] == int(m[2])]
+    if m[3]:
+        words.append(str(int(m[3])))
+    return " ".join(words)
