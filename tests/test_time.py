@@ -121,6 +121,8 @@ def test_the_file_time_never_counts_and_ingest_names_the_undated(twin, tmp_path)
     ("Qual è il tuo articolo più recente sul latino?", when.LATEST, 0, 9999),
     ("What's your latest post on e-readers?", when.LATEST, 0, 9999),
     ("What was the last thing you wrote about homework?", when.LATEST, 0, 9999),
+    ("When did you last write about reading aloud to your class?", when.LATEST, 0, 9999),
+    ("Quando hai scritto l'ultima volta dei telefoni in classe?", when.LATEST, 0, 9999),
     ("Cosa pensi delle ultime elezioni?", when.NOW, 0, 9999),
 ])
 def test_the_time_a_question_asks_about(question, kind, first, last):
@@ -186,6 +188,8 @@ def test_the_latest_writing_on_a_subject_is_the_newest_that_holds_its_word():
     # the words about writing or talking are not the subject
     assert when.subject("Qual è il post più recente in cui parli dei social?", "it") == "social"
     assert when.subject("What's the latest post where you talk about homework?", "en") == "homework"
+    # only the sentence that asks for the latest writing names its subject
+    assert when.subject("Ciao! Qual è il tuo post più recente sul latino? Cosa ci dicevi?", "it") == "latino"
     old, new = _passage(1, "2013-09-16", 0.90), _passage(2, "2023-10-05", 0.60)
     elsewhere = _passage(3, "2024-01-01", 0.89, "Il ragù della domenica.")  # newer, another subject
     weak = _passage(4, "2025-01-01", 0.40, "Niente compiti in gita.")  # on it, but far below the best
@@ -417,6 +421,22 @@ def test_the_latest_writing_may_be_in_the_other_language(twin, tmp_path, tiny_mo
     twin.settings = twin.settings.with_(chat_related=False)
     b = chat.answer(twin, "Qual è l'ultima cosa che hai scritto sulle auto elettriche?", candidates=1)
     assert [c.date for c in b.citations] == ["2015-06-22"]
+
+
+def test_the_latest_writing_may_be_the_newer_nearest_in_the_other_language(twin, tmp_path, tiny_model,
+                                                                         monkeypatch):
+    from erre import subjects
+
+    _bilingual(twin, tmp_path)
+    twin.use(model=tiny_model)
+    question = "Qual è l'ultima cosa che hai scritto sulle auto elettriche?"
+    # not each other's nearest: the 2015 post's own nearest writing, newer, still answers
+    monkeypatch.setattr(subjects.Subjects, "related", lambda self, source, question: [])
+    a = chat.answer(twin, question, candidates=1)
+    assert a.reason == "latest" and [c.date for c in a.citations] == ["2021-09-04"], a.text
+    monkeypatch.setattr(subjects.Subjects, "nearest", lambda self, source, question: None)
+    b = chat.answer(twin, question, candidates=1)
+    assert b.reason == "latest" and [c.date for c in b.citations] == ["2015-06-22"], b.text
 
 
 def test_related_writings_join_the_evidence_the_time_asked_about_wants():

@@ -385,7 +385,8 @@ class Reply:
     def _newest(self, lang: str, limit: float) -> Passage | None:
         """For a question asking for the latest writing on a subject: the newest writing's
         passage, found by searching for the subject's words alone (when.latest), or a newer
-        writing on its subject in the other language (subjects.py), which holds none of them."""
+        writing on its subject in the other language (subjects.py: `related`, or its own
+        nearest writing, one-way), which holds none of them."""
         twin, s = self.twin, self.twin.settings
         words = when.subject(self.asked, lang)
         if not words:
@@ -396,7 +397,8 @@ class Reply:
         if newest is None or twin.subjects is None:
             return newest
         subjects, question = twin.subjects, twin.subjects.question(words)
-        for source in subjects.related(newest.chunk.source, question):
+        nearest = subjects.nearest(newest.chunk.source, question)  # one-way, as for a question about now
+        for source in dict.fromkeys([*subjects.related(newest.chunk.source, question), *filter(None, [nearest])]):
             p = self._nearest(source, question, newest.score)
             if p is None or p.chunk.language == newest.chunk.language:
                 continue

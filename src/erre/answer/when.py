@@ -57,7 +57,9 @@ _LATEST = re.compile(
     r"riflession[ei]|volta\s+che\s+hai\s+scritto)|"
     r"(?:post|articol[oi]|scritt[oi]|pezz[oi]|test[oi]|cosa)\s+più\s+recent[ei]|"
     r"(?:your\s+)?(?:latest|most\s+recent|newest)\s+(?:post|article|piece|writing|essay|entry|thing|words?)|"
-    r"(?:the\s+)?last\s+(?:thing|post|article|piece|time)\s+you\s+wrote)\b", re.IGNORECASE)
+    r"(?:the\s+)?last\s+(?:thing|post|article|piece|time)\s+you\s+wrote|"
+    r"when\s+did\s+you\s+last\s+(?:write|post|blog|talk|speak)|"
+    r"quando\s+(?:hai\s+)?(?:scritto|parlato)\s+(?:per\s+)?l'ultima\s+volta)\b", re.IGNORECASE)
 _CHANGE = re.compile(
     r"\b(cambiat[oa] idea|cambiat[oa] opinione|cambiato parere|ripensat|evolut[oa]|evoluzione|nel tempo|"
     r"negli anni|con gli anni|changed? your mind|change of mind|evolv\w*|over the years|over time|"
@@ -229,7 +231,11 @@ def subject(question: str, lang: str) -> str:
     """The words naming what a "latest writing" question is about: the question without its
     time phrase, its words about writing and its common words ("qual è l'ultima cosa che hai
     scritto sui compiti a casa?" -> "compiti"). Searched for on their own, they find the
-    writings on the subject in every language better than the whole question does."""
+    writings on the subject in every language better than the whole question does. Only the
+    sentence asking for the latest writing names it: "Qual è il tuo post più recente sul
+    latino? Cosa ci dicevi?" is about "latino", not "dicevi"."""
+    if m := _LATEST.search(question):
+        question = next(s[0] for s in re.finditer(r"[^.?!]*[.?!]*", question) if s.start() <= m.start() < s.end())
     return " ".join(answerable.content_words(_WRITING.sub(" ", _LATEST.sub(" ", question)), lang, SUBJECT_ZIPF))
 
 
