@@ -488,6 +488,8 @@ def test_a_quote_for_now_skips_the_sentence_that_tells_the_old_view():
     p = Passage(id=1, chunk=Chunk(source="plugging-in.md", title="Plugging in", text=text, start=0, end=len(text),
                                   language="en"), score=1.0, quote=(0, 72))
     assert when.retrospective(text[:72]) and not when.retrospective(text[73:])
+    assert when.retrospective("Quando ho aperto questo blog ero convinta che i social fossero un'aula docenti.")
+    assert not when.retrospective("Quando ho aperto la scatola, i telefoni erano spenti.")
     assert "toy for the rich" in quote([p], "en", prompts("en"))[0]  # the best match, as it is
     said, span = quote([p], "en", prompts("en"), avoid=when.retrospective)
     assert "Now I drive one every day" in said and "toy" not in said and span[0] == text.index("Now")
@@ -498,6 +500,11 @@ def test_a_passage_older_than_another_shown_is_outdated_for_a_question_about_now
     assert when.outdated([old, new]) and when.outdated([old, undated, new])
     assert not when.outdated([new, old]) and not when.outdated([old]) and not when.outdated([undated, old])
     assert not when.outdated([])
+    # a newer passage of another writing than the point's is on another subject
+    assert not when.outdated([old, new], on={"d1.md"}) and when.outdated([old, new], on={"d1.md", "d2.md"})
+    on = when.point_writings([old, new, undated], language.terms("compiti", "it"))
+    assert on == {"d1.md", "d2.md", "d3.md"}
+    assert when.point_writings([old, new], ()) == {"d1.md"}  # no topic word: the first writing alone
 
 
 def test_a_yes_no_question_about_now_is_not_answered_with_words_older_than_a_writing_shown(twin, tmp_path,

@@ -20,7 +20,7 @@ about (`arrange`):
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from .. import language
@@ -70,10 +70,18 @@ _THOUGHT = re.compile(r"\b(?:pensav\w*|credev\w*|convint\w*|ritenev\w*|thought|b
                       re.IGNORECASE)
 
 
+# the author's own beginning, in the first person (a question's "quando ho iniziato a leggerti"
+# is the reader's: only for the author's sentences)
+_MY_START = re.compile(r"\b(?:quando ho (?:appena )?(?:aperto|iniziato|cominciato)|"
+                       r"when I (?:first )?(?:opened|started|began))\b", re.IGNORECASE)
+
+
 def retrospective(sentence: str) -> bool:
     """A sentence telling what the author wrote or thought at an earlier time ("Qualche anno fa
-    scrivevo che…", "Some years ago I wrote here that…"): not their view of now."""
-    return bool(_EARLY.search(sentence) and (_WRITING.search(sentence) or _THOUGHT.search(sentence)))
+    scrivevo che…", "Quando ho aperto questo blog ero convinta che…", "Some years ago I wrote
+    here that…"): not their view of now."""
+    return bool((_EARLY.search(sentence) or _MY_START.search(sentence))
+                and (_WRITING.search(sentence) or _THOUGHT.search(sentence)))
 
 
 @dataclass(frozen=True)
@@ -117,12 +125,22 @@ def dated_apart(passages: Sequence[Passage]) -> bool:
     return len({y for p in passages if (y := year(p)) is not None}) >= 2
 
 
-def outdated(passages: Sequence[Passage]) -> bool:
+def outdated(passages: Sequence[Passage], on: Collection[str] | None = None) -> bool:
     """Whether the first passage is older than another one shown: for a question about now,
-    its words alone could give a view the author has left as the current one (the newer
-    writing may be on the same point). An undated first passage is not known to be old."""
+    its words alone could give a view the author has left as the current one. `on`: the
+    writings on the point (`arrange`'s group); a newer passage of another writing is on
+    another subject and leaves the first as it is. An undated first passage is not known to
+    be old."""
     first = year(passages[0]) if passages else None
-    return first is not None and any((y := year(p)) is not None and y > first for p in passages[1:])
+    return first is not None and any((y := year(p)) is not None and y > first
+                                     and (on is None or p.chunk.source in on) for p in passages[1:])
+
+
+def point_writings(passages: Sequence[Passage], topic: Sequence[str], related: Sequence[Passage] = (),
+                   alongside: Sequence[Passage] = ()) -> set[str]:
+    """The writings `arrange` puts in time order for these passages: the point's
+    (`on_point`) and those on its subject (`related`, `alongside`)."""
+    return {p.chunk.source for p in [*on_point(passages, topic), *related, *alongside]}
 
 
 def same_point(passages: Sequence[Passage], topic: Sequence[str]) -> list[Passage]:
