@@ -500,11 +500,6 @@ def test_a_passage_older_than_another_shown_is_outdated_for_a_question_about_now
     assert when.outdated([old, new]) and when.outdated([old, undated, new])
     assert not when.outdated([new, old]) and not when.outdated([old]) and not when.outdated([undated, old])
     assert not when.outdated([])
-    # a newer passage of another writing than the point's is on another subject
-    assert not when.outdated([old, new], on={"d1.md"}) and when.outdated([old, new], on={"d1.md", "d2.md"})
-    on = when.point_writings([old, new, undated], language.terms("compiti", "it"))
-    assert on == {"d1.md", "d2.md", "d3.md"}
-    assert when.point_writings([old, new], ()) == {"d1.md"}  # no topic word: the first writing alone
 
 
 def test_a_yes_no_question_about_now_is_not_answered_with_words_older_than_a_writing_shown(twin, tmp_path,

@@ -145,7 +145,6 @@ class Reply:
         self.question = " ".join(question.split())
         self.asked = self.question  # what the model answers: the parts the writings cover
         self.uncovered: tuple[str, ...] = ()  # the parts they do not
-        self.point: set[str] | None = None  # the writings on the point, put in time order (when.arrange)
         self.aside: tuple[str, ...] = ()  # names no writing holds, in a question on what the writings do
         self.cut: list[list[tuple[str, str]]] = []  # per draft, the sentences the grounding check cut, and why
         self.history = list(history)
@@ -204,10 +203,8 @@ class Reply:
         asked_when = when.asked(self.question) if s.chat_time else when.When(when.OFF)
         # a latest writing that is not found is answered as a question about now
         ordering = when.When(when.NOW) if asked_when.kind == when.LATEST else asked_when
-        topic, links = answerable.topic_terms(self.question, lang), self._related(ordering, shown, lang)
-        self.point = when.point_writings(shown, topic, *links)
         shown = when.arrange(ordering, shown, policy.shown(found.pool, len(found.pool), limit), s.chat_passages,
-                             topic, *links)
+                             answerable.topic_terms(self.question, lang), *self._related(ordering, shown, lang))
         refusal = None
         if s.chat_checks:
             with clock.checking():
@@ -260,9 +257,9 @@ class Reply:
         now = twin.settings.chat_time and when.asked(self.question).kind == when.NOW
         if not best.spoken and not best.text and policy.quotable(
                 self.asked, [c for cs in self.cut for c in cs], self.passages, self.aside) and not (
-                now and when.outdated(self.passages, self.point)):
+                now and when.outdated(self.passages)):
             # a yes/no question the model answered by restating it: the author's own words answer
-            # it, unless they are older than a writing on the point shown for a question about now
+            # it, unless they are older than a writing shown for a question about now
             yield from self._quoted(lang, clock, found.query)
             return
         if not best.spoken:  # nothing the passages support survived the check

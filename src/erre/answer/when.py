@@ -20,7 +20,7 @@ about (`arrange`):
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .. import language
@@ -125,22 +125,12 @@ def dated_apart(passages: Sequence[Passage]) -> bool:
     return len({y for p in passages if (y := year(p)) is not None}) >= 2
 
 
-def outdated(passages: Sequence[Passage], on: Collection[str] | None = None) -> bool:
+def outdated(passages: Sequence[Passage]) -> bool:
     """Whether the first passage is older than another one shown: for a question about now,
-    its words alone could give a view the author has left as the current one. `on`: the
-    writings on the point (`arrange`'s group); a newer passage of another writing is on
-    another subject and leaves the first as it is. An undated first passage is not known to
-    be old."""
+    its words alone could give a view the author has left as the current one (the newer
+    writing may be on the same point). An undated first passage is not known to be old."""
     first = year(passages[0]) if passages else None
-    return first is not None and any((y := year(p)) is not None and y > first
-                                     and (on is None or p.chunk.source in on) for p in passages[1:])
-
-
-def point_writings(passages: Sequence[Passage], topic: Sequence[str], related: Sequence[Passage] = (),
-                   alongside: Sequence[Passage] = ()) -> set[str]:
-    """The writings `arrange` puts in time order for these passages: the point's
-    (`on_point`) and those on its subject (`related`, `alongside`)."""
-    return {p.chunk.source for p in [*on_point(passages, topic), *related, *alongside]}
+    return first is not None and any((y := year(p)) is not None and y > first for p in passages[1:])
 
 
 def same_point(passages: Sequence[Passage], topic: Sequence[str]) -> list[Passage]:
