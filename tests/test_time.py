@@ -139,13 +139,17 @@ def _passage(i: int, date: str | None, dense: float, text: str = "") -> Passage:
 def test_a_sentence_may_tell_the_date_of_a_passage_shown():
     from erre.answer import grounding
 
-    shown = [_passage(1, "2014-03-05", 0.9, "Il telefono sul banco è ammesso in classe come vocabolario.")]
+    shown = [_passage(1, "2014-03-05", 0.9, "Il telefono sul banco è ammesso in classe come vocabolario."),
+             _passage(2, "2024-02-19", 0.8, "I telefoni stanno spenti in una scatola di latta.")]
     for sentence, problem in [
         ("Nel 2014 ho scritto che il telefono sul banco è ammesso in classe [1].", None),
         ("In March 2014 I wrote that the phone on the desk was allowed in class [1].", None),
         ("Il 5 marzo 2014 ho scritto che il telefono è ammesso [1].", None),
         ("Nel 2016 ho scritto che il telefono sul banco è ammesso in classe [1].", "number"),  # no passage of 2016
         ("In October 2014 I wrote that the phone was allowed in class [1].", "name"),  # nor of that month
+        ("Nel 2014 ho scritto che i telefoni stanno spenti in una scatola [2].", "number"),  # cites the 2024 one
+        ("Nel 2024 ho scritto che i telefoni stanno spenti in una scatola [2].", None),
+        ("Nel 2024 ho scritto che i telefoni stanno spenti in una scatola.", None),  # no citation: one shown
     ]:
         s = grounding.Sentences("Il telefono in classe?", "it", shown)
         "".join(s.feed([sentence]))

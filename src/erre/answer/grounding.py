@@ -11,7 +11,8 @@ sentence, with no model call:
 - a **heading** of a passage, or a short line of one, passed off as a sentence;
 - the **question echoed**: a sentence made of the question's own words;
 - **figures and names**: each number, year, acronym or name in the sentence must be in the
-  passages shown, their dates (the year, month and day a passage was written) or the question;
+  passages shown or the question, or be the date (year, month, day) of a passage the sentence
+  cites (of one shown, when it cites none);
 - a **citation** must point at a passage that holds the sentence: a marker on a passage
   that does not is moved to the one that does, or dropped.
 
@@ -141,10 +142,12 @@ def _stance_flipped(bare: str, lang: str, units: Sequence[tuple[str, list[str]]]
 
 def check_sentence(sentence: str, question: str, lang: str, evidence: str, numbers: set[str],
                    headings: set[str], skip: Sequence[str] = (),
-                   units: Sequence[tuple[str, list[str]]] = ()) -> str | None:
+                   units: Sequence[tuple[str, list[str]]] = (), dates: Sequence[str] = ()) -> str | None:
     """Why a sentence is not supported ("placeholder", "heading", "echo", "number", "name"),
     or None. `evidence` is the passages' folded words (and the question's), `numbers` their
-    figures."""
+    figures; `dates`, each passage's date in words (`spoken`): a sentence may tell the date
+    of the passages it cites, or of one shown when it cites none ("In 2014 I wrote…" on a
+    passage of 2024 is a year put on the wrong writing)."""
     bare = _MARKERS.sub("", sentence).strip()
     if not bare:
         return None
@@ -162,11 +165,13 @@ def check_sentence(sentence: str, question: str, lang: str, evidence: str, numbe
         new = [t for t in own if t not in asked] + sorted(_numbers(bare) - _numbers(question))
         if len(new) < ECHO_NEW_WORDS and (len(own) - len(new)) / len(own) >= ECHO_SHARE:
             return "echo"
+    marks = [int(n) for n in re.findall(r"\[(\d{1,3})\]", sentence)]
+    told = " ".join(dates[n - 1] for n in marks if 1 <= n <= len(dates)) if marks else " ".join(dates)
     for n in _numbers(bare):
-        if n not in numbers and len(n) >= 1:
+        if n not in numbers and n not in told.split():
             return "number"
     for t in specific_terms(bare, lang, skip):
-        if not any(c.isdigit() for c in t) and not held(t, evidence):
+        if not any(c.isdigit() for c in t) and not held(t, evidence) and not held(t, told):
             return "name"
     if _stance_flipped(bare, lang, units):
         return "stance"
@@ -244,9 +249,9 @@ class Sentences:
     def __init__(self, question: str, lang: str, passages: Sequence[Passage], skip: Sequence[str] = (), *,
                  enabled: bool = True):
         self.enabled = enabled  # False: every piece passes as it comes (the unchecked pipeline)
-        # a passage's date is shown with it: a sentence may tell it ("In 2014 I wrote…")
-        dates = " ".join(spoken(d) for d in dict.fromkeys(p.chunk.date for p in passages if p.chunk.date))
-        source = " ".join(p.chunk.context for p in passages) + " " + question + " " + dates
+        source = " ".join(p.chunk.context for p in passages) + " " + question
+        # a passage's date is shown with it: a sentence citing it may tell it ("In 2014 I wrote…")
+        self.dates = [spoken(p.chunk.date) for p in passages]
         self.question, self.lang, self.skip = question, lang, tuple(skip)
         self.evidence = " ".join(language.words(source))
         self.numbers = _numbers(source)
@@ -295,7 +300,7 @@ class Sentences:
                 last = b  # a citation left after the sentence it cited was cut: nothing to say
                 continue
             problem = check_sentence(sentence, self.question, self.lang, self.evidence, self.numbers,
-                                     self.headings, self.skip, self.units)
+                                     self.headings, self.skip, self.units, self.dates)
             self._dropped = bool(problem)
             if problem:
                 self.cut.append(Verdict(a, b, sentence, problem))
