@@ -154,8 +154,8 @@ def test_a_sentence_may_tell_the_date_of_a_passage_shown():
         s = grounding.Sentences("Il telefono in classe?", "it", shown)
         "".join(s.feed([sentence]))
         assert (s.cut[0].problem if s.cut else None) == problem, sentence
-    assert dates.spoken("2023-10-05") == "2023 ottobre october 5" and dates.spoken("2014") == "2014"
-    assert dates.spoken(None) == "" and dates.spoken("undated") == ""
+    assert dates.date_words("2023-10-05") == "2023 ottobre october 5" and dates.date_words("2014") == "2014"
+    assert dates.date_words(None) == "" and dates.date_words("undated") == ""
 
 
 def test_the_evidence_is_ordered_by_the_time_asked_about():

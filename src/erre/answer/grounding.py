@@ -39,7 +39,7 @@ from dataclasses import dataclass
 
 from .. import language
 from ..documents import Passage
-from ..ingest.dates import spoken
+from ..ingest.dates import date_words
 from .answerable import held, specific_terms
 
 _HTML = r"/?(?:b|i|u|s|em|strong|code|br|p|a|span|sub|sup)\b"  # tags, not slots
@@ -145,7 +145,7 @@ def check_sentence(sentence: str, question: str, lang: str, evidence: str, numbe
                    units: Sequence[tuple[str, list[str]]] = (), dates: Sequence[str] = ()) -> str | None:
     """Why a sentence is not supported ("placeholder", "heading", "echo", "number", "name"),
     or None. `evidence` is the passages' folded words (and the question's), `numbers` their
-    figures; `dates`, each passage's date in words (`spoken`): a sentence may tell the date
+    figures; `dates`, each passage's date in words (`date_words`): a sentence may tell the date
     of the passages it cites, or of one shown when it cites none ("In 2014 I wrote…" on a
     passage of 2024 is a year put on the wrong writing)."""
     bare = _MARKERS.sub("", sentence).strip()
@@ -251,7 +251,7 @@ class Sentences:
         self.enabled = enabled  # False: every piece passes as it comes (the unchecked pipeline)
         source = " ".join(p.chunk.context for p in passages) + " " + question
         # a passage's date is shown with it: a sentence citing it may tell it ("In 2014 I wrote…")
-        self.dates = [spoken(p.chunk.date) for p in passages]
+        self.dates = [date_words(p.chunk.date) for p in passages]
         self.question, self.lang, self.skip = question, lang, tuple(skip)
         self.evidence = " ".join(language.words(source))
         self.numbers = _numbers(source)

@@ -14,11 +14,12 @@ import datetime as dt
 import re
 
 # the months in the languages erre's first users write in (full names and usual abbreviations)
+_FULL = (("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre", "ottobre",
+          "novembre", "dicembre"),
+         ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december"))
 MONTHS = {
-    **{m: i for i, m in enumerate(("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio",
-                                   "agosto", "settembre", "ottobre", "novembre", "dicembre"), 1)},
-    **{m: i for i, m in enumerate(("january", "february", "march", "april", "may", "june", "july",
-                                   "august", "september", "october", "november", "december"), 1)},
+    **{m: i for names in _FULL for i, m in enumerate(names, 1)},
     **{m: i for i, m in enumerate(("gen", "feb", "mar", "apr", "mag", "giu", "lug", "ago", "set", "ott",
                                    "nov", "dic"), 1)},
     **{m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
@@ -108,17 +109,14 @@ def in_first_lines(text: str) -> str | None:
     return None
 
 
-_FULL_MONTHS = [m for m in MONTHS if len(m) > 4 or m in ("may", "june", "july")]
-
-
-def spoken(iso: str | None) -> str:
+def date_words(iso: str | None) -> str:
     """The words a sentence may tell an ISO date with, in Italian and English: "2023-10-05"
     -> "2023 ottobre october 5" (a year alone: "2023")."""
     if not iso or not (m := re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", iso)):
         return ""
     words = [m[1]]
-    if m[2]:
-        words += [name for name in _FULL_MONTHS if MONTHS[name] == int(m[2])]
+    if m[2] and 1 <= int(m[2]) <= 12:
+        words += [names[int(m[2]) - 1] for names in _FULL]
     if m[3]:
         words.append(str(int(m[3])))
     return " ".join(words)
