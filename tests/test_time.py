@@ -167,6 +167,16 @@ def test_the_evidence_is_ordered_by_the_time_asked_about():
     # topic word), the newest first; the rest after
     assert [p.id for p in when.arrange(when.When(when.NOW), found, found, 4, topic)] == [2, 1, 3]
     assert [p.id for p in when.arrange(when.When(when.NOW), found, found, 4, ())] == [1, 2, 3]  # no topic word
+    # what the model reads for now: the point's newest writing, not the older one beside it,
+    # unless the older one alone holds a name the question asks about
+    assert [p.id for p in when.arrange(when.When(when.NOW), found, found, 4, topic, newest=True)] == [2, 3]
+    assert [p.id for p in when.arrange(when.When(when.NOW), [old, new, undated], [], 4, topic, newest=True)] == [4, 2]
+    florence = _passage(8, "2013-09-16", 0.90, "Compiti e latino: a Firenze ne ho parlato a un convegno.")
+    assert [p.id for p in when.arrange(when.When(when.NOW), [florence, new], [], 4, topic, names=["Firenze"],
+                                       newest=True)] == [2, 8]
+    assert [p.id for p in when.arrange(when.When(when.CHANGE), found, found, 4, topic, newest=True)] == [1, 2, 3]
+    part_one = _passage(9, "2022-12-28", 0.90)  # the year before: likely the same view, or a series' first part
+    assert [p.id for p in when.arrange(when.When(when.NOW), [part_one, new], [], 4, topic, newest=True)] == [2, 9]
     elsewhere = _passage(5, "2024-01-01", 0.895, "Il ragù della domenica.")  # near, newer, another subject
     assert [p.id for p in when.arrange(when.When(when.NOW), [old, elsewhere], [], 4, topic)] == [1, 5]
     assert [p.id for p in when.arrange(when.When(when.NOW), [old, undated], [], 4, topic)] == [1, 4]  # one year only
@@ -250,12 +260,16 @@ def test_dated_evidence_reaches_the_prompt_and_the_citations(twin, tmp_path):
     sent = _scripted(twin, "Oggi non assegno più compiti a casa [1].")
     a = chat.answer(twin, "Cosa pensi dei compiti a casa?", candidates=1)
     assert sent, (a.reason, a.text)
+    # about now: the newest writing on the point, with its date; the 2013 one, ten years
+    # older, is left out (the model took it for the current view)
+    assert 'scritto="2023-10-05"' in sent[-1] and "2013-09-16" not in sent[-1]
+    assert a.citations[0].date == "2023-10-05" and a.citations[0].as_dict()["date"] == "2023-10-05"
+    assert "2023-10-05)" in chat.footnotes(a.citations)
+    # how the view changed: both, dated, oldest first, and the prompt asks how it changed
+    chat.answer(twin, "Come è cambiata nel tempo la tua idea sui compiti a casa?", candidates=1)
     prompt = sent[-1]
-    assert 'scritto="2023-10-05"' in prompt and 'scritto="2013-09-16"' in prompt
-    assert "quello che penso oggi è il più recente" in prompt
-    date = a.citations[0].date
-    assert date in ("2013-09-16", "2023-10-05") and a.citations[0].as_dict()["date"] == date
-    assert f"{date})" in chat.footnotes(a.citations)
+    assert 0 < prompt.index('scritto="2013-09-16"') < prompt.index('scritto="2023-10-05"')
+    assert "racconta come è cambiato quello che penso" in prompt
 
 
 def test_a_year_in_the_question_keeps_the_writings_of_that_year_on_the_tiny_model(twin, tmp_path, tiny_model):
@@ -315,7 +329,8 @@ def test_a_latest_writing_not_found_is_answered_as_a_question_about_now(twin, tm
     assert when.asked(question).kind == when.LATEST
     a = chat.answer(twin, question, candidates=1)
     assert sent, (a.reason, a.text)  # no dated writing holds "pomeridiano": the model answers
-    assert "quello che penso oggi è il più recente" in sent[-1] and a.citations
+    # as about now: the newest writing on the point, the one ten years older left out
+    assert 'scritto="2023-10-05"' in sent[-1] and "2013-09-16" not in sent[-1] and a.citations
 
 
 def test_timeline_lists_a_topic_oldest_first(tmp_path, e5):
@@ -398,10 +413,10 @@ def test_a_newer_writing_in_the_other_language_is_the_current_view(twin, tmp_pat
     b = chat.answer(twin, "Hai cambiato idea sulle auto elettriche?", candidates=1)
     assert sent, (b.reason, b.text)
     assert sent[-1].index('scritto="2015-06-22"') < sent[-1].index('scritto="2021-09-04"')
-    # an English question finding the English post first: the newest is already first
+    # an English question finding the English post first: the newest, the 2015 view left out
     sent.clear()
     c = chat.answer(twin, "What do you think about electric cars these days?", candidates=1)
-    assert sent and not c.abstained and sent[-1].index('written="2021-09-04"') < sent[-1].find('written="2015')
+    assert sent and not c.abstained and 'written="2021-09-04"' in sent[-1] and 'written="2015' not in sent[-1]
     # chat.related = false: the English post is not brought in
     sent.clear()
     twin.__dict__.pop("subjects", None)
@@ -515,7 +530,8 @@ def test_a_yes_no_question_about_now_is_not_answered_with_words_older_than_a_wri
     restated = "Sì, assegno ancora compiti a casa agli studenti."  # the model only restates it: cut
     arrange = when.arrange
 
-    def oldest_first(*args, **kwargs):  # the old writing first, the newer one shown after it
+    def oldest_first(*args, **kwargs):  # the old writing kept, first, the newer one shown after it
+        kwargs.pop("newest", None)
         return sorted(arrange(*args, **kwargs), key=lambda p: p.chunk.date or "9999")
 
     monkeypatch.setattr(pipeline.when, "arrange", oldest_first)
@@ -545,7 +561,7 @@ def test_a_question_in_the_old_view_s_words_gets_the_newer_writing_on_its_subjec
     question = "Posso usare il cellulare come dizionario di latino in classe?"
     sent = _scripted(twin, "Oggi i telefoni restano spenti nella scatola [1].")
     chat.answer(twin, question, candidates=1)
-    assert sent and sent[-1].index('scritto="2024-02-19"') < sent[-1].index('scritto="2014-04-10"')
+    assert sent and 'scritto="2024-02-19"' in sent[-1] and 'scritto="2014-04-10"' not in sent[-1]
     # without the one-way link the old view, which the question's words find, came first
     monkeypatch.setattr(subjects.Subjects, "nearest", lambda self, source, question: None)
     sent.clear()

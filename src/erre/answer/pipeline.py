@@ -203,8 +203,13 @@ class Reply:
         asked_when = when.asked(self.question) if s.chat_time else when.When(when.OFF)
         # a latest writing that is not found is answered as a question about now
         ordering = when.When(when.NOW) if asked_when.kind == when.LATEST else asked_when
-        shown = when.arrange(ordering, shown, policy.shown(found.pool, len(found.pool), limit), s.chat_passages,
-                             answerable.topic_terms(self.question, lang), *self._related(ordering, shown, lang))
+        args = (ordering, shown, policy.shown(found.pool, len(found.pool), limit), s.chat_passages,
+                answerable.topic_terms(self.question, lang), *self._related(ordering, shown, lang))
+        shown = when.arrange(*args)
+        # for a question about now the model reads the point's newest writing, not the older ones
+        # (whether the writings answer it is judged on all of them)
+        view = when.arrange(*args, names=answerable.specific_terms(self.question, lang, policy.author(s)),
+                            newest=True) if ordering.kind == when.NOW else shown
         refusal = None
         if s.chat_checks:
             with clock.checking():
@@ -217,6 +222,7 @@ class Reply:
                 text += policy.nearest_sentence(texts, lang, found.query, found.passages, limit)
             yield from self._abstain(text, lang, clock, found.query, reason=reason)
             return
+        shown = view
         aside = answerable.named(self.asked, self.aside)  # as the question writes them
         self.uncovered += aside  # said plainly after the answer, like the parts not covered
         if asked_when.kind == when.LATEST:  # the newest writing on the subject, named and quoted

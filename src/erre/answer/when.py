@@ -40,6 +40,8 @@ _WRITING = re.compile(r"\b(?:scri\w*|wr[io]t\w*|post|blog|articol\w*|pubblicat\w
 # passages whose dense score is this close to the best one's are about the same point: among
 # them, the newest writing goes first (tuned on the dev split of bench/time)
 SAME_POINT = 0.03
+# a writing on the point this many years older than the newest is left out for a question about now
+CHANGED_YEARS = 2
 
 _YEAR = r"(19[5-9]\d|20\d\d)"
 _SPAN = re.compile(r"\b(?:tra|fra|dal|between|from)\s+(?:il\s+|l'|the\s+)?" + _YEAR +
@@ -149,7 +151,7 @@ def same_point(passages: Sequence[Passage], topic: Sequence[str]) -> list[Passag
 
 def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], shown: int,
             topic: Sequence[str] = (), related: Sequence[Passage] = (),
-            alongside: Sequence[Passage] = ()) -> list[Passage]:
+            alongside: Sequence[Passage] = (), names: Sequence[str] = (), newest: bool = False) -> list[Passage]:
     """The passages to show for a question asking about `when`: `passages` (the best, already
     judged to cover the question) reordered, or for a time span the passages of `pool` written
     then, best first, when the best passages include some of that time.
@@ -164,7 +166,9 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
     author no longer thinks), older for the beginning, all for a change (the subject's
     writings only), of the years asked; within `shown` passages. `alongside`: passages of
     writings on the subject (found by the search, or for now the best writing's newer
-    nearest, found or not), put in time order with the point and never standing in for it."""
+    nearest, found or not), put in time order with the point and never standing in for it.
+    `newest`, for now: the point's older writings left out (`current`), but for a passage
+    holding a name of the question (`names`: answerable.specific_terms) the newer ones lack."""
     if when.kind == OFF:
         return list(passages)
     if when.kind == YEARS:
@@ -200,8 +204,27 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
 
     ids = {p.id for p in group}
     rest = [] if added and when.kind == CHANGE else [p for p in passages if p.id not in ids]
+    if newest and when.kind == NOW:  # the model takes an older writing beside the newest for the current view
+        group = current(group, names)
     arranged = sorted(group, key=key) + rest
     return arranged[:max(shown, len(passages))] if added else arranged
+
+
+def current(group: Sequence[Passage], names: Sequence[str] = ()) -> list[Passage]:
+    """The passages of `group` (on one point) but those written CHANGED_YEARS or more before
+    the newest (a view may have changed since; a writing of the year before is more likely
+    the same view, or the first part of a series), and an old one that alone holds one of
+    `names` (the question's names: "that conference in Florence" is in the older writing)."""
+    years = [y for p in group if (y := year(p)) is not None]
+    if not years:
+        return list(group)
+    newest = [p for p in group if (y := year(p)) is None or y > max(years) - CHANGED_YEARS]
+
+    def holds(p: Passage, term: str) -> bool:
+        return answerable.held(term, " ".join(language.words(f"{p.chunk.context} {(p.chunk.date or '')[:4]}")))
+
+    lacking = [t for t in names if not any(holds(p, t) for p in newest)]
+    return [p for p in group if p in newest or any(holds(p, t) for t in lacking)]
 
 
 def on_point(passages: Sequence[Passage], topic: Sequence[str]) -> list[Passage]:
