@@ -208,8 +208,7 @@ class Reply:
         shown = when.arrange(*args)
         # for a question about now the model reads the point's newest writing, not the older ones
         # (whether the writings answer it is judged on all of them)
-        view = when.arrange(*args, names=answerable.specific_terms(self.question, lang, policy.author(s)),
-                            newest=True) if ordering.kind == when.NOW else shown
+        view = when.arrange(*args, newest=True) if ordering.kind == when.NOW else shown
         refusal = None
         if s.chat_checks:
             with clock.checking():

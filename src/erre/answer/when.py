@@ -151,7 +151,7 @@ def same_point(passages: Sequence[Passage], topic: Sequence[str]) -> list[Passag
 
 def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], shown: int,
             topic: Sequence[str] = (), related: Sequence[Passage] = (),
-            alongside: Sequence[Passage] = (), names: Sequence[str] = (), newest: bool = False) -> list[Passage]:
+            alongside: Sequence[Passage] = (), newest: bool = False) -> list[Passage]:
     """The passages to show for a question asking about `when`: `passages` (the best, already
     judged to cover the question) reordered, or for a time span the passages of `pool` written
     then, best first, when the best passages include some of that time.
@@ -167,8 +167,8 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
     writings only), of the years asked; within `shown` passages. `alongside`: passages of
     writings on the subject (found by the search, or for now the best writing's newer
     nearest, found or not), put in time order with the point and never standing in for it.
-    `newest`, for now: the point's older writings left out (`current`), but for a passage
-    holding a name of the question (`names`: answerable.specific_terms) the newer ones lack."""
+    `newest`, for now: the point's writings CHANGED_YEARS or more older than its newest left
+    out (`current`)."""
     if when.kind == OFF:
         return list(passages)
     if when.kind == YEARS:
@@ -205,26 +205,23 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
     ids = {p.id for p in group}
     rest = [] if added and when.kind == CHANGE else [p for p in passages if p.id not in ids]
     if newest and when.kind == NOW:  # the model takes an older writing beside the newest for the current view
-        group = current(group, names)
+        group = current(group)
     arranged = sorted(group, key=key) + rest
     return arranged[:max(shown, len(passages))] if added else arranged
 
 
-def current(group: Sequence[Passage], names: Sequence[str] = ()) -> list[Passage]:
+def current(group: Sequence[Passage]) -> list[Passage]:
     """The passages of `group` (on one point) but those written CHANGED_YEARS or more before
-    the newest (a view may have changed since; a writing of the year before is more likely
-    the same view, or the first part of a series), and an old one that alone holds one of
-    `names` (the question's names: "that conference in Florence" is in the older writing)."""
+    the newest: a view may have changed since, and the model takes an older passage beside
+    the newest for the current view, even when only the older one holds a detail the
+    question names ("…use her phone as a Latin dictionary in your class?": the 2014 post on
+    phones as dictionaries, beside the 2024 one on phones switched off). A writing of the
+    year before is more likely the same view, or the first part of a series: it stays.
+    Undated passages stay (not known to be old)."""
     years = [y for p in group if (y := year(p)) is not None]
     if not years:
         return list(group)
-    newest = [p for p in group if (y := year(p)) is None or y > max(years) - CHANGED_YEARS]
-
-    def holds(p: Passage, term: str) -> bool:
-        return answerable.held(term, " ".join(language.words(f"{p.chunk.context} {(p.chunk.date or '')[:4]}")))
-
-    lacking = [t for t in names if not any(holds(p, t) for p in newest)]
-    return [p for p in group if p in newest or any(holds(p, t) for t in lacking)]
+    return [p for p in group if (y := year(p)) is None or y > max(years) - CHANGED_YEARS]
 
 
 def on_point(passages: Sequence[Passage], topic: Sequence[str]) -> list[Passage]:
