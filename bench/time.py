@@ -7,7 +7,8 @@ The corpus and questions are bench/time/ (an imaginary author whose views change
 topics and stayed on two; see its README). The index is brought up to date with the corpus
 first (only what changed is re-read). Per question kind:
 
-- current, latest: right when the answer cites the topic's newest writing and is not stale;
+- current, latest: right when the answer cites the topic's newest writing and is not stale
+  (`current_says_new_view`, stricter: right and one of the newest view's words is in it);
   stale when it presents the old view as current: it cites an older writing of the topic
   but not the newest, or a sentence carries a word of the old view with no mark of the past
   (a year before the newest writing, "prima", "pensavo", "used to", "back then"...);
@@ -120,6 +121,9 @@ def main() -> None:
             record["stale"] = bool(item.get("old_view")) and stale(
                 answer.text, cited, newest, set(writings[:-1]), item.get("old_view") or [], newest_year)
             record["right"] = newest in cited and not record["stale"]
+            # stricter: it also says the newest view in words (one of its words, e.g. "e-reader", "lending")
+            record["says_new_view"] = record["right"] and any(k.lower() in answer.text.lower()
+                                                              for k in item.get("new_view") or [])
         else:  # past: the writing of that time; continuity: any writing of the topic
             record["right"] = bool(cited & sources)
         records.append(record)
@@ -131,6 +135,9 @@ def main() -> None:
         if rs:
             summary[f"{kind}_right"] = round(sum(r["right"] for r in rs) / len(rs), 3)
             summary[f"{kind}_n"] = len(rs)
+    said = [r for r in records if r["kind"] == "current" and r.get("new_view")]
+    summary["current_says_new_view"] = round(sum(bool(r.get("says_new_view")) for r in said) / len(said), 3) \
+        if said else None
     now = [r for r in records if r["kind"] in ("current", "latest") and r["topic"] != "none" and r.get("old_view")]
     summary["stale"] = round(sum(bool(r.get("stale")) for r in now) / len(now), 3) if now else None
     summary["stale_n"] = len(now)
