@@ -67,10 +67,54 @@ def writings_by_topic(items: list[dict], dated: dict[str, str | None]) -> dict[s
     return {t: sorted(s, key=lambda x: dated.get(x) or "") for t, s in topics.items()}
 
 
+def verdict(item: dict, answer, topics: dict[str, list[str]], dated: dict[str, str | None]) -> dict:
+    """`item` with the twin's `answer` (chat.Answer) and whether it is right (see above)."""
+    cited = {Path(c.source).name for c in answer.citations}
+    kind, sources = item["kind"], set(item["sources"])
+    record = {**item, "answer": answer.text, "abstained": answer.abstained, "reason": answer.reason,
+              "cited": sorted(cited), "first_token_ms": answer.timings.get("first_token_ms")}
+    if item["topic"] == "none":
+        record["right"] = answer.abstained
+    elif answer.abstained:
+        record["right"] = False
+    elif kind in ("current", "latest"):
+        writings = topics[item["topic"]]
+        newest = writings[-1]
+        newest_year = int((dated.get(newest) or "9999")[:4])
+        record["stale"] = bool(item.get("old_view")) and stale(
+            answer.text, cited, newest, set(writings[:-1]), item.get("old_view") or [], newest_year)
+        record["right"] = newest in cited and not record["stale"]
+        # stricter: it also says the newest view in words (one of its words, e.g. "e-reader", "lending")
+        record["says_new_view"] = record["right"] and any(k.lower() in answer.text.lower()
+                                                          for k in item.get("new_view") or [])
+    else:  # past: the writing of that time; continuity: any writing of the topic
+        record["right"] = bool(cited & sources)
+    return record
+
+
+def summarize(records: list[dict], dated: dict[str, str | None], undated: list[str]) -> dict:
+    """The figures of a run: each kind's share right, stale, never written about abstained."""
+    summary: dict = {"questions": len(records), "documents": len(dated), "undated": undated}
+    for kind in ("current", "latest", "past", "continuity"):
+        rs = [r for r in records if r["kind"] == kind and r["topic"] != "none"]
+        if rs:
+            summary[f"{kind}_right"] = round(sum(r["right"] for r in rs) / len(rs), 3)
+            summary[f"{kind}_n"] = len(rs)
+    said = [r for r in records if r["kind"] == "current" and r.get("new_view")]
+    summary["current_says_new_view"] = round(sum(bool(r.get("says_new_view")) for r in said) / len(said), 3) \
+        if said else None
+    now = [r for r in records if r["kind"] in ("current", "latest") and r["topic"] != "none" and r.get("old_view")]
+    summary["stale"] = round(sum(bool(r.get("stale")) for r in now) / len(now), 3) if now else None
+    summary["stale_n"] = len(now)
+    none = [r for r in records if r["topic"] == "none"]
+    summary["never_written_abstained"] = round(sum(r["right"] for r in none) / len(none), 3) if none else None
+    return summary
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--home", help="keep the twin here (default: a temporary directory)")
-    ap.add_argument("--split", choices=("dev", "test", "holdout", *(f"holdout{n}" for n in range(2, 8))),
+    ap.add_argument("--split", choices=("dev", "test", "holdout", *(f"holdout{n}" for n in range(2, 9))),
                     help="only the questions of this split")
     ap.add_argument("--out", help="write each answer and its verdict here (JSON Lines)")
     ap.add_argument("--limit", type=int)
@@ -105,44 +149,11 @@ def main() -> None:
     t0 = time.perf_counter()
     for n, item in enumerate(items, 1):
         answer = chat.answer(twin, item["question"])
-        cited = {Path(c.source).name for c in answer.citations}
-        kind, sources = item["kind"], set(item["sources"])
-        record = {**item, "answer": answer.text, "abstained": answer.abstained, "reason": answer.reason,
-                  "cited": sorted(cited), "first_token_ms": answer.timings.get("first_token_ms")}
+        records.append(verdict(item, answer, topics, dated))
         first_token.append(answer.timings.get("first_token_ms") or 0)
-        if item["topic"] == "none":
-            record["right"] = answer.abstained
-        elif answer.abstained:
-            record["right"] = False
-        elif kind in ("current", "latest"):
-            writings = topics[item["topic"]]
-            newest = writings[-1]
-            newest_year = int((dated.get(newest) or "9999")[:4])
-            record["stale"] = bool(item.get("old_view")) and stale(
-                answer.text, cited, newest, set(writings[:-1]), item.get("old_view") or [], newest_year)
-            record["right"] = newest in cited and not record["stale"]
-            # stricter: it also says the newest view in words (one of its words, e.g. "e-reader", "lending")
-            record["says_new_view"] = record["right"] and any(k.lower() in answer.text.lower()
-                                                              for k in item.get("new_view") or [])
-        else:  # past: the writing of that time; continuity: any writing of the topic
-            record["right"] = bool(cited & sources)
-        records.append(record)
         print(f"\r{n}/{len(items)}", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
-    summary: dict = {"questions": len(records), "documents": len(dated), "undated": undated}
-    for kind in ("current", "latest", "past", "continuity"):
-        rs = [r for r in records if r["kind"] == kind and r["topic"] != "none"]
-        if rs:
-            summary[f"{kind}_right"] = round(sum(r["right"] for r in rs) / len(rs), 3)
-            summary[f"{kind}_n"] = len(rs)
-    said = [r for r in records if r["kind"] == "current" and r.get("new_view")]
-    summary["current_says_new_view"] = round(sum(bool(r.get("says_new_view")) for r in said) / len(said), 3) \
-        if said else None
-    now = [r for r in records if r["kind"] in ("current", "latest") and r["topic"] != "none" and r.get("old_view")]
-    summary["stale"] = round(sum(bool(r.get("stale")) for r in now) / len(now), 3) if now else None
-    summary["stale_n"] = len(now)
-    none = [r for r in records if r["topic"] == "none"]
-    summary["never_written_abstained"] = round(sum(r["right"] for r in none) / len(none), 3) if none else None
+    summary = summarize(records, dated, undated)
     first_token.sort()
     summary["first_token_ms_p50"] = round(first_token[len(first_token) // 2], 1) if first_token else None
     summary["seconds"] = round(time.perf_counter() - t0, 1)

@@ -253,6 +253,17 @@ def test_a_question_naming_only_what_the_author_published_is_not_private():
     assert answerable.published("Tu il dialetto bolognese lo parli o lo capisci solo?", "it", shown)
     assert not answerable.published("Quanto guadagni con il dialetto e lo stipendio netto?", "it", shown)
     assert not answerable.published("Do you speak the Bolognese dialect?", "en", shown)  # not its language
+    # a question in common words only: most of all its words
+    car = "I bought an electric car last year: it is quiet and cheap to drive to school."
+    shown.append(Passage(id=3, chunk=Chunk(source="car.md", title="Car", text=car, start=0, end=len(car),
+                                           language="en"), score=0.5))
+    assert answerable.published("What kind of car do you drive?", "en", shown)
+    assert not answerable.published("Are you married?", "en", shown)  # one word
+    assert not answerable.published("Where do you live, and what is your salary?", "en", shown)
+    born = "Sono nato a Cagliari, e ogni anno ci torno."
+    shown.append(Passage(id=4, chunk=Chunk(source="io.md", title="Io", text=born, start=0, end=len(born),
+                                           language="it"), score=0.5))
+    assert not answerable.published("In che anno sei nato, esattamente?", "it", shown)  # not every word
     assert answerable.personal(True, 0.1, 0.5).reason == "personal"
     assert answerable.personal(True, 0.1, 0.5, published=True).reason is None
 

@@ -110,7 +110,7 @@ def test_the_file_time_never_counts_and_ingest_names_the_undated(twin, tmp_path)
     ("When you started the blog, did you like Facebook?", when.EARLY, 0, 9999),
     ("When you first started the blog, what did you make of Twitter?", when.EARLY, 0, 9999),
     ("You used to give a lot of homework, right?", when.EARLY, 0, 9999),
-    ("What tool did you use to run the model?", when.NOW, 0, 9999),  # not a habit of the past
+    ("What tool did you use to run the model?", when.PAST, 0, 9999),  # a time gone by, not a habit
     ("My eyesight isn't what it used to be. Would you recommend an e-reader?", when.NOW, 0, 9999),  # not hers
     ("In the early days, did you read on a screen?", when.EARLY, 0, 9999),
     ("Qualche anno fa cosa pensavi dei tablet?", when.EARLY, 0, 9999),
@@ -124,6 +124,24 @@ def test_the_file_time_never_counts_and_ingest_names_the_undated(twin, tmp_path)
     ("When did you last write about reading aloud to your class?", when.LATEST, 0, 9999),
     ("Quando hai scritto l'ultima volta dei telefoni in classe?", when.LATEST, 0, 9999),
     ("Cosa pensi delle ultime elezioni?", when.NOW, 0, 9999),
+    # a time gone by, named by the verb alone: Italian second person imperfect, English "did you"
+    ("Che regole davi alla classe per i compiti?", when.PAST, 0, 9999),
+    ("Eri contraria alle auto elettriche?", when.PAST, 0, 9999),
+    ("Ti piacevano i social?", when.PAST, 0, 9999),
+    ("Leggevi ancora ad alta voce durante la didattica a distanza?", when.PAST, 0, 9999),
+    ("During lockdown, did you still read aloud to your class?", when.PAST, 0, 9999),
+    ("Quella volta al convegno, cosa ha risposto all'economista?", when.PAST, 0, 9999),
+    # ...but a word of now, a present "ancora", a reference to the writing are of now
+    ("Usavi il telefono in classe: e oggi?", when.NOW, 0, 9999),
+    ("Vai ancora al lavoro in bici, come scrivevi?", when.NOW, 0, 9999),
+    ("Do you still read on paper, or did you switch?", when.NOW, 0, 9999),
+    ("Did you ever write about cats?", when.NOW, 0, 9999),
+    ("Quali sono le chiavi di una buona lezione?", when.NOW, 0, 9999),  # a noun, not a verb
+    ("Bevi caffè la mattina?", when.NOW, 0, 9999),
+    # the time before a change is the early view
+    ("Before you changed your mind about e-books, what did you dislike?", when.EARLY, 0, 9999),
+    ("Prima di cambiare idea sui compiti, quanti ne davi?", when.EARLY, 0, 9999),
+    ("Cosa scrivevi sulla Sicilia negli anni 90?", when.PAST, 0, 9999),  # a decade, not "over the years"
 ])
 def test_the_time_a_question_asks_about(question, kind, first, last):
     assert when.asked(question) == when.When(kind, first, last)
@@ -194,6 +212,11 @@ def test_the_evidence_is_ordered_by_the_time_asked_about():
     assert [p.id for p in when.arrange(when.When(when.YEARS, 2018, 2018), [old, other], found, 4)] == [3]
     assert [p.id for p in when.arrange(when.When(when.YEARS, 2001, 2001), found, found, 4)] == [1, 2, 3]
     assert [p.id for p in when.arrange(when.When(when.OFF), found, found, 4)] == [1, 2, 3]
+    # a time gone by, not named: as found, the old writing kept
+    assert [p.id for p in when.arrange(when.When(when.PAST), found, found, 4, topic, newest=True)] == [1, 2, 3]
+    texts = {"time_past": "past", "time_now": "now"}
+    assert when.note(when.When(when.PAST), found, texts) == "past"
+    assert when.note(when.When(when.NOW), found, texts) == "now"
 
 
 def test_the_latest_writing_on_a_subject_is_the_newest_that_holds_its_word():
@@ -269,6 +292,10 @@ def test_dated_evidence_reaches_the_prompt_and_the_citations(twin, tmp_path):
     prompt = sent[-1]
     assert 0 < prompt.index('scritto="2013-09-16"') < prompt.index('scritto="2023-10-05"')
     assert "racconta come è cambiato quello che penso" in prompt
+    # a time gone by, named by the verb alone: the 2013 writing is shown, and the prompt says so
+    chat.answer(twin, "Quanti compiti a casa davi ai tuoi studenti?", candidates=1)
+    prompt = sent[-1]
+    assert 'scritto="2013-09-16"' in prompt and "la domanda chiede di un tempo passato" in prompt
 
 
 def test_a_year_in_the_question_keeps_the_writings_of_that_year_on_the_tiny_model(twin, tmp_path, tiny_model):

@@ -193,23 +193,31 @@ def published(question: str, lang: str, passages: Sequence[Passage], skip: Itera
     in public: it names something (a name, not a number) and one passage holds every name
     it uses ("Sei ancora su Facebook e Twitter?"); or it names nothing and one passage in
     its language holds more than half of its topic words, two at least ("il dialetto
-    bolognese lo parli?" to an author who wrote on Bolognese words; "Dove abiti?" has none,
-    "Mi lasci il tuo numero di cellulare?" one, which a post on phones holds)."""
+    bolognese lo parli?" to an author who wrote on Bolognese words; "Dove abiti?" has one,
+    "Mi lasci il tuo numero di cellulare?" one, which a post on phones holds), or all its
+    words, two at least, when none is less common ("What kind of car do you drive?" to an
+    author who wrote of the electric car she bought; "Are you married?" has one; "In che
+    anno sei nato, esattamente?" three, and a post on where he was born holds two)."""
     names = [t for t in specific_terms(question, lang, skip) if not any(c.isdigit() for c in t)]
     if names:
         return any(all(held(t, " ".join(language.words(p.chunk.context))) for t in names) for p in passages)
-    return _mostly_held(topic_terms(question, lang), lang, passages, skip)
+    topic = topic_terms(question, lang)
+    if topic:
+        return _mostly_held(topic, lang, passages, skip)
+    # a question in common words only ("What kind of car do you drive?"): one passage holds them all
+    return _mostly_held(language.terms(question, lang), lang, passages, skip, every=True)
 
 
-def _mostly_held(words: Sequence[str], lang: str, passages: Sequence[Passage], skip: Iterable[str] = ()) -> bool:
+def _mostly_held(words: Sequence[str], lang: str, passages: Sequence[Passage], skip: Iterable[str] = (),
+                 every: bool = False) -> bool:
     """Whether one of `passages` in the question's language holds more than half of `words`
-    (stems; `skip`'s words left out), two at least: one shared word is chance."""
+    (stems; `skip`'s words left out), or `every` one, two at least: one shared word is chance."""
     skipped = {w for s in skip for w in language.terms(s, lang, keep_stopwords=True)}
     topic = [t for t in dict.fromkeys(words) if t not in skipped]
     for p in passages:
         if p.chunk.language == lang:
             common = set(topic) & set(language.terms(p.chunk.context, lang))
-            if len(common) >= 2 and 2 * len(common) > len(topic):
+            if len(common) >= 2 and (len(common) == len(topic) if every else 2 * len(common) > len(topic)):
                 return True
     return False
 

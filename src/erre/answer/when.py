@@ -12,6 +12,9 @@ about (`arrange`):
 - the beginning ("all'inizio", "quando hai iniziato", "at first", "when you started"): the
   oldest writings first;
 - a change ("quando hai cambiato idea", "how did your view evolve"): oldest to newest;
+- a time gone by, named by the verb alone ("che regole avevi dato alla classe?", "cosa
+  pensavi dei social?", "what case did you make for Latin?"): in the order of relevance, with
+  every writing on the point, the old ones included;
 - the latest writing ("qual è l'ultimo post su…", "your most recent piece on…"): answered
   without the model, by the newest writing on the topic, named with its date, and the
   author's own sentence from it (`latest`).
@@ -27,7 +30,7 @@ from .. import language
 from ..documents import Passage
 from . import answerable
 
-NOW, YEARS, EARLY, CHANGE, LATEST = "now", "years", "early", "change", "latest"
+NOW, YEARS, EARLY, CHANGE, LATEST, PAST = "now", "years", "early", "change", "latest", "past"
 OFF = "off"  # evidence left in the order of relevance (chat.time = false)
 # a word of a "latest writing" question rarer than this (wordfreq's Zipf scale) names its subject
 SUBJECT_ZIPF = 5.5
@@ -64,8 +67,29 @@ _LATEST = re.compile(
     r"quando\s+(?:hai\s+)?(?:scritto|parlato)\s+(?:per\s+)?l'ultima\s+volta)\b", re.IGNORECASE)
 _CHANGE = re.compile(
     r"\b(cambiat[oa] idea|cambiat[oa] opinione|cambiato parere|ripensat|evolut[oa]|evoluzione|nel tempo|"
-    r"negli anni|con gli anni|changed? your mind|change of mind|evolv\w*|over the years|over time|"
+    r"negli anni(?!\s+'?\d)|con gli anni|changed? your mind|change of mind|evolv\w*|over the years|over time|"
     r"how has your view)\b", re.IGNORECASE)
+# the time before a change: what the author thought then ("prima di cambiare idea…")
+_BEFORE_CHANGE = re.compile(r"\b(?:prima\s+di\s+cambiare|prima\s+che\s+cambiassi|before\s+(?:you\s+)?chang\w*)\b",
+                            re.IGNORECASE)
+# a verb of the past addressed to the author: English "did you", "were you", "had you" (not "did
+# you ever…", which asks whether); Italian second person imperfect ("pensavi", "avevi deciso", "eri")
+_PAST_EN = re.compile(r"\b(?:did|were|had)\s+you\b(?!\s+ever\b)", re.IGNORECASE)
+_IMPERFECT = re.compile(r"(\w+)(av|ev|iv)i")
+_IMPERFECT_IRREGULAR = frozenset({"eri", "facevi", "dicevi", "bevevi", "traducevi", "proponevi", "ponevi",
+                                  "piaceva", "piacevano"})  # "ti piaceva…"
+_NOT_IMPERFECT = frozenset({"chiavi", "divi", "bevi"})  # whose stem + -are/-ere/-ire is a verb: nouns, a present
+_INFINITIVE = {"av": "are", "ev": "ere", "iv": "ire"}
+VERB_ZIPF = 2.5  # the stem + the infinitive's ending is a verb when at least this common (wordfreq)
+# words of now: a question holding one asks about now, whatever its other verbs' tense ("Vai ancora
+# al lavoro in bici, come scrivevi?"); "ancora" and "still" right after a verb of the past take
+# its tense ("leggevi ancora…", "did you still…")
+_NOW_WORD = re.compile(
+    r"\b(?:ancora|still|oggi|adesso|ora|attualmente|al momento|ormai|tuttora|oggigiorno|di recente|recentemente|"
+    r"ultimamente|now|today|nowadays|these days|currently|at the moment|recently|lately)\b", re.IGNORECASE)
+# an occasion gone by ("quella volta al convegno…", "in those months…")
+_OCCASION = re.compile(r"\b(?:quella volta|quel giorno|quei giorni|quei mesi|quegli anni|that time|that day|"
+                       r"those days|those months|those years)\b", re.IGNORECASE)
 
 
 _THOUGHT = re.compile(r"\b(?:pensav\w*|credev\w*|convint\w*|ritenev\w*|thought|believed|convinced|used to think)\b",
@@ -88,7 +112,7 @@ def retrospective(sentence: str) -> bool:
 
 @dataclass(frozen=True)
 class When:
-    """The time a question asks about: `kind` (NOW, YEARS, EARLY, CHANGE) and, for YEARS,
+    """The time a question asks about: `kind` (NOW, YEARS, EARLY, CHANGE, LATEST, PAST) and, for YEARS,
     the first and last year (inclusive)."""
 
     kind: str
@@ -96,8 +120,36 @@ class When:
     last: int = 9999
 
 
+def past_tense(question: str) -> bool:
+    """Whether `question` asks the author about a time gone by with its verb alone: a verb of
+    the past addressed to them, or an occasion gone by, and no word of now ("Usavi il telefono
+    in classe? E oggi?" is about now)."""
+    words = re.findall(r"\w+", question.lower())
+    for m in _NOW_WORD.finditer(question):
+        before = words[:len(re.findall(r"\w+", question[:m.start()].lower()))][-2:]
+        if not (m[0].lower() in ("ancora", "still") and before and (
+                _imperfect(before[-1]) or " ".join(before) in ("did you", "were you", "had you"))):
+            return False
+    if _PAST_EN.search(question) or _OCCASION.search(question):
+        return True
+    # "come dicevi", "come scrivevi": the writing the question refers to, not a time it asks about
+    return any(_imperfect(w) and not (i and words[i - 1] in ("come", "as")) for i, w in enumerate(words))
+
+
+def _imperfect(word: str) -> bool:
+    """Whether `word` (lower case) is an Italian verb of the second person imperfect."""
+    if word in _IMPERFECT_IRREGULAR:
+        return True
+    m = _IMPERFECT.fullmatch(word)
+    if m is None or word in _NOT_IMPERFECT:
+        return False
+    return language.zipf(m[1] + _INFINITIVE[m[2]], "it") >= VERB_ZIPF
+
+
 def asked(question: str) -> When:
     """The time `question` asks about (NOW when it names none)."""
+    if _BEFORE_CHANGE.search(question):
+        return When(EARLY)
     if _CHANGE.search(question):
         return When(CHANGE)
     if m := _SPAN.search(question):
@@ -114,6 +166,8 @@ def asked(question: str) -> When:
         return When(LATEST)
     if _EARLY.search(question):
         return When(EARLY)
+    if past_tense(question):
+        return When(PAST)
     return When(NOW)
 
 
@@ -169,7 +223,7 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
     nearest, found or not), put in time order with the point and never standing in for it.
     `newest`, for now: the point's writings CHANGED_YEARS or more older than its newest left
     out (`current`)."""
-    if when.kind == OFF:
+    if when.kind in (OFF, PAST):  # a time gone by, not named: the most relevant first, old ones too
         return list(passages)
     if when.kind == YEARS:
         inside = [p for p in pool if (y := year(p)) is not None and when.first <= y <= when.last]
