@@ -147,6 +147,15 @@ def test_the_time_a_question_asks_about(question, kind, first, last):
     assert when.asked(question) == when.When(kind, first, last)
 
 
+def test_a_question_asking_about_a_year_is_searched_by_meaning_without_it():
+    # a passage's text holds no date: the year would pull the question's vector away from it
+    assert when.undated("Back in 2013, what was your stance on homework?") == "what was your stance on homework?"
+    assert when.undated("Tra il 2012 e il 2015 cosa scrivevi dei compiti?") == "cosa scrivevi dei compiti?"
+    assert when.undated("What did you write before 2016 about cars?") == "What did you write about cars?"
+    assert when.undated("Nel 2014, cosa pensavi dei telefoni?") == "cosa pensavi dei telefoni?"
+    assert when.undated("2014?") == "2014?"  # nothing else to search for
+
+
 def _passage(i: int, date: str | None, dense: float, text: str = "") -> Passage:
     text = text or f"Passaggio {i} sui compiti."
     return Passage(id=i, chunk=Chunk(source=f"d{i}.md", title=f"D{i}", text=text, start=0, end=len(text), date=date,

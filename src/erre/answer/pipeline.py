@@ -437,6 +437,8 @@ class Reply:
         language of the answer; `vector`: the question's own vector, when embedded already."""
         twin, s = self.twin, self.twin.settings
         k = max(s.search_k, s.chat_passages)
+        if s.chat_time and when.asked(self.asked).kind == when.YEARS:  # the year is matched by the words
+            vector = twin.embedder.queries([when.undated(self.asked)])[0]
 
         def search(q: str) -> Found:
             # one search serves the evidence and, deeper, the voice's examples of form

@@ -171,6 +171,21 @@ def asked(question: str) -> When:
     return When(NOW)
 
 
+_IN_YEAR = re.compile(r"(?:\b(?:back\s+)?(?:in|nel|del|during|around|verso\s+il|intorno\s+al)\s+)?(?<![\w.])"
+                      + _YEAR + r"(?![\w.])", re.IGNORECASE)
+
+
+def undated(question: str) -> str:
+    """`question` without the years it names ("Back in 2013, what was your stance on…" ->
+    "what was your stance on…"): searched by meaning, for a question asking about a year. A
+    passage's text holds no date (its year is matched by the words, dates.date_words), and the
+    year pulls the question's vector away from the passages on the point (below the relevance
+    threshold for "In 2014, what did you write about reading to your class?")."""
+    rest = _IN_YEAR.sub(" ", _AFTER.sub(" ", _BEFORE.sub(" ", _SPAN.sub(" ", question))))
+    rest = re.sub(r"\s+([,.;:?!])", r"\1", re.sub(r"\s+", " ", rest)).strip(" ,;:")
+    return rest if language.words(rest) else question
+
+
 def year(p: Passage) -> int | None:
     date = p.chunk.date or ""
     return int(date[:4]) if re.match(r"\d{4}", date) else None
