@@ -174,6 +174,20 @@ def test_a_half_covered_question_answers_the_covered_half_and_says_so_of_the_oth
     assert a.citations[0].source == "_posts/2023-02-14-perche-scrivo-a-mano.md"
 
 
+def test_the_sentence_on_the_uncovered_part_is_never_attributed_to_a_passage(sample_twin, monkeypatch):
+    from erre.answer import pipeline
+
+    read: list[str] = []
+    attribute = pipeline.attribute
+    monkeypatch.setattr(pipeline, "attribute", lambda text, *a: read.append(text) or attribute(text, *a))
+    _use(sample_twin, "Scrivo a mano perché quando rallento penso meglio.")  # no marker: attributed
+    a = chat.answer(sample_twin, "Perché scrivi ancora a mano? E cosa pensi delle biciclette elettriche?",
+                    candidates=1)
+    assert read == ["Scrivo a mano perché quando rallento penso meglio."]
+    assert a.text.endswith("Su «E cosa pensi delle biciclette elettriche?», invece, non ho scritto nulla.")
+    assert a.citations and "[1]" in a.text
+
+
 def test_a_name_set_aside_is_said_plainly_and_never_claimed(sample_twin):
     model = _use(sample_twin, "Ogni mattina riempio due pagine di un quaderno a righe [1]. "
                               "La Moleskine è il mio quaderno preferito [1].")
@@ -234,6 +248,23 @@ def test_a_private_question_is_not_answered_from_a_passage_that_shares_a_word(sa
     model = _use(sample_twin, "should not be asked")
     a = chat.answer(sample_twin, question)
     assert a.abstained and model.calls == []
+
+
+def test_a_private_fact_asked_in_a_part_of_its_own_is_set_apart_and_the_rest_answered(sample_twin):
+    from erre.answer import policy
+
+    model = _use(sample_twin, "Ogni mattina riempio due pagine di un quaderno a righe [1].")
+    question = "Quanto guadagni al mese? Scrivi ancora a mano ogni mattina?"
+    kinds = policy.kinds(sample_twin, question, "it")
+    assert kinds.personal and kinds.private == ("Quanto guadagni al mese?",)  # the whole reads as private
+    a = chat.answer(sample_twin, question, candidates=1)
+    assert not a.abstained and a.uncovered == ("Quanto guadagni al mese?",)
+    assert a.text.startswith("Ogni mattina riempio") and a.text.endswith("non ho scritto nulla.")
+    assert "guadagni" not in model.calls[0][-1]["content"]  # the model never reads the private part
+    # every part private: nothing is answered, and the model is not asked
+    calls = len(model.calls)
+    b = chat.answer(sample_twin, "Quanto guadagni al mese? E dove abiti adesso, con chi vivi?", candidates=1)
+    assert b.abstained and len(model.calls) == calls
 
 
 def test_a_question_naming_only_what_the_author_published_is_not_private():

@@ -156,6 +156,36 @@ def test_a_question_asking_about_a_year_is_searched_by_meaning_without_it():
     assert when.undated("2014?") == "2014?"  # nothing else to search for
 
 
+def test_the_words_saying_when_are_not_searched_for_in_the_passages():
+    # the time orders the evidence; "oggi" in the words found the post that says "oggi" most
+    assert when.timeless("Come la pensa oggi sul lavoro da fare a casa?") == "Come la pensa sul lavoro da fare a casa?"
+    assert when.timeless("Leggi ancora su carta, o ti sei arresa?") == "Leggi su carta, o ti sei arresa?"
+    assert when.timeless("All'inizio cosa pensavi degli ebook?") == "cosa pensavi degli ebook?"
+    assert when.timeless("Do you still use Facebook these days?") == "Do you use Facebook?"
+    assert when.timeless("Nel 2014 cosa pensavi dei telefoni?") == "Nel 2014 cosa pensavi dei telefoni?"  # words
+    assert when.timeless("E oggi?") == "E oggi?"  # nothing else to search for
+
+
+def test_a_question_about_now_finds_its_subject_not_the_writing_that_says_now(twin, tmp_path):
+    corpus = tmp_path / "w"
+    write(corpus / "2022-01-09-bacheche.md", "---\ntitle: Ho spento le bacheche\n---\nOggi ho chiuso i miei "
+          "account: Facebook, Twitter, Instagram. Oggi mi sento più leggera, e oggi la sera leggo. Oggi, finalmente, "
+          "silenzio.\n")
+    write(corpus / "2023-10-05-compiti.md", "---\ntitle: Una classe senza compiti\n---\nDa quest'anno non "
+          "assegno più esercizi per il pomeriggio: a casa si legge, e il resto si fa in classe con me.\n")
+    write(corpus / "2016-05-01-gita.md", "---\ntitle: In gita\n---\nIeri siamo andati a Ravenna con la classe: "
+          "mosaici, piadina e un pullman rumoroso.\n")
+    write(corpus / "2019-03-03-ebook.md", "---\ntitle: Lettrice convertita\n---\nOrmai leggo quasi tutto su uno "
+          "schermo: il carattere si ingrandisce, e i libri si prendono in prestito.\n")
+    twin.ingest([str(corpus)])
+    from erre.answer import pipeline
+
+    reply = pipeline.reply(twin, "Come la pensa oggi sul lavoro da fare a casa?")
+    found = reply._find("it", "it", 0.0, pipeline.Clock())
+    assert found.query == "Come la pensa sul lavoro da fare a casa?"
+    assert found.passages[0].chunk.source.endswith("2023-10-05-compiti.md")  # not the post saying "oggi" most
+
+
 def _passage(i: int, date: str | None, dense: float, text: str = "") -> Passage:
     text = text or f"Passaggio {i} sui compiti."
     return Passage(id=i, chunk=Chunk(source=f"d{i}.md", title=f"D{i}", text=text, start=0, end=len(text), date=date,

@@ -192,7 +192,7 @@ class Reply:
         limit = policy.threshold(s, twin.embedder.name)
         if s.chat_checks and not self.history:
             with clock.checking():
-                self.asked, self.uncovered = policy.covered_parts(twin, self.question, lang, limit, kinds)
+                self.asked, self.uncovered, kinds = policy.covered_parts(twin, self.question, lang, limit, kinds)
         found = self._find(detected, lang, limit, clock, kinds.vector if self.asked == self.question else None)
         self.evidence = found.evidence
         if not found.evidence.enough:
@@ -315,18 +315,20 @@ class Reply:
         """The chosen draft, the uncovered parts said plainly, its citations."""
         twin, texts = self.twin, prompts(lang)
         text, cited = draft.text, draft.cited
-        if self.uncovered:  # the parts the writings do not cover, said plainly
-            tail = " " + texts["uncovered"].format(parts=quoted(self.uncovered, lang))
-            text = text.rstrip() + tail
-            if self.candidates == 1:
-                yield Token(tail)
+        # the parts the writings do not cover, said plainly after the answer (no passage is
+        # attributed to that sentence)
+        tail = " " + texts["uncovered"].format(parts=quoted(self.uncovered, lang)) if self.uncovered else ""
+        if tail and self.candidates == 1:
+            yield Token(tail)
         if self.candidates > 1:
             clock.timings["first_token_ms"] = clock.ms()
-            yield Token(text)
+            yield Token(text.rstrip() + tail if tail else text)
         clock.mark("first_token_ms")
         support: dict[int, tuple[int, int]] = {}
         if not cited and limit > 0:
             text, cited, support = attribute(text, self.passages, twin.embedder, twin.store, limit, lang)
+        if tail:
+            text = text.rstrip() + tail
         if not cited:  # nothing attributable: the passages shown are the sources
             cited = list(range(1, min(3, len(self.passages)) + 1))
         timings = clock.close()
@@ -437,20 +439,26 @@ class Reply:
         language of the answer; `vector`: the question's own vector, when embedded already."""
         twin, s = self.twin, self.twin.settings
         k = max(s.search_k, s.chat_passages)
-        if s.chat_time and when.asked(self.asked).kind == when.YEARS:  # the year is matched by the words
+        # the time a question asks about orders the evidence: its words are not searched for in
+        # the passages' words (nor read by the cross-lingual encoder); its years only there (a
+        # passage's text holds no date: dates.date_words), not by meaning; e5 reads the rest as asked
+        asked = when.timeless(self.asked) if s.chat_time else self.asked
+        if s.chat_time and when.asked(self.asked).kind == when.YEARS:
             vector = twin.embedder.queries([when.undated(self.asked)])[0]
+        elif asked != self.asked and vector is None:
+            vector = twin.embedder.queries([self.asked])[0]
 
         def search(q: str) -> Found:
             # one search serves the evidence and, deeper, the voice's examples of form
             found = retrieve.find(twin.store, twin.embedder, q, k, pool=EXEMPLAR_POOL, lang=detected,
-                                  candidates=s.search_candidates, query_vector=vector if q == self.asked else None,
+                                  candidates=s.search_candidates, query_vector=vector if q == asked else None,
                                   second=twin.subjects if s.search_cross else None,
                                   weights=retrieve.Weights(second=s.search_cross))
             return Found(found, policy.evidence(q, lang, found.passages, limit))
 
         previous = next((t.content for t in reversed(self.history) if t.role == "user"), None)
         if previous is None:
-            result = search(self.asked)
+            result = search(asked)
             clock.timings["retrieve_ms"] = clock.ms()
             return result
         joined = f"{previous} {self.question}"

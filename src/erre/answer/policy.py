@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -84,6 +84,7 @@ class Kinds:
     personal: bool  # asks for a private fact
     parts: tuple = ()  # the question's parts (answerable.Part), when it has more than one
     asked: tuple = ()  # (part, its vector) for each part that asks something
+    private: tuple = ()  # of a private message, the parts asking something that alone ask a private fact
 
 
 def kinds(twin, question: str, lang: str) -> Kinds:
@@ -109,9 +110,11 @@ def kinds(twin, question: str, lang: str) -> Kinds:
         p = scope.probability(x[rows])
     bar = max(scope.threshold, WH_TASK) if answerable.wh_question(question) else scope.threshold
     task = bool(p[0] >= bar or any(q >= max(scope.threshold, part_bar) for q in p[1:]))
-    personal = bool(classify.load(classify.PERSONAL, twin.embedder, cache).flags(vectors[:1])[0])
+    flags = classify.load(classify.PERSONAL, twin.embedder, cache).flags(vectors)
+    personal = bool(flags[0])
     asked = [(p, v) for p, v in zip(pieces, vectors[1:]) if p.question] if len(pieces) > 1 else []
-    return Kinds(vectors[0], task, personal, tuple(pieces) if len(pieces) > 1 else (), tuple(asked))
+    private = tuple(p.text for p, f in zip(pieces, flags[1:]) if p.question and f) if personal else ()
+    return Kinds(vectors[0], task, personal, tuple(pieces) if len(pieces) > 1 else (), tuple(asked), private)
 
 
 def unchecked(twin, question: str) -> Kinds:
@@ -119,25 +122,34 @@ def unchecked(twin, question: str) -> Kinds:
     return Kinds(twin.embedder.queries([question])[0], False, False)
 
 
-def covered_parts(twin, question: str, lang: str, limit: float, kinds: Kinds) -> tuple[str, tuple[str, ...]]:
+def covered_parts(twin, question: str, lang: str, limit: float,
+                  kinds: Kinds) -> tuple[str, tuple[str, ...], Kinds]:
     """For a question of two parts or more: the question the writings answer (its context
-    and the parts they cover) and the parts they do not; (question, ()) when all or none
-    are covered."""
+    and the parts they cover), the parts they do not, and its kinds; (question, (), kinds)
+    when all or none are covered. A private message whose private fact is asked in a part
+    of its own ("È vero che con lei si è liberi il pomeriggio? Come la pensa oggi sui
+    compiti?") keeps its other parts: the private one is among those not answered, unless
+    a passage holds it outright (`answerable.personal`), and the rest is no longer private."""
     s = twin.settings
     if len(kinds.asked) < 2:
-        return question, ()
+        return question, (), kinds
+    private = set(kinds.private) if len(kinds.private) < len(kinds.asked) else set()
     uncovered: list[str] = []
     for part, vector in kinds.asked:
         found = retrieve.search(twin.store, twin.embedder, part.text, s.chat_passages,
                                 candidates=s.search_candidates, query_vector=vector)
         ev = evidence(part.text, lang, found, limit)
         if (not ev.enough or answerable.missing_terms(part.text, lang, found, author(s)).reason
-                or answerable.off_topic(part.text, lang, found).reason):
+                or answerable.off_topic(part.text, lang, found).reason
+                or part.text in private and answerable.personal(
+                    True, ev.relevance, ev.threshold, answerable.published(part.text, lang, found, author(s))).reason):
             uncovered.append(part.text)
     if not uncovered or len(uncovered) == len(kinds.asked):
-        return question, ()
+        return question, (), kinds
     kept = " ".join(p.text for p in kinds.parts if p.text not in uncovered)
-    return kept, tuple(uncovered)
+    if private:  # what is left asks no private fact
+        kinds = replace(kinds, personal=False)
+    return kept, tuple(uncovered), kinds
 
 
 def author(settings) -> tuple[str, ...]:

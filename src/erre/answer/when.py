@@ -186,6 +186,18 @@ def undated(question: str) -> str:
     return rest if language.words(rest) else question
 
 
+def timeless(question: str) -> str:
+    """`question` without the words that say when ("oggi", "ancora", "still", "all'inizio",
+    "over the years"): what is searched (its years too, by meaning: `undated`). The time is
+    the evidence's order, not its words: "Come la pensa oggi sul lavoro da fare a casa?"
+    found first the post that says "oggi" most, on another subject."""
+    rest = question
+    for words in (_NOW_WORD, _EARLY, _CHANGE, _OCCASION):
+        rest = words.sub(" ", rest)
+    rest = re.sub(r"\s+([,.;:?!])", r"\1", re.sub(r"\s+", " ", rest)).strip(" ,;:")
+    return rest if len(language.words(rest)) >= 2 else question
+
+
 def year(p: Passage) -> int | None:
     date = p.chunk.date or ""
     return int(date[:4]) if re.match(r"\d{4}", date) else None
