@@ -141,8 +141,8 @@ def covered_parts(twin, question: str, lang: str, limit: float,
         ev = evidence(part.text, lang, found, limit)
         if (not ev.enough or answerable.missing_terms(part.text, lang, found, author(s)).reason
                 or answerable.off_topic(part.text, lang, found).reason
-                or part.text in private and answerable.personal(
-                    True, ev.relevance, ev.threshold, answerable.published(part.text, lang, found, author(s))).reason):
+                or (part.text in private and answerable.personal(
+                    True, ev.relevance, ev.threshold, answerable.published(part.text, lang, found, author(s))).reason)):
             uncovered.append(part.text)
     if not uncovered or len(uncovered) == len(kinds.asked):
         return question, (), kinds

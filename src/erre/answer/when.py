@@ -181,21 +181,26 @@ def undated(question: str) -> str:
     passage's text holds no date (its year is matched by the words, dates.date_words), and the
     year pulls the question's vector away from the passages on the point (below the relevance
     threshold for "In 2014, what did you write about reading to your class?")."""
-    rest = _IN_YEAR.sub(" ", _AFTER.sub(" ", _BEFORE.sub(" ", _SPAN.sub(" ", question))))
-    rest = re.sub(r"\s+([,.;:?!])", r"\1", re.sub(r"\s+", " ", rest)).strip(" ,;:")
+    rest = _tidy(_IN_YEAR.sub(" ", _AFTER.sub(" ", _BEFORE.sub(" ", _SPAN.sub(" ", question)))))
     return rest if language.words(rest) else question
 
 
 def timeless(question: str) -> str:
     """`question` without the words that say when ("oggi", "ancora", "still", "all'inizio",
-    "over the years"): what is searched (its years too, by meaning: `undated`). The time is
-    the evidence's order, not its words: "Come la pensa oggi sul lavoro da fare a casa?"
-    found first the post that says "oggi" most, on another subject."""
+    "over the years"): the words searched for in the passages' words (its years stay: a
+    passage's year counts as a word it holds). The time is the evidence's order, not its
+    words: "Come la pensa oggi sul lavoro da fare a casa?" found first one of the few posts
+    that say "oggi", on another subject."""
     rest = question
     for words in (_NOW_WORD, _EARLY, _CHANGE, _OCCASION):
         rest = words.sub(" ", rest)
-    rest = re.sub(r"\s+([,.;:?!])", r"\1", re.sub(r"\s+", " ", rest)).strip(" ,;:")
+    rest = _tidy(rest)
     return rest if len(language.words(rest)) >= 2 else question
+
+
+def _tidy(text: str) -> str:
+    """`text` with the spaces left by words taken out closed up."""
+    return re.sub(r"\s+([,.;:?!])", r"\1", re.sub(r"\s+", " ", text)).strip(" ,;:")
 
 
 def year(p: Passage) -> int | None:
