@@ -523,6 +523,27 @@ def test_the_latest_writing_may_be_the_newer_nearest_in_the_other_language(twin,
     assert b.reason == "latest" and [c.date for c in b.citations] == ["2015-06-22"], b.text
 
 
+def test_a_year_asked_brings_the_writing_of_then_nearest_the_question_in_either_language(twin, tmp_path,
+                                                                                         monkeypatch):
+    from erre import subjects
+
+    _bilingual(twin, tmp_path)
+    # not each other's nearest writings: the year alone brings the Italian 2015 post to an
+    # English question that finds the English 2021 one first
+    monkeypatch.setattr(subjects.Subjects, "related", lambda self, source, question: [])
+    twin.settings = twin.settings.with_(chat_passages=1)  # the search shows the best passage alone
+    sent = _scripted(twin, "In 2015 I thought electric cars cost too much [1].")
+    a = chat.answer(twin, "Back in 2015, what did you think about electric cars?", candidates=1)
+    assert sent and not a.abstained, (a.reason, a.text)
+    assert 'written="2015-06-22"' in sent[-1]
+    assert [c.date for c in a.citations] == ["2015-06-22"]
+    # a year whose only writing is on something else stays unanswered (the ragù, 2019)
+    b = chat.answer(twin, "Back in 2019, what did you think about electric cars?", candidates=1)
+    assert b.abstained and "2019" in b.text, b.text
+    # the writing must be near the question beside the best one, whatever its year
+    assert twin.subjects.closest([], twin.subjects.question("x"), "nowhere.md") is None
+
+
 def test_related_writings_join_the_evidence_the_time_asked_about_wants():
     old = _passage(1, "2015-06-22", 0.90, "Le auto elettriche costano troppo.")
     noise = _passage(2, "2023-07-08", 0.86, "A piedi fino al mare.")

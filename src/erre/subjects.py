@@ -98,6 +98,18 @@ class Subjects:
         j = self._nearest(i, 1)[0]
         return self.writings[j] if asked[i] > 0 and asked[j] >= share * asked[i] else None
 
+    def closest(self, sources: Sequence[str], question: np.ndarray, than: str,
+                share: float = SHARE) -> str | None:
+        """Of `sources`, the writing `question` is nearest, when it is at least `share` as
+        near it as to `than`; None otherwise."""
+        i = self._row.get(than)
+        rows = [j for s in sources if (j := self._row.get(s)) is not None and j != i]
+        if i is None or not rows:
+            return None
+        asked = self.means @ question
+        j = max(rows, key=lambda r: asked[r])
+        return self.writings[j] if asked[i] > 0 and asked[j] >= share * asked[i] else None
+
     def _nearest(self, i: int, near: int) -> list[int]:
         close = self.means @ self.means[i]
         close[i] = -2.0
