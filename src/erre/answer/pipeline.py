@@ -371,11 +371,11 @@ class Reply:
                 if near is None or near.chunk.language == first.chunk.language == lang:
                     continue
             (alongside if near.chunk.language == first.chunk.language == lang else related).append(near)
-        if asked.kind == when.YEARS and not any(asked.first <= (when.year(p) or 0) <= asked.last for p in shown):
+        if asked.kind == when.YEARS and not any(asked.holds(when.year(p)) for p in shown):
             # no passage found is of the years asked: the writing of then the question is nearest,
             # in either language, when it is near enough beside the best one
             then = [s for s, d in self.twin.store.document_dates().items()
-                    if d and d[:4].isdigit() and asked.first <= int(d[:4]) <= asked.last and s not in have]
+                    if asked.holds(when.year_of(d)) and s not in have]
             source = subjects.closest(then, question, first.chunk.source)
             near = None if source is None else self._nearest(source, question, first.score)
             if near is not None:

@@ -119,6 +119,10 @@ class When:
     first: int = 0
     last: int = 9999
 
+    def holds(self, year: int | None) -> bool:
+        """Whether `year` is among the years asked about (a YEARS question)."""
+        return year is not None and self.first <= year <= self.last
+
 
 def past_tense(question: str) -> bool:
     """Whether `question` asks the author about a time gone by with its verb alone: a verb of
@@ -204,8 +208,12 @@ def _tidy(text: str) -> str:
 
 
 def year(p: Passage) -> int | None:
-    date = p.chunk.date or ""
-    return int(date[:4]) if re.match(r"\d{4}", date) else None
+    return year_of(p.chunk.date)
+
+
+def year_of(date: str | None) -> int | None:
+    """The year of an ISO date ("2014-11-27", "2014"); None when there is none."""
+    return int(date[:4]) if date and re.match(r"\d{4}", date) else None
 
 
 def dated_apart(passages: Sequence[Passage]) -> bool:
@@ -258,7 +266,7 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
     if when.kind in (OFF, PAST):  # a time gone by, not named: the most relevant first, old ones too
         return list(passages)
     if when.kind == YEARS:
-        inside = [p for p in pool if (y := year(p)) is not None and when.first <= y <= when.last]
+        inside = [p for p in pool if when.holds(year(p))]
         best = {q.id for q in passages}
         if any(p.id in best for p in inside):
             return inside[:shown]
@@ -330,7 +338,7 @@ def _wanted(when: When, group: Sequence[Passage], related: Sequence[Passage]) ->
     if when.kind == EARLY:
         return [p for p, y in dated if years and y < min(years)]
     if when.kind == YEARS:
-        return [p for p, y in dated if when.first <= y <= when.last]
+        return [p for p, y in dated if when.holds(y)]
     return [p for p, _ in dated] if when.kind == CHANGE else []
 
 
