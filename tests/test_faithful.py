@@ -50,6 +50,13 @@ def _problem(sentence: str, question: str = QUESTION) -> str | None:
     ("Come intelligenza artificiale non ho opinioni su Mixtral.", "persona"),  # the model, not the author
     ("As an AI language model, I don't have personal opinions.", "persona"),
     ("L'autore ha scritto che Mixtral usa 13 miliardi di parametri [1].", "persona"),  # the twin is the author
+    # the prompt's passages talked about inside the sentence, or an assistant's refusal
+    ("Nel passaggio che ho citato, l'autore scrive che Mixtral usa 13 miliardi di parametri [1].", "persona"),
+    ("Mi dispiace, ma non ho alcun passaggio che dica quanti parametri usa Mixtral [1].", "persona"),
+    ("Mi dispiace, ma non ho accesso a dati personali.", "persona"),
+    ("In the passage from my notebook, the author states that Mixtral uses 13 billion [1].", "persona"),
+    ("Sorry, I don't have any specific information on Mixtral.", "persona"),
+    ("Il passaggio all'elettrico non c'entra, Mixtral usa 13 miliardi di parametri [1].", None),
 ])
 def test_each_sentence_is_checked_against_the_passages(sentence, problem):
     assert _problem(sentence) == problem
@@ -72,6 +79,12 @@ def test_a_citation_moves_to_the_passage_that_holds_the_sentence():
     assert "[" not in dropped
 
 
+def test_the_passages_may_say_what_would_be_talk_about_them():
+    passages = [_passage("Il passaggio citato da Tacito costa poco: ogni token di Mixtral costa 13 miliardi.", n=3)]
+    s = grounding.Sentences(QUESTION, "it", passages)
+    assert "".join(s.feed(["Il passaggio citato da Tacito costa poco, ogni token 13 miliardi [1]."])) and not s.cut
+
+
 def test_supported_sentences_stream_and_unsupported_ones_never_show():
     s = grounding.Sentences(QUESTION, "it", PASSAGES)
     pieces = ["Mixtral usa 13 mil", "iardi di parametri per token [1]. Ne ho parlato con Yann ",
@@ -90,6 +103,8 @@ def test_a_frame_about_the_passages_is_taken_off_the_sentence():
     assert grounding.unframed("Based on my notes, I write by hand.") == "Based on my notes, I write by hand."
     assert grounding.unframed("The passage states that I write by hand [2].") == "I write by hand [2]."
     assert grounding.unframed("In base ai passaggi.") == "In base ai passaggi."  # nothing after it: left
+    assert grounding.unframed("Il passaggio descrive come la voce dà un ritmo alla frase [1].") == (
+        "La voce dà un ritmo alla frase [1].")
     # a sentence about AI is not the model speaking of itself
     assert not grounding.PERSONA.search("Mixtral is a new language model based on a mixture of experts.")
     assert not grounding.PERSONA.search("As an AI researcher, I think so.")

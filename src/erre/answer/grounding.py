@@ -18,10 +18,12 @@ sentence, with no model call:
 
 - **stance**: a sentence that says yes where the passage most like it says no (or the
   reverse), read from negations in the question's language;
-- **persona**: the model speaking of itself as a program ("As an AI language model…") or
-  of the author in the third person ("The author has…"), not as the author; a frame about
-  the passages ("Based on the passages provided, …", "The passage states that…") is taken
-  off the sentence before it is checked (`unframed`);
+- **persona**: the model speaking of itself as a program ("As an AI language model…", "I don't
+  have access to…") or of the author in the third person ("The author has…"), not as the
+  author, or of the prompt's passages anywhere in the sentence ("In the passage from «…», the
+  author states…", "non ho alcun passaggio che…"; `META`, unless the passages say it too); a
+  frame about the passages at the start ("Based on the passages provided, …", "Il passaggio
+  descrive come…") is taken off the sentence before it is checked (`unframed`);
 - a **citation** must point at a passage that shares the sentence's words: a marker on a
   passage that does not is moved to the one that does, or dropped (same language only:
   across languages the embedder attributes, see `citations.attribute`).
@@ -71,8 +73,34 @@ FRAME = re.compile(
     r"(?: (?:provided|above|given|shown))?|"
     r"(?:in base (?:ai|agli)|secondo (?:i|gli)|stando (?:ai|agli)|sulla base (?:dei|degli)) "
     r"(?:passaggi|brani|testi|estratti)(?: (?:forniti|riportati|citati|sopra))?|"
-    r"(?:the |these )?passages? (?:indicates?|suggests?|says?|states?|shows?|mentions?|describes?)(?: that)?|"
-    r"i passaggi (?:indicano|dicono|mostrano|suggeriscono|descrivono)(?: che)?)\s*[,:]?\s*", re.IGNORECASE)
+    r"(?:the |these |this )?passages? (?:indicates?|suggests?|says?|states?|shows?|mentions?|describes?|explains?)"
+    r"(?: that| how)?|"
+    r"i passaggi (?:indicano|dicono|mostrano|suggeriscono|descrivono|spiegano)(?: che| come)?|"
+    r"(?:il|questo) passaggio (?:indica|dice|mostra|suggerisce|descrive|spiega|afferma)(?: che| come)?)\s*[,:]?\s*",
+    re.IGNORECASE)
+# the model talking about the prompt's passages, or of the author in the third person, inside a
+# sentence ("In the passage from «…», the author states…", "non ho alcun passaggio che…"): never
+# the author's words, unless the passages themselves say it (`check_sentence`)
+META = re.compile(
+    r"\bpassages? (?:provided|given|above|shown|you)\b|"
+    r"\b(?:the|this|that|each|first|second|third|another|one) passages? (?:states?|says?|mentions?|describes?|"
+    r"indicates?|suggests?|shows?|notes?|explains?|discusses?|talks?|from|highlights?|provided)\b|"
+    r"\b(?:in|from|of) (?:the|this|that|each|another|a|these|those) passages?\b|"
+    r"\b(?:the|this) author (?:states?|says?|writes?|mentions?|believes?|argues?|describes?|expresse?s?|suggests?|"
+    r"thinks?|notes?|explains?|highlights?)\b|"
+    r"\bl['’]aut(?:rice|ore) (?:scrive|afferma|sostiene|dice|descrive|spiega|pensa|ritiene|menziona|sottolinea|"
+    r"racconta)\b|"
+    r"\b(?:il|questo|quel|un|nessun|alcun|ogni|primo|secondo|terzo|altro) passaggio (?:descrive|dice|indica|mostra|"
+    r"afferma|spiega|riporta|sostiene|parla|citato|fornito|che|in cui|n)\b|"
+    r"\b(?:nessun|alcun) passaggio\b|\bpassaggi (?:forniti|citati|riportati|indicati|sopra|mostrati)\b|"
+    r"\b(?:negli|dagli|degli) estratti\b|\bestratt[oi] (?:fornit[oi]|citat[oi]|riportat[oi])\b|"
+    # ... or declining as an assistant does, for want of access or data
+    r"\bi (?:do not|don't|don’t) have (?:access|any (?:specific |personal |direct )?(?:information|data|knowledge)|"
+    r"personal (?:opinions|experiences?|views))\b|"
+    r"\bi (?:cannot|can't|can’t|can not|am unable to|'m unable to) (?:provide|answer|help you|assist|access|"
+    r"give you|share|offer)\b|"
+    r"\bnon ho accesso\b|\bnon ho (?:informazioni|dati) (?:specific\w+|personali)\b|\bnon dispongo di\b|"
+    r"\bnon (?:posso|sono in grado di) (?:fornir\w*|rispondere|aiutart\w*|accedere)\b", re.IGNORECASE)
 _NEGATION = {"non", "mai", "nessun", "nessuno", "nessuna", "niente", "nulla", "no", "not", "never", "none",
              "nothing", "nor", "neither", "nobody", "cannot", "ne", "pas", "jamais", "nunca", "nicht", "kein", "keine"}
 _YES = {"si", "yes", "certo", "certamente", "assolutamente", "esatto", "sure", "absolutely", "indeed", "oui"}
@@ -154,6 +182,9 @@ def check_sentence(sentence: str, question: str, lang: str, evidence: str, numbe
     if PLACEHOLDER.search(bare):
         return "placeholder"
     if PERSONA.search(bare):
+        return "persona"
+    meta = META.search(bare)
+    if meta and " ".join(language.words(meta.group(0))) not in evidence:
         return "persona"
     ws = language.words(bare)
     if " ".join(ws) in headings:
