@@ -518,7 +518,7 @@ def test_the_latest_writing_may_be_the_newer_nearest_in_the_other_language(twin,
     monkeypatch.setattr(subjects.Subjects, "related", lambda self, source, question: [])
     a = chat.answer(twin, question, candidates=1)
     assert a.reason == "latest" and [c.date for c in a.citations] == ["2021-09-04"], a.text
-    monkeypatch.setattr(subjects.Subjects, "nearest", lambda self, source, question: None)
+    monkeypatch.setattr(subjects.Subjects, "onward", lambda self, source, question: [])
     b = chat.answer(twin, question, candidates=1)
     assert b.reason == "latest" and [c.date for c in b.citations] == ["2015-06-22"], b.text
 
@@ -631,6 +631,27 @@ def test_a_yes_no_question_about_now_is_not_answered_with_words_older_than_a_wri
     assert a.reason == "quoted" and [c.date for c in a.citations] == ["2023-10-05"]
 
 
+def test_the_link_to_a_newer_writing_may_go_through_an_older_one():
+    import numpy as np
+
+    from erre.subjects import Subjects
+
+    # 2017's nearest is 2012, whose nearest is 2024 (the subject's newest); the ragù is elsewhere
+    vectors = np.array([[1.0, 0.0, 0.0], [0.8, 0.6, 0.0], [0.3, 0.95, 0.0], [0.0, 0.0, 1.0]])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    names = ["2017-tradurre.md", "2012-latino.md", "2024-latin.md", "2019-ragu.md"]
+    found = Subjects(None, np.arange(4), names, vectors.astype(np.float16))
+    question = vectors[0].astype(np.float32)
+    assert found.onward("2017-tradurre.md", question, share=0.2) == ["2012-latino.md", "2024-latin.md"]
+    assert found.nearest("2017-tradurre.md", question, share=0.2) == "2012-latino.md"
+    assert found.onward("2017-tradurre.md", question, share=0.2, hops=1) == ["2012-latino.md"]
+    # a writing the question is not near enough is passed through, not given
+    assert found.onward("2017-tradurre.md", question, share=0.5) == ["2012-latino.md"]
+    # the chain stops where it turns back: 2024's nearest is 2012, whose nearest is 2024
+    assert found.onward("2024-latin.md", vectors[2].astype(np.float32), share=0.0) == ["2012-latino.md"]
+    assert found.onward("nowhere.md", question) == []
+
+
 def test_a_question_in_the_old_view_s_words_gets_the_newer_writing_on_its_subject_first(twin, tmp_path,
                                                                                        monkeypatch):
     from erre import subjects
@@ -649,7 +670,33 @@ def test_a_question_in_the_old_view_s_words_gets_the_newer_writing_on_its_subjec
     chat.answer(twin, question, candidates=1)
     assert sent and 'scritto="2024-02-19"' in sent[-1] and 'scritto="2014-04-10"' not in sent[-1]
     # without the one-way link the old view, which the question's words find, came first
-    monkeypatch.setattr(subjects.Subjects, "nearest", lambda self, source, question: None)
+    monkeypatch.setattr(subjects.Subjects, "onward", lambda self, source, question: [])
+    sent.clear()
+    chat.answer(twin, question, candidates=1)
+    assert sent and sent[-1].index('scritto="2014-04-10"') < sent[-1].find('scritto="2024-02-19"')
+
+
+def test_the_link_to_a_newer_writing_goes_on_past_an_older_one(twin, tmp_path, monkeypatch):
+    from erre import subjects
+
+    _blog(twin, tmp_path / "phones", {
+        "2011-09-01-lavagne.md": ("Lavagne", "Nel 2011 la classe aveva ancora lavagne di ardesia e gessetti."),
+        "2014-04-10-telefono-sul-banco.md": (
+            "Il telefono sul banco", "In classe il cellulare resta sul banco: è un dizionario di latino, una "
+            "calcolatrice, un quiz. Lo uso come alleato della lezione."),
+        "2024-02-19-la-scatola-di-latta.md": (
+            "Telefoni spenti", "A lezione i telefoni degli studenti stanno spenti in una scatola di latta: in "
+            "classe si studia senza schermi."),
+    })
+    by = {s.rsplit("/", 1)[-1][:4]: s for s in twin.subjects.writings}
+    question = "Posso usare il cellulare come dizionario di latino in classe?"
+    sent = _scripted(twin, "Oggi i telefoni restano spenti nella scatola [1].")
+    # the first writing's nearest is older: its own nearest, newer than the first, is the current view
+    monkeypatch.setattr(subjects.Subjects, "onward", lambda self, source, q: [by["2011"], by["2024"]])
+    chat.answer(twin, question, candidates=1)
+    assert sent and 'scritto="2024-02-19"' in sent[-1] and 'scritto="2014-04-10"' not in sent[-1]
+    assert 'scritto="2011-09-01"' not in sent[-1]  # the older writing passed through is on the point: left out
+    monkeypatch.setattr(subjects.Subjects, "onward", lambda self, source, q: [by["2011"]])
     sent.clear()
     chat.answer(twin, question, candidates=1)
     assert sent and sent[-1].index('scritto="2014-04-10"') < sent[-1].find('scritto="2024-02-19"')

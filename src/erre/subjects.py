@@ -39,6 +39,7 @@ SHARE = 0.7  # ... and the question is at least this share as near it as to the 
 # for a question about now, the best writing's own nearest writing is put in time order beside
 # it when the question is at least this share as near it (never alone: the link is one-way)
 NEAR_SHARE = 0.6
+HOPS = 2  # ... or the nearest of that one, when the first link goes back in time
 CACHE = "subjects.{name}.npz"
 
 
@@ -91,12 +92,31 @@ class Subjects:
     def nearest(self, source: str, question: np.ndarray, share: float = NEAR_SHARE) -> str | None:
         """The writing nearest `source` (not itself) when `question` is at least `share` as
         near it as to `source`: one-way, so weaker than `related`; None otherwise."""
+        near = self.onward(source, question, share, hops=1)
+        return near[0] if near else None
+
+    def onward(self, source: str, question: np.ndarray, share: float = NEAR_SHARE,
+               hops: int = HOPS) -> list[str]:
+        """The writings reached from `source` by following each one's nearest writing, up to
+        `hops` links (stopping where the chain turns back), those `question` is at least
+        `share` as near as to `source`: the writing on a subject a reader's words find first
+        may be nearest an older one, itself nearest the newest ("tradurre e trattare" of 2017
+        -> "a che serve il latino" of 2012 -> "Why I still teach Latin" of 2024)."""
         i = self._row.get(source)
         if i is None or len(self.writings) < 2:
-            return None
+            return []
         asked = self.means @ question
-        j = self._nearest(i, 1)[0]
-        return self.writings[j] if asked[i] > 0 and asked[j] >= share * asked[i] else None
+        if asked[i] <= 0:
+            return []
+        out, seen, j = [], {i}, i
+        for _ in range(hops):
+            j = self._nearest(j, 1)[0]
+            if j in seen:
+                break
+            seen.add(j)
+            if asked[j] >= share * asked[i]:
+                out.append(self.writings[j])
+        return out
 
     def closest(self, sources: Sequence[str], question: np.ndarray, than: str,
                 share: float = SHARE) -> str | None:

@@ -353,9 +353,11 @@ class Reply:
         2014 one, on a subject the two tell in other words). Within one language a writing
         on the subject that the search did not find is left out: the shared words would have
         found it, had it been on the point (the second part of a series is not). For a
-        question about now, the first writing's own nearest (`Subjects.nearest`, one-way),
-        when newer, joins `alongside`, found or not, in either language: a reader who asks
-        in the old view's words finds the old writing first."""
+        question about now, the first writing's own nearest (`Subjects.onward`, one-way), or
+        when that one is older, its own nearest, when newer than the first, joins `alongside`,
+        found or not, in either language (with the older one passed through, when found: on
+        the point, so left out with the other old ones): a reader who asks in the old view's
+        words finds the old writing first."""
         if asked.kind == when.OFF or not shown or self.twin.subjects is None:
             return [], []
         subjects, first = self.twin.subjects, shown[0]
@@ -381,12 +383,15 @@ class Reply:
             if near is not None:
                 related.append(near)
         if asked.kind == when.NOW:  # the best writing's nearest one, when newer: in time order beside it
-            source = subjects.nearest(first.chunk.source, question)
             known = {p.chunk.source for p in [*related, *alongside]}
-            near = None if source is None or source in known else (
-                have.get(source) or self._nearest(source, question, first.score))
-            if near is not None and (when.year(near) or 0) > (when.year(first) or 9999):
-                alongside.append(near)
+            passed: list[str] = []
+            for source in subjects.onward(first.chunk.source, question):  # through an older one
+                near = None if source in known else have.get(source) or self._nearest(source, question, first.score)
+                if near is None or (when.year(near) or 0) > (when.year(first) or 9999):
+                    if near is not None:  # the older writing passed through is on the point too, when found
+                        alongside += [near, *(have[s] for s in passed if s in have)]
+                    break
+                passed.append(source)
         return related, alongside
 
     def _nearest(self, source: str, question, score: float) -> Passage | None:
@@ -413,8 +418,8 @@ class Reply:
         if newest is None or twin.subjects is None:
             return newest
         subjects, question = twin.subjects, twin.subjects.question(words)
-        nearest = subjects.nearest(newest.chunk.source, question)  # one-way, as for a question about now
-        for source in dict.fromkeys([*subjects.related(newest.chunk.source, question), *filter(None, [nearest])]):
+        onward = subjects.onward(newest.chunk.source, question)  # one-way, as for a question about now
+        for source in dict.fromkeys([*subjects.related(newest.chunk.source, question), *onward]):
             p = self._nearest(source, question, newest.score)
             if p is None or p.chunk.language == newest.chunk.language:
                 continue
