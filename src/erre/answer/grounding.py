@@ -91,7 +91,7 @@ META = re.compile(
     r"\bl['’]aut(?:rice|ore) (?:scrive|afferma|sostiene|dice|descrive|spiega|pensa|ritiene|menziona|sottolinea|"
     r"racconta)\b|"
     r"\b(?:il|questo|quel|un|nessun|alcun|ogni|primo|secondo|terzo|altro) passaggio (?:descrive|dice|indica|mostra|"
-    r"afferma|spiega|riporta|sostiene|parla|citato|fornito|che|in cui|n)\b|"
+    r"afferma|spiega|riporta|sostiene|parla|citato|fornito|n)\b|"
     r"\b(?:nessun|alcun) passaggio\b|\bpassaggi (?:forniti|citati|riportati|indicati|sopra|mostrati)\b|"
     r"\b(?:negli|dagli|degli) estratti\b|\bestratt[oi] (?:fornit[oi]|citat[oi]|riportat[oi])\b|"
     # ... or declining as an assistant does, for want of access or data
