@@ -442,8 +442,8 @@ def test_the_writings_on_a_subject_are_found_across_languages_and_cached(twin, t
     assert "electric car" in twin.store.chunks([best])[best].text
     assert found.related("nowhere.md", question) == [] and found.best("nowhere.md", question) is None
     # the one-way link: the writing's nearest, when the question is near enough to it too
-    assert found.nearest(italian, question).rsplit("/", 1)[-1] == "2021-09-04-plugging-in.md"
-    assert found.nearest(italian, question, share=2.0) is None and found.nearest("nowhere.md", question) is None
+    assert [s.rsplit("/", 1)[-1] for s in found.onward(italian, question, hops=1)] == ["2021-09-04-plugging-in.md"]
+    assert found.onward(italian, question, share=2.0) == [] and found.onward("nowhere.md", question) == []
     # each chunk's cosine with a query (the answers' search adds it: retrieve.rescore)
     cos = found.cosines("Cosa pensi delle auto elettriche?", [best, 10**9])
     assert list(cos) == [best] and cos[best] == pytest.approx(float(found.vectors[list(found.ids).index(best)]
@@ -643,7 +643,6 @@ def test_the_link_to_a_newer_writing_may_go_through_an_older_one():
     found = Subjects(None, np.arange(4), names, vectors.astype(np.float16))
     question = vectors[0].astype(np.float32)
     assert found.onward("2017-tradurre.md", question, share=0.2) == ["2012-latino.md", "2024-latin.md"]
-    assert found.nearest("2017-tradurre.md", question, share=0.2) == "2012-latino.md"
     assert found.onward("2017-tradurre.md", question, share=0.2, hops=1) == ["2012-latino.md"]
     # a writing the question is not near enough is passed through, not given
     assert found.onward("2017-tradurre.md", question, share=0.5) == ["2012-latino.md"]

@@ -89,19 +89,14 @@ class Subjects:
         return [self.writings[j] for j in self._nearest(i, near)
                 if asked[j] >= share * asked[i] and i in self._nearest(j, near)]
 
-    def nearest(self, source: str, question: np.ndarray, share: float = NEAR_SHARE) -> str | None:
-        """The writing nearest `source` (not itself) when `question` is at least `share` as
-        near it as to `source`: one-way, so weaker than `related`; None otherwise."""
-        near = self.onward(source, question, share, hops=1)
-        return near[0] if near else None
-
     def onward(self, source: str, question: np.ndarray, share: float = NEAR_SHARE,
                hops: int = HOPS) -> list[str]:
-        """The writings reached from `source` by following each one's nearest writing, up to
-        `hops` links (stopping where the chain turns back), those `question` is at least
-        `share` as near as to `source`: the writing on a subject a reader's words find first
-        may be nearest an older one, itself nearest the newest ("tradurre e trattare" of 2017
-        -> "a che serve il latino" of 2012 -> "Why I still teach Latin" of 2024)."""
+        """The writings reached from `source` by following each one's nearest writing (not
+        itself), up to `hops` links (stopping where the chain turns back), those `question` is
+        at least `share` as near as to `source`: one-way, so weaker than `related`. The writing
+        on a subject a reader's words find first may be nearest an older one, itself nearest
+        the newest ("tradurre e trattare" of 2017 -> "a che serve il latino" of 2012 -> "Why I
+        still teach Latin" of 2024)."""
         i = self._row.get(source)
         if i is None or len(self.writings) < 2:
             return []
