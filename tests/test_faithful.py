@@ -83,6 +83,11 @@ def test_the_passages_may_say_what_would_be_talk_about_them():
     passages = [_passage("Il passaggio citato da Tacito costa poco: ogni token di Mixtral costa 13 miliardi.", n=3)]
     s = grounding.Sentences(QUESTION, "it", passages)
     assert "".join(s.feed(["Il passaggio citato da Tacito costa poco, ogni token 13 miliardi [1]."])) and not s.cut
+    # whole words only: "il passaggio nel…" in a passage is not "il passaggio n" (the prompt's numbering)
+    passages = [_passage("Il passaggio nel 2015 all'elettrico: ogni token di Mixtral costa 13 miliardi.", n=3)]
+    s = grounding.Sentences(QUESTION, "it", passages)
+    assert not "".join(s.feed(["Ogni token costa 13 miliardi, come dice il passaggio n [1]."]))
+    assert [v.problem for v in s.cut] == ["persona"]
 
 
 def test_supported_sentences_stream_and_unsupported_ones_never_show():

@@ -184,7 +184,7 @@ def check_sentence(sentence: str, question: str, lang: str, evidence: str, numbe
     if PERSONA.search(bare):
         return "persona"
     meta = META.search(bare)
-    if meta and " ".join(language.words(meta.group(0))) not in evidence:
+    if meta and f" {' '.join(language.words(meta.group(0)))} " not in f" {evidence} ":  # the passages' own words
         return "persona"
     ws = language.words(bare)
     if " ".join(ws) in headings:
