@@ -194,6 +194,17 @@ def test_a_half_covered_question_answers_the_covered_half_and_says_so_of_the_oth
     assert a.citations[0].source == "_posts/2023-02-14-perche-scrivo-a-mano.md"
 
 
+def test_a_part_that_names_nothing_of_its_own_asks_about_the_part_before(sample_twin):
+    _use(sample_twin, "Scrivo a mano perché quando rallento penso meglio [1].")
+    a = chat.answer(sample_twin, "Perché scrivi ancora a mano? E come ti ci trovi, in fondo?", candidates=1)
+    assert not a.abstained and a.uncovered == (), a.text  # covered as the part it follows
+    model = _use(sample_twin, "Le biciclette elettriche mi piacciono molto [1].")
+    a = chat.answer(sample_twin, "Cosa pensi delle biciclette elettriche? Ti piacciono davvero, in fondo?",
+                    candidates=1)
+    assert a.abstained and not a.uncovered, a.text  # not answered from its second half alone
+    assert all("biciclette elettriche" in call[-1]["content"] for call in model.calls)
+
+
 def test_the_sentence_on_the_uncovered_part_is_never_attributed_to_a_passage(sample_twin, monkeypatch):
     from erre.answer import pipeline
 

@@ -631,6 +631,21 @@ def test_a_yes_no_question_about_now_is_not_answered_with_words_older_than_a_wri
     assert a.reason == "quoted" and [c.date for c in a.citations] == ["2023-10-05"]
 
 
+def test_a_draft_that_restates_the_question_and_talks_about_the_passages_gives_way_to_the_authors_words(
+        twin, tmp_path):
+    _dated_twin(twin, tmp_path)
+    _scripted(twin, "Sì, assegno ancora compiti a casa agli studenti. L'autrice scrive che il lavoro si fa "
+                    "in classe [1].")  # an echo, then the author in the third person: both cut
+    a = chat.answer(twin, "Assegni ancora compiti a casa agli studenti?", candidates=1)
+    assert a.reason == "quoted" and [c.date for c in a.citations] == ["2023-10-05"], (a.reason, a.text)
+    assert "autrice" not in a.text
+    # ... but not one that declines to answer: the model found nothing to say
+    _scripted(twin, "Sì, assegno ancora compiti a casa agli studenti. Mi dispiace, ma non ho alcun passaggio "
+                    "che ne parli.")
+    a = chat.answer(twin, "Assegni ancora compiti a casa agli studenti?", candidates=1)
+    assert a.abstained and a.reason == "unsupported", (a.reason, a.text)
+
+
 def test_the_link_to_a_newer_writing_may_go_through_an_older_one():
     import numpy as np
 

@@ -78,6 +78,14 @@ FRAME = re.compile(
     r"i passaggi (?:indicano|dicono|mostrano|suggeriscono|descrivono|spiegano)(?: che| come)?|"
     r"(?:il|questo) passaggio (?:indica|dice|mostra|suggerisce|descrive|spiega|afferma)(?: che| come)?)\s*[,:]?\s*",
     re.IGNORECASE)
+# declining as an assistant does, for want of access or data
+_DECLINING = (
+    r"\bi (?:do not|don't|don’t) have (?:access|any (?:specific |personal |direct )?(?:information|data|knowledge)|"
+    r"personal (?:opinions|experiences?|views))\b|"
+    r"\bi (?:cannot|can't|can’t|can not|am unable to|'m unable to) (?:provide|answer|help you|assist|access|"
+    r"give you|share|offer)\b|"
+    r"\bnon ho accesso\b|\bnon ho (?:informazioni|dati) (?:specific\w+|personali)\b|\bnon dispongo di\b|"
+    r"\bnon (?:posso|sono in grado di) (?:fornir\w*|rispondere|aiutart\w*|accedere)\b")
 # the model talking about the prompt's passages, or of the author in the third person, inside a
 # sentence ("In the passage from «…», the author states…", "non ho alcun passaggio che…"): never
 # the author's words, unless the passages themselves say it (`check_sentence`)
@@ -94,13 +102,12 @@ META = re.compile(
     r"afferma|spiega|riporta|sostiene|parla|citato|fornito|n)\b|"
     r"\b(?:nessun|alcun) passaggio\b|\bpassaggi (?:forniti|citati|riportati|indicati|sopra|mostrati)\b|"
     r"\b(?:negli|dagli|degli) estratti\b|\bestratt[oi] (?:fornit[oi]|citat[oi]|riportat[oi])\b|"
-    # ... or declining as an assistant does, for want of access or data
-    r"\bi (?:do not|don't|don’t) have (?:access|any (?:specific |personal |direct )?(?:information|data|knowledge)|"
-    r"personal (?:opinions|experiences?|views))\b|"
-    r"\bi (?:cannot|can't|can’t|can not|am unable to|'m unable to) (?:provide|answer|help you|assist|access|"
-    r"give you|share|offer)\b|"
-    r"\bnon ho accesso\b|\bnon ho (?:informazioni|dati) (?:specific\w+|personali)\b|\bnon dispongo di\b|"
-    r"\bnon (?:posso|sono in grado di) (?:fornir\w*|rispondere|aiutart\w*|accedere)\b", re.IGNORECASE)
+    + _DECLINING, re.IGNORECASE)
+# a sentence that declines to answer, as an assistant or as a program: the model saying the
+# passages do not hold the answer, never a draft to replace with the author's words
+DECLINES = re.compile(_DECLINING + r"|\bas an ai\b|\blanguage model\b|\bmodello (?:linguistico|di linguaggio)\b|"
+                      r"\bassistente virtuale\b|\b(?:nessun|alcun) passaggio\b|\bno passages?\b|"
+                      r"\bnone of the passages\b|\bmi dispiace\b|\bsorry\b", re.IGNORECASE)
 _NEGATION = {"non", "mai", "nessun", "nessuno", "nessuna", "niente", "nulla", "no", "not", "never", "none",
              "nothing", "nor", "neither", "nobody", "cannot", "ne", "pas", "jamais", "nunca", "nicht", "kein", "keine"}
 _YES = {"si", "yes", "certo", "certamente", "assolutamente", "esatto", "sure", "absolutely", "indeed", "oui"}

@@ -19,7 +19,7 @@ import numpy as np
 from .. import language, retrieve
 from ..documents import Passage
 from ..errors import ConfigError
-from . import answerable, classify
+from . import answerable, classify, grounding
 from .texts import prompts, quoted
 
 # Best-sentence cosine under which the writings don't cover a question, per embedder.
@@ -135,7 +135,13 @@ def covered_parts(twin, question: str, lang: str, limit: float,
         return question, (), kinds
     private = set(kinds.private) if len(kinds.private) < len(kinds.asked) else set()
     uncovered: list[str] = []
-    for part, vector in kinds.asked:
+    for n, (part, vector) in enumerate(kinds.asked):
+        if n and not answerable.topic_terms(part.text, lang):
+            # no word of its own names what it asks about ("…delle prove INVALSI? Servono davvero
+            # a qualcosa?"): it asks about what the part before named, covered as that one is
+            if kinds.asked[n - 1][0].text in uncovered:
+                uncovered.append(part.text)
+            continue
         found = retrieve.search(twin.store, twin.embedder, part.text, s.chat_passages,
                                 candidates=s.search_candidates, query_vector=vector)
         ev = evidence(part.text, lang, found, limit)
@@ -214,11 +220,15 @@ def quotable(asked: str, cut_reasons: Sequence[tuple[str, str]], passages: Seque
              aside: Sequence[str] = ()) -> bool:
     """Whether a draft cut whole is better replaced by the author's own words than by a
     refusal: a yes/no question whose draft only restated it (or flipped its stance, or
-    named what the question asked that the writings never name: `aside`), with a passage
+    named what the question asked that the writings never name: `aside`; beside a restating
+    sentence, one that talks about the passages or the author instead of speaking as them,
+    but not one that declines to answer), with a passage
     that makes the point. A question asking for a detail (what, how many, which) whose
     draft was cut stays unanswered: the writings likely don't hold that detail."""
     allowed = ("echo", "stance") + (("name",) if aside else ())
-    return (bool(cut_reasons) and all(p in allowed for p, _ in cut_reasons)
+    restated = any(p in ("echo", "stance") for p, _ in cut_reasons)
+    return (bool(cut_reasons) and all(p in allowed or (p == "persona" and restated and not grounding.DECLINES.search(s))
+                                      for p, s in cut_reasons)
             and answerable.polar(asked) and bool(passages))
 
 
