@@ -244,6 +244,11 @@ def test_the_evidence_is_ordered_by_the_time_asked_about():
     found = [first, old, ragu]
     assert [p.id for p in when.arrange(when.When(when.EARLY), found, found, 4, topic)] == [1, 6, 7]
     assert [p.id for p in when.arrange(when.When(when.EARLY), found, found, 4)] == [6, 1, 7]
+    # what the model reads for the beginning: the point's oldest writing, not a newer one telling of then
+    assert [p.id for p in when.arrange(when.When(when.EARLY), found, found, 4, topic, newest=True)] == [1, 7]
+    assert [p.id for p in when.arrange(when.When(when.EARLY), [first, old, undated], [], 4, topic,
+                                       newest=True)] == [1]
+    assert [p.id for p in when.arrange(when.When(when.EARLY), [first, part_one], [], 4, topic, newest=True)] == [9, 6]
     assert [p.id for p in when.arrange(when.When(when.CHANGE), found, found, 4, topic)] == [1, 6, 7]
     assert [p.id for p in when.arrange(when.When(when.CHANGE), found, found, 4)] == [7, 1, 6]
     found = [old, new, other]
@@ -331,6 +336,9 @@ def test_dated_evidence_reaches_the_prompt_and_the_citations(twin, tmp_path):
     prompt = sent[-1]
     assert 0 < prompt.index('scritto="2013-09-16"') < prompt.index('scritto="2023-10-05"')
     assert "racconta come è cambiato quello che penso" in prompt
+    # the beginning: the 2013 writing alone, not the 2023 one that may tell what was thought then
+    chat.answer(twin, "All'inizio cosa pensavi dei compiti a casa?", candidates=1)
+    assert 'scritto="2013-09-16"' in sent[-1] and "2023-10-05" not in sent[-1]
     # a time gone by, named by the verb alone: the 2013 writing is shown, and the prompt says so
     chat.answer(twin, "Quanti compiti a casa davi ai tuoi studenti?", candidates=1)
     prompt = sent[-1]

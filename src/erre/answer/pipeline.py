@@ -206,9 +206,9 @@ class Reply:
         args = (ordering, shown, policy.shown(found.pool, len(found.pool), limit), s.chat_passages,
                 answerable.topic_terms(self.question, lang), *self._related(ordering, shown, lang))
         shown = when.arrange(*args)
-        # for a question about now the model reads the point's newest writing, not the older ones
-        # (whether the writings answer it is judged on all of them)
-        view = when.arrange(*args, newest=True) if ordering.kind == when.NOW else shown
+        # for a question about now the model reads the point's newest writing, not the older ones,
+        # and for one about the beginning its oldest (whether the writings answer it is judged on all)
+        view = when.arrange(*args, newest=True) if ordering.kind in (when.NOW, when.EARLY) else shown
         refusal = None
         if s.chat_checks:
             with clock.checking():

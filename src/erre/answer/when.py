@@ -262,7 +262,8 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
     writings on the subject (found by the search, or for now the best writing's newer
     nearest, found or not), put in time order with the point and never standing in for it.
     `newest`, for now: the point's writings CHANGED_YEARS or more older than its newest left
-    out (`current`)."""
+    out (`current`); for the beginning, those CHANGED_YEARS or more newer than its oldest
+    (`earliest`)."""
     if when.kind in (OFF, PAST):  # a time gone by, not named: the most relevant first, old ones too
         return list(passages)
     if when.kind == YEARS:
@@ -300,6 +301,8 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
     rest = [] if added and when.kind == CHANGE else [p for p in passages if p.id not in ids]
     if newest and when.kind == NOW:  # the model takes an older writing beside the newest for the current view
         group = current(group)
+    elif newest and when.kind == EARLY:  # ... and a newer one telling of then for the early view
+        group = earliest(group)
     arranged = sorted(group, key=key) + rest
     return arranged[:max(shown, len(passages))] if added else arranged
 
@@ -316,6 +319,18 @@ def current(group: Sequence[Passage]) -> list[Passage]:
     if not years:
         return list(group)
     return [p for p in group if (y := year(p)) is None or y > max(years) - CHANGED_YEARS]
+
+
+def earliest(group: Sequence[Passage]) -> list[Passage]:
+    """The passages of `group` (on one point) but those written CHANGED_YEARS or more after the
+    oldest: for a question about the beginning, a newer writing telling what the author
+    thought then ("Quando ho aperto questo blog ero convinta…", 2022) is taken for the
+    writing of then (the 2011 post). Undated passages are left out when a dated one stays
+    (not known to be early)."""
+    years = [y for p in group if (y := year(p)) is not None]
+    if not years:
+        return list(group)
+    return [p for p in group if (y := year(p)) is not None and y < min(years) + CHANGED_YEARS]
 
 
 def on_point(passages: Sequence[Passage], topic: Sequence[str]) -> list[Passage]:
