@@ -552,6 +552,26 @@ def test_a_year_asked_brings_the_writing_of_then_nearest_the_question_in_either_
     assert twin.subjects.closest([], twin.subjects.question("x"), "nowhere.md") is None
 
 
+def test_a_year_asked_brings_the_writing_of_then_on_the_subject_of_another_writing_shown(twin, tmp_path,
+                                                                                         monkeypatch):
+    from erre import subjects
+
+    _bilingual(twin, tmp_path)
+    _blog(twin, tmp_path / "bilingual", {"2017-03-01-charging.md": (
+        "Charging points", "Charging points for electric cars are still few, and an electric car needs one at home.")})
+    # the best passage's writing (2021) is not near the 2015 one; the 2017 one shown beside it is
+    monkeypatch.setattr(subjects.Subjects, "closest", lambda self, sources, question, than: None)
+    monkeypatch.setattr(subjects.Subjects, "related", lambda self, source, question: (
+        [s for s in self.writings if "macchine" in s] if "charging" in source else []))
+    twin.settings = twin.settings.with_(chat_passages=2)
+    sent = _scripted(twin, "In 2015 I thought electric cars cost too much [1].")
+    a = chat.answer(twin, "Back in 2015, what did you think about buying a quiet electric car, cheap to run?",
+                    candidates=1)
+    assert sent and not a.abstained, (a.reason, a.text)  # found first: the 2021 post, then the 2017 one
+    assert 'written="2015-06-22"' in sent[-1]
+    assert [c.date for c in a.citations] == ["2015-06-22"]
+
+
 def test_related_writings_join_the_evidence_the_time_asked_about_wants():
     old = _passage(1, "2015-06-22", 0.90, "Le auto elettriche costano troppo.")
     noise = _passage(2, "2023-07-08", 0.86, "A piedi fino al mare.")

@@ -379,6 +379,9 @@ class Reply:
             then = [s for s, d in self.twin.store.document_dates().items()
                     if asked.holds(when.year_of(d)) and s not in have]
             source = subjects.closest(then, question, first.chunk.source)
+            if source is None:  # or a writing of then on the subject of another writing shown
+                source = next((w for p in shown[1:] if p.chunk.source != first.chunk.source
+                               for w in subjects.related(p.chunk.source, question) if w in then), None)
             near = None if source is None else self._nearest(source, question, first.score)
             if near is not None:
                 related.append(near)
