@@ -292,6 +292,12 @@ def test_a_private_fact_asked_in_a_part_of_its_own_is_set_apart_and_the_rest_ans
     assert not a.abstained and a.uncovered == ("Quanto guadagni al mese?",)
     assert a.text.startswith("Ogni mattina riempio") and a.text.endswith("non ho scritto nulla.")
     assert "guadagni" not in model.calls[0][-1]["content"]  # the model never reads the private part
+    # a private follow-up that names nothing of its own is still judged on its own
+    follow_up = "E tu per chi hai votato alle ultime elezioni?"
+    question = f"Scrivi ancora a mano ogni mattina? {follow_up}"
+    assert policy.kinds(sample_twin, question, "it").private == (follow_up,)
+    c = chat.answer(sample_twin, question, candidates=1)
+    assert c.uncovered == (follow_up,) and "votato" not in model.calls[-1][-1]["content"], c.text
     # every part private: nothing is answered, and the model is not asked
     calls = len(model.calls)
     b = chat.answer(sample_twin, "Quanto guadagni al mese? E dove abiti adesso, con chi vivi?", candidates=1)

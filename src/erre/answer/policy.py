@@ -136,9 +136,10 @@ def covered_parts(twin, question: str, lang: str, limit: float,
     private = set(kinds.private) if len(kinds.private) < len(kinds.asked) else set()
     uncovered: list[str] = []
     for n, (part, vector) in enumerate(kinds.asked):
-        if n and not answerable.topic_terms(part.text, lang):
+        if n and part.text not in private and not answerable.topic_terms(part.text, lang):
             # no word of its own names what it asks about ("…delle prove INVALSI? Servono davvero
             # a qualcosa?"): it asks about what the part before named, covered as that one is
+            # (a private part is judged on its own: "…? E tu per chi voti?")
             if kinds.asked[n - 1][0].text in uncovered:
                 uncovered.append(part.text)
             continue
