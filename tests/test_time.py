@@ -572,6 +572,37 @@ def test_a_year_asked_brings_the_writing_of_then_on_the_subject_of_another_writi
     assert [c.date for c in a.citations] == ["2015-06-22"]
 
 
+def test_the_beginning_asked_brings_an_older_writing_in_the_other_language_the_search_found(twin, tmp_path,
+                                                                                           monkeypatch):
+    from erre import subjects
+
+    _blog(twin, tmp_path / "social", {
+        "2011-03-20-a-global-staffroom.md": (
+            "A global staffroom", "I finally opened a Twitter account. Social media are a staffroom without "
+            "walls: teachers from every country sharing lessons and ideas."),
+        "2010-12-01-snowed-in.md": (
+            "Snowed in", "Snowed in among the bookshops of Bologna, a social evening of readings while the "
+            "snow fell on the arcades."),
+        "2022-01-09-ho-spento-le-bacheche.md": (
+            "Ho spento le bacheche", "Quando ho aperto questo blog avevo un'idea entusiasta dei social: li "
+            "credevo una sala professori senza pareti. Oggi ne ho un'idea diversa: ho cancellato i miei account."),
+    })
+    # the two posts on social media are not taken for each other's nearest writings: the search
+    # found the English one deeper, and the question's subject brings it
+    monkeypatch.setattr(subjects.Subjects, "related", lambda self, source, question: [])
+    twin.settings = twin.settings.with_(chat_passages=1)  # the search shows the 2022 post alone
+    sent = _scripted(twin, "All'inizio i social mi sembravano una sala professori senza pareti [1].")
+    a = chat.answer(twin, "All'inizio che idea avevi dei social?", candidates=1)
+    assert sent and not a.abstained, (a.reason, a.text)
+    assert 'scritto="2011-03-20"' in sent[-1] and 'scritto="2022-01-09"' not in sent[-1]
+    assert [c.date for c in a.citations] == ["2011-03-20"]
+    # an older writing in the other language on something else is not brought (the 2010 one)
+    assert "2010-12-01" not in sent[-1]
+    # about now, the same search shows the 2022 post alone
+    b = chat.answer(twin, "Che idea hai oggi dei social network?", candidates=1)
+    assert [c.date for c in b.citations] == ["2022-01-09"], b.text
+
+
 def test_related_writings_join_the_evidence_the_time_asked_about_wants():
     old = _passage(1, "2015-06-22", 0.90, "Le auto elettriche costano troppo.")
     noise = _passage(2, "2023-07-08", 0.86, "A piedi fino al mare.")

@@ -125,6 +125,11 @@ class Subjects:
         j = max(rows, key=lambda r: asked[r])
         return self.writings[j] if asked[i] > 0 and asked[j] >= share * asked[i] else None
 
+    def nearness(self, source: str, question: np.ndarray) -> float:
+        """The cosine between `source`'s mean vector and `question` (-1 for a writing unknown)."""
+        i = self._row.get(source)
+        return -1.0 if i is None else float(self.means[i] @ question)
+
     def _nearest(self, i: int, near: int) -> list[int]:
         close = self.means @ self.means[i]
         close[i] = -2.0

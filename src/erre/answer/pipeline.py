@@ -203,8 +203,9 @@ class Reply:
         asked_when = when.asked(self.question) if s.chat_time else when.When(when.OFF)
         # a latest writing that is not found is answered as a question about now
         ordering = when.When(when.NOW) if asked_when.kind == when.LATEST else asked_when
-        args = (ordering, shown, policy.shown(found.pool, len(found.pool), limit), s.chat_passages,
-                answerable.topic_terms(self.question, lang), *self._related(ordering, shown, lang))
+        pool = policy.shown(found.pool, len(found.pool), limit)
+        args = (ordering, shown, pool, s.chat_passages,
+                answerable.topic_terms(self.question, lang), *self._related(ordering, shown, lang, pool))
         shown = when.arrange(*args)
         # for a question about now the model reads the point's newest writing, not the older ones,
         # and for one about the beginning its oldest (whether the writings answer it is judged on all)
@@ -342,8 +343,8 @@ class Reply:
                           timings=timings, query=query, model=twin.model.name, style=style,
                           reason="cut" if draft.cut else None, uncovered=self.uncovered))
 
-    def _related(self, asked: when.When, shown: Sequence[Passage],
-                 lang: str) -> tuple[list[Passage], list[Passage]]:
+    def _related(self, asked: when.When, shown: Sequence[Passage], lang: str,
+                 pool: Sequence[Passage] = ()) -> tuple[list[Passage], list[Passage]]:
         """A passage of each other writing on the subject of the first passage's writing
         (subjects.py), for the time ordering: where a language stands between that writing,
         the first one or the question (`lang`), the passage shown already or the writing's
@@ -385,6 +386,19 @@ class Reply:
             near = None if source is None else self._nearest(source, question, first.score)
             if near is not None:
                 related.append(near)
+        if asked.kind == when.EARLY and not related:
+            # the beginning asked about: a writing in the other language, older than the point's,
+            # found by the search, on what the question asks (its words without time or writing)
+            point = when.on_point(shown, answerable.topic_terms(self.question, lang))
+            years = [y for p in point if (y := when.year(p)) is not None]
+            older = [p for p in (*shown, *pool) if years and (when.year(p) or 9999) < min(years)
+                     and p.chunk.language != first.chunk.language]
+            what = subjects.question(when.WRITING.sub(" ", when.timeless(self.asked)))
+            best = max(have, key=lambda w: subjects.nearness(w, what))
+            sources = list(dict.fromkeys(p.chunk.source for p in older))
+            source = best if best in sources else subjects.closest(sources, what, best)
+            if source is not None:
+                related.append(next(p for p in older if p.chunk.source == source))
         if asked.kind == when.NOW:  # the best writing's nearest one, when newer: in time order beside it
             known = {p.chunk.source for p in [*related, *alongside]}
             passed: list[str] = []

@@ -37,7 +37,7 @@ SUBJECT_ZIPF = 5.5
 SUBJECT_POOL = 40  # passages searched for a subject's words
 # a writing whose best passage scores at least this share of the best one's is on the subject
 SUBJECT_SHARE = 0.5
-_WRITING = re.compile(r"\b(?:scri\w*|wr[io]t\w*|post|blog|articol\w*|pubblicat\w*|published|piece|"
+WRITING = re.compile(r"\b(?:scri\w*|wr[io]t\w*|post|blog|articol\w*|pubblicat\w*|published|piece|"
                       r"parl[aio]\w*|talk\w*|spok\w*|speak\w*|discuss\w*|mention\w*|menzion\w*)\b",
                       re.IGNORECASE)
 # passages whose dense score is this close to the best one's are about the same point: among
@@ -107,7 +107,7 @@ def retrospective(sentence: str) -> bool:
     scrivevo che…", "Quando ho aperto questo blog ero convinta che…", "Some years ago I wrote
     here that…"): not their view of now."""
     return bool((_EARLY.search(sentence) or _MY_START.search(sentence))
-                and (_WRITING.search(sentence) or _THOUGHT.search(sentence)))
+                and (WRITING.search(sentence) or _THOUGHT.search(sentence)))
 
 
 @dataclass(frozen=True)
@@ -373,7 +373,7 @@ def subject(question: str, lang: str) -> str:
     latino? Cosa ci dicevi?" is about "latino", not "dicevi"."""
     if m := _LATEST.search(question):
         question = next(s[0] for s in re.finditer(r"[^.?!]*[.?!]*", question) if s.start() <= m.start() < s.end())
-    return " ".join(answerable.content_words(_WRITING.sub(" ", _LATEST.sub(" ", question)), lang, SUBJECT_ZIPF))
+    return " ".join(answerable.content_words(WRITING.sub(" ", _LATEST.sub(" ", question)), lang, SUBJECT_ZIPF))
 
 
 def latest(question: str, lang: str, found: Sequence[Passage]) -> Passage | None:
