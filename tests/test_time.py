@@ -117,6 +117,12 @@ def test_the_file_time_never_counts_and_ingest_names_the_undated(twin, tmp_path)
     ("Cosa c'entra un generale di 2500 anni fa con la sicurezza?", when.NOW, 0, 9999),  # not the author's past
     ("Quando hai cambiato idea sui compiti?", when.CHANGE, 0, 9999),
     ("How did your view on electric cars evolve?", when.CHANGE, 0, 9999),
+    # whether the view held all along is asked over time; a habit of now is not
+    ("Sei sempre stata una lettrice da carta stampata?", when.CHANGE, 0, 9999),
+    ("Hai sempre pensato che il latino servisse?", when.CHANGE, 0, 9999),
+    ("Have you always been against homework?", when.CHANGE, 0, 9999),
+    ("Leggi sempre su carta?", when.NOW, 0, 9999),
+    ("Do you always read on paper?", when.NOW, 0, 9999),
     ("Qual è l'ultima cosa che hai scritto sui compiti?", when.LATEST, 0, 9999),
     ("Qual è il tuo articolo più recente sul latino?", when.LATEST, 0, 9999),
     ("What's your latest post on e-readers?", when.LATEST, 0, 9999),

@@ -68,7 +68,10 @@ _LATEST = re.compile(
 _CHANGE = re.compile(
     r"\b(cambiat[oa] idea|cambiat[oa] opinione|cambiato parere|ripensat|evolut[oa]|evoluzione|nel tempo|"
     r"negli anni(?!\s+'?\d)|con gli anni|changed? your mind|change of mind|evolv\w*|over the years|over time|"
-    r"how has your view)\b", re.IGNORECASE)
+    r"how has your view|"
+    # "have you always…", "sei sempre stata…", "hai sempre pensato…": whether the view held all along
+    r"(?:sei|siete|è|e')\s+sempre\s+stat[oaie]|(?:hai|avete|ha)\s+sempre\s+\w+(?:at|ut|it)[oaie]|"
+    r"(?:have|has)\s+(?:you|it|that|your\s+\w+)\s+always|did\s+you\s+always)\b", re.IGNORECASE)
 # the time before a change: what the author thought then ("prima di cambiare idea…")
 _BEFORE_CHANGE = re.compile(r"\b(?:prima\s+di\s+cambiare|prima\s+che\s+cambiassi|before\s+(?:you\s+)?chang\w*)\b",
                             re.IGNORECASE)
