@@ -136,6 +136,24 @@ def test_a_name_no_passage_holds_means_the_writings_do_not_answer():
     assert answerable.missing_terms("Are LLMs fair judges?", "en", plural).reason is None
 
 
+def test_a_figure_the_writings_spell_out_is_held_and_an_age_is_not_asked_about():
+    summer = [_passage("Libri per l'estate, per chi ha sedici anni: tre romanzi che non annoiano.", title="Libri")]
+    assert answerable.missing_terms("Ci sono 16 libri nella tua lista?", "it", summer).reason is None  # "sedici"
+    arches = [_passage("Seicentosessantasei archi, dal Meloncello alla basilica.", title="Archi", lang="it")]
+    assert answerable.missing_terms("Are there really 666 arches?", "en", arches).reason is None
+    assert answerable.missing_terms("Are there really 667 arches?", "en", arches).terms == ("667",)
+    english = [_passage("It took six hundred and sixty-six arches to reach the hill.", lang="en")]
+    assert answerable.missing_terms("Why 666 arches?", "en", english).reason is None
+    # someone's age is the asker's context: the book list is what is asked about
+    for question in ("Mi consigli un libro per l'estate per mia figlia che ha 14 anni?",
+                     "Che libri consiglieresti a ragazzi di 15 anni?", "What should a 15 year old read this summer?",
+                     "Books for 15-year-olds?", "Un libro per l'estate? Io di anni ne ho 42",
+                     "I'm 42, any summer book?"):
+        assert answerable.missing_terms(question, "it", summer).reason is None, question
+    assert answerable.missing_terms("Ci sono 14 libri nella lista?", "it", summer).terms == ("14",)
+    assert answerable.ages("Nel 2014 quanti libri aveva la lista per chi ha 16 anni?") == ("16",)
+
+
 def test_a_name_no_passage_holds_is_set_aside_when_the_rest_of_the_question_is_written_about():
     shown = [_passage("Scrivo a mano ogni mattina, perché quando rallento penso meglio.", n=2)]
     question = "Scrivi a mano ogni mattina su una Moleskine?"

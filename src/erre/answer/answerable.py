@@ -112,12 +112,40 @@ def held(term: str, text: str) -> bool:
     return bool(parts) and all(re.search(("" if inside else r"(?<!\w)") + re.escape(p), text) for p in parts)
 
 
+# an age is the asker's context, not a figure the writings must hold: "mia figlia ha 16 anni",
+# "ragazzi di 17 anni", "a 16 year old", "16-year-olds", "di anni ne ho 42", "I'm 42"
+_AGE = re.compile(r"(?<![\w.,])(\d{1,3}-years?-olds?|\d{1,3}(?=\s*(?:anni|enne|years?\s+olds?)\b))|"
+                  r"(?:\bne ho|\bet[àa] di|\baged?|\bi['’]?m|\bi am)\s+(\d{1,3})(?!\w|[.,]\d)", re.IGNORECASE)
+_NUMBER_LANGS = ("it", "en")  # the languages a figure may be written out in ("sedici", "sixteen")
+
+
+def ages(question: str) -> tuple[str, ...]:
+    """The figures of `question` that give someone's age."""
+    return tuple(a or b for a, b in _AGE.findall(question))
+
+
+def spelled(figure: str, text: str) -> bool:
+    """Whether `text` (folded) writes the whole number `figure` out in words, in Italian or
+    English ("666": "seicentosessantasei"; "42": "forty-two")."""
+    from num2words import num2words
+
+    if not figure.isdigit() or len(figure) > 6:
+        return False
+    for lang in _NUMBER_LANGS:
+        spoken = [w for w in language.words(num2words(int(figure), lang=lang)) if w != "and"]
+        if spoken and re.search(r"(?<!\w)" + r"\W+(?:and\W+)?".join(map(re.escape, spoken)) + r"(?!\w)", text):
+            return True
+    return False
+
+
 def missing_terms(question: str, lang: str, passages: Sequence[Passage], skip: Iterable[str] = ()) -> Check:
     """The question's specific terms that none of `passages` holds (title, headings and the
-    year the passage was written count: "nel 2014" asks about what was written then)."""
+    year the passage was written count: "nel 2014" asks about what was written then; a
+    figure written out in words counts). An age is not asked about (`ages`)."""
     text = " ".join(" ".join(language.words(f"{p.chunk.context} {(p.chunk.date or '')[:4]}")) for p in passages)
     across = sum(p.chunk.language not in (lang, None) for p in passages) > len(passages) / 2
-    missing = tuple(t for t in specific_terms(question, lang, skip, across=across) if not held(t, text))
+    missing = tuple(t for t in specific_terms(question, lang, (*skip, *ages(question)), across=across)
+                    if not held(t, text) and not spelled(t, text))
     return Check("missing_terms", missing) if missing else Check(None)
 
 
