@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from erre import chat
+from erre import chat, language
 from erre.answer import policy
 from erre.answer import answerable, grounding
 from erre.documents import Chunk, Passage
@@ -490,11 +490,14 @@ def test_never_wrote_is_said_only_of_a_name_no_passage_holds(sample_twin):
     assert not policy.written(store, ("Mixtral",)) and not policy.written(store, ("LoRA", "Mixtral"))
     texts = chat.prompts("it")
     assert "mai" in texts["abstain_terms"] and "mai" not in texts["abstain_terms_elsewhere"]
+    # a name is written about only as a word: "Roma" is not in a passage on novels ("romanzi")
+    text = " ".join(language.words("Tre romanzi per l'estate, i portici bolognesi, LLMs e Calvino's."))
+    assert answerable.held("Roma", text) and not answerable.held_as_word("Roma", text)
+    assert not answerable.held_as_word("Bologna", text)  # "bolognesi": another stem
+    assert all(answerable.held_as_word(t, text) for t in ("Calvino", "LLM", "Romanzi"))
 
 
 def test_a_language_without_word_frequencies_is_no_crash():
-    from erre import language
-
     assert language.zipf("ciao", "lij") == 0.0 and language.zipf("ciao", "it") > 3
     assert answerable._word("ciao", "lij", 3.0) is False
     assert answerable.specific_terms("Ciao Livia, sei ancora su Facebook?", "lij") is not None

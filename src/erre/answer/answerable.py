@@ -112,11 +112,31 @@ def held(term: str, text: str) -> bool:
     return bool(parts) and all(re.search(("" if inside else r"(?<!\w)") + re.escape(p), text) for p in parts)
 
 
+_LANGS = ("it", "en")  # the languages a name is inflected and a figure written out in ("sedici", "sixteen")
+
+
+def held_as_word(term: str, text: str) -> bool:
+    """Whether `text` (folded) holds `term` as a word, not only as the start of a longer one:
+    each word of a name as itself, with a plural or possessive "s", or as a word of the same
+    Italian or English stem ("Bologna" in "bolognesi" is not, "Roma" in "romanzi" is not;
+    "Calvino" in "Calvino's" is). An acronym or a figure as `held`."""
+    if term.isupper() or any(c.isdigit() for c in term):
+        return held(term, text)
+    parts = language.words(term)
+
+    def same(part: str, word: str) -> bool:
+        return word in (part, part + "s", part + "es") or any(
+            language.terms(word, lang, keep_stopwords=True) == language.terms(part, lang, keep_stopwords=True)
+            for lang in _LANGS)
+
+    return bool(parts) and all(any(same(p, w) for w in re.findall(r"(?<!\w)" + re.escape(p) + r"\w*", text))
+                               for p in parts)
+
+
 # an age is the asker's context, not a figure the writings must hold: "mia figlia ha 16 anni",
 # "ragazzi di 17 anni", "a 16 year old", "16-year-olds", "di anni ne ho 42", "I'm 42"
 _AGE = re.compile(r"(?<![\w.,])(\d{1,3}-years?-olds?|\d{1,3}(?=\s*(?:anni|enne|years?\s+olds?)\b))|"
                   r"(?:\bne ho|\bet[àa] di|\baged?|\bi['’]?m|\bi am)\s+(\d{1,3})(?!\w|[.,]\d)", re.IGNORECASE)
-_NUMBER_LANGS = ("it", "en")  # the languages a figure may be written out in ("sedici", "sixteen")
 
 
 def ages(question: str) -> tuple[str, ...]:
@@ -131,7 +151,7 @@ def spelled(figure: str, text: str) -> bool:
 
     if not figure.isdigit() or len(figure) > 6:
         return False
-    for lang in _NUMBER_LANGS:
+    for lang in _LANGS:
         spoken = [w for w in language.words(num2words(int(figure), lang=lang)) if w != "and"]
         if spoken and re.search(r"(?<!\w)" + r"\W+(?:and\W+)?".join(map(re.escape, spoken)) + r"(?!\w)", text):
             return True

@@ -210,10 +210,11 @@ def written_in(store, terms: Sequence[str]) -> list[str]:
 
 def written(store, terms: Sequence[str]) -> bool:
     """Whether some passage of the writings, beyond those near the question, holds all of
-    `terms` (a lexical search of the whole index)."""
+    `terms`, each as a word (a lexical search of the whole index): "I wrote about Rome" is
+    never said from a passage on novels, "romanzi"."""
     found = store.search_lexical(language.query_terms(" ".join(terms), tuple(store.languages())), WRITTEN_LOOKUP)
     chunks = store.chunks([i for i, _ in found])
-    return any(all(answerable.held(t, " ".join(language.words(c.context))) for t in terms)
+    return any(all(answerable.held_as_word(t, " ".join(language.words(c.context))) for t in terms)
                for c in chunks.values())
 
 
