@@ -490,6 +490,14 @@ def test_never_wrote_is_said_only_of_a_name_no_passage_holds(sample_twin):
     assert not policy.written(store, ("Mixtral",)) and not policy.written(store, ("LoRA", "Mixtral"))
     texts = chat.prompts("it")
     assert "mai" in texts["abstain_terms"] and "mai" not in texts["abstain_terms_elsewhere"]
+    # a name in another passage of a writing shown is one that writing talks about
+    rag = Chunk(source="_posts/2024-11-02-fine-tuning-o-rag.md", title="Fine-tuning o RAG", text="Una frase.",
+                start=0, end=10, language="it")
+    hand = Chunk(source="_posts/2023-02-14-perche-scrivo-a-mano.md", title="Perché scrivo a mano",
+                 text="Una frase.", start=0, end=10, language="it")
+    assert policy.unwritten(store, ("LoRA", "Mixtral", "2019"), [Passage(id=1, chunk=rag, score=1.0)]) == (
+        "Mixtral", "2019")  # a figure is asked of the passages themselves
+    assert policy.unwritten(store, ("LoRA",), [Passage(id=2, chunk=hand, score=1.0)]) == ("LoRA",)
     # a name is written about only as a word: "Roma" is not in a passage on novels ("romanzi")
     text = " ".join(language.words("Tre romanzi per l'estate, i portici bolognesi, LLMs e Calvino's."))
     assert answerable.held("Roma", text) and not answerable.held_as_word("Roma", text)

@@ -189,6 +189,8 @@ def unanswerable(twin, asked: str, lang: str, shown: Sequence[Passage], kinds: K
     if private.reason:
         return private.reason, texts["abstain_personal"]
     missing = answerable.missing_terms(asked, lang, shown, author(twin.settings) + tuple(aside))
+    if missing.reason and (terms := unwritten(twin.store, missing.terms, shown)) != missing.terms:
+        missing = answerable.Check("missing_terms", terms) if terms else answerable.Check(None)
     if missing.reason and (years := written_in(twin.store, missing.terms)):
         # "nel 2013…" when the passages found are of other years: the author did write in
         # 2013, just nothing found on this
@@ -206,6 +208,21 @@ def written_in(store, terms: Sequence[str]) -> list[str]:
         return []
     years = {d[:4] for d in store.document_dates().values() if d}
     return list(terms) if all(t in years for t in terms) else []
+
+
+def unwritten(store, terms: Sequence[str], shown: Sequence[Passage]) -> tuple[str, ...]:
+    """Of `terms` (names no passage shown holds), those no other passage of the writings
+    shown holds either: a writing that names the thing in another of its passages talks
+    about it ("Appennino" in the part of the post on electric cars not shown). Figures and
+    years stay: they are asked of the passages themselves."""
+    sources = {p.chunk.source for p in shown}
+    names = [t for t in terms if not any(c.isdigit() for c in t)]
+    if not names:
+        return tuple(terms)
+    found = store.search_lexical(language.query_terms(" ".join(names), tuple(store.languages())), WRITTEN_LOOKUP)
+    texts = [" ".join(language.words(c.context)) for c in store.chunks([i for i, _ in found]).values()
+             if c.source in sources]
+    return tuple(t for t in terms if t not in names or not any(answerable.held_as_word(t, x) for x in texts))
 
 
 def written(store, terms: Sequence[str]) -> bool:
