@@ -162,6 +162,14 @@ def test_a_name_no_passage_holds_is_set_aside_when_the_rest_of_the_question_is_w
     assert not answerable.aside("Cosa pensi di Sam Altman?", "it", shown, ("Sam", "Altman"))  # nothing else asked
     assert not answerable.aside("Scrivevi a mano ogni mattina nel 2009?", "it", shown, ("2009",))  # a year: never
     assert not answerable.aside("Do you write by hand on a Moleskine every morning?", "en", shown, ("Moleskine",))
+    # a question in many words of its own is set aside on its topic words, unless it asks a quantity
+    latin = [_passage("Why I still teach Latin. Studying Latin means translating slowly: a machine hands you "
+                      "the result and skips the part that was meant to change you.", lang="en")]
+    worth = ("My kids keep asking me about your school. Why do you think Latin is worth studying now that AI can "
+             "translate anything in seconds?")
+    assert answerable.aside(worth, "en", latin, ("AI",))
+    assert not answerable.aside(worth.replace("Why do you think", "How many of your pupils think"), "en", latin,
+                                ("AI",))
     greek = answerable.named("Do you teach Ancient Greek too, or only Latin?", ("Ancient", "Greek"))
     assert greek == ("Ancient Greek",)
     assert answerable.named("An English teacher from Leeds", ("Leeds", "English")) == ("English", "Leeds")

@@ -297,11 +297,21 @@ def aside(question: str, lang: str, passages: Sequence[Passage], missing: Sequen
     of the question answered: they are names, not figures or years, and one passage in the
     question's language holds most of the question's other words ("Leggi sul Kindle o sei
     ancora fedele ai libri di carta?" to an author who wrote on reading on paper and on a
-    screen: the answer says what she wrote on that, and that she never wrote of the Kindle).
-    "Cosa pensi di Sam Altman?" has one word beside the name: it stays unanswered."""
+    screen: the answer says what she wrote on that, and that she never wrote of the Kindle),
+    or, when it asks no quantity, most of its topic words ("Why is Latin still worth studying
+    now that AI translates anything?"). "Cosa pensi di Sam Altman?" has one word beside the
+    name: it stays unanswered."""
     if not missing or any(any(c.isdigit() for c in t) for t in missing):
         return False
-    return _mostly_held(language.terms(question, lang), lang, passages, tuple(skip) + tuple(missing))
+    skipped = tuple(skip) + tuple(missing)
+    if _mostly_held(language.terms(question, lang), lang, passages, skipped):
+        return True
+    # or most of its topic words, when it asks no quantity: "how many centrifuges at Natanz"
+    # is not answered by how many elsewhere
+    return not _QUANTITY.search(question) and _mostly_held(topic_terms(question, lang), lang, passages, skipped)
+
+
+_QUANTITY = re.compile(r"\b(?:quant[oaie]|how (?:many|much))\b", re.IGNORECASE)
 
 
 # "…? E cosa pensi di…", "… and what about…": a second question joined to the first
