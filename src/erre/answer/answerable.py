@@ -291,6 +291,10 @@ def named(question: str, terms: Sequence[str]) -> tuple[str, ...]:
     return tuple(question[a:b] for a, b in out) or tuple(terms)
 
 
+# a question asking how many or how much: its figure is about the thing named, not the rest
+_QUANTITY = re.compile(r"\b(?:quant[oaie]|how (?:many|much))\b", re.IGNORECASE)
+
+
 def aside(question: str, lang: str, passages: Sequence[Passage], missing: Sequence[str],
           skip: Iterable[str] = ()) -> bool:
     """Whether the names in `missing` (no passage holds them) can be set aside and the rest
@@ -309,9 +313,6 @@ def aside(question: str, lang: str, passages: Sequence[Passage], missing: Sequen
     # or most of its topic words, when it asks no quantity: "how many centrifuges at Natanz"
     # is not answered by how many elsewhere
     return not _QUANTITY.search(question) and _mostly_held(topic_terms(question, lang), lang, passages, skipped)
-
-
-_QUANTITY = re.compile(r"\b(?:quant[oaie]|how (?:many|much))\b", re.IGNORECASE)
 
 
 # "…? E cosa pensi di…", "… and what about…": a second question joined to the first

@@ -219,9 +219,7 @@ def unwritten(store, terms: Sequence[str], shown: Sequence[Passage]) -> tuple[st
     names = [t for t in terms if not any(c.isdigit() for c in t)]
     if not names:
         return tuple(terms)
-    found = store.search_lexical(language.query_terms(" ".join(names), tuple(store.languages())), WRITTEN_LOOKUP)
-    texts = [" ".join(language.words(c.context)) for c in store.chunks([i for i, _ in found]).values()
-             if c.source in sources]
+    texts = [text for source, text in _looked_up(store, names) if source in sources]
     return tuple(t for t in terms if t not in names or not any(answerable.held_as_word(t, x) for x in texts))
 
 
@@ -229,10 +227,14 @@ def written(store, terms: Sequence[str]) -> bool:
     """Whether some passage of the writings, beyond those near the question, holds all of
     `terms`, each as a word (a lexical search of the whole index): "I wrote about Rome" is
     never said from a passage on novels, "romanzi"."""
+    return any(all(answerable.held_as_word(t, text) for t in terms) for _, text in _looked_up(store, terms))
+
+
+def _looked_up(store, terms: Sequence[str]) -> list[tuple[str, str]]:
+    """(source, folded text) of the passages of the whole index a lexical search for `terms`
+    finds first."""
     found = store.search_lexical(language.query_terms(" ".join(terms), tuple(store.languages())), WRITTEN_LOOKUP)
-    chunks = store.chunks([i for i, _ in found])
-    return any(all(answerable.held_as_word(t, " ".join(language.words(c.context))) for t in terms)
-               for c in chunks.values())
+    return [(c.source, " ".join(language.words(c.context))) for c in store.chunks([i for i, _ in found]).values()]
 
 
 def quotable(asked: str, cut_reasons: Sequence[tuple[str, str]], passages: Sequence[Passage],

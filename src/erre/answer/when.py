@@ -38,8 +38,8 @@ SUBJECT_POOL = 40  # passages searched for a subject's words
 # a writing whose best passage scores at least this share of the best one's is on the subject
 SUBJECT_SHARE = 0.5
 WRITING = re.compile(r"\b(?:scri\w*|wr[io]t\w*|post|blog|articol\w*|pubblicat\w*|published|piece|"
-                      r"parl[aio]\w*|talk\w*|spok\w*|speak\w*|discuss\w*|mention\w*|menzion\w*)\b",
-                      re.IGNORECASE)
+                     r"parl[aio]\w*|talk\w*|spok\w*|speak\w*|discuss\w*|mention\w*|menzion\w*)\b",
+                     re.IGNORECASE)
 # passages whose dense score is this close to the best one's are about the same point: among
 # them, the newest writing goes first (tuned on the dev split of bench/time)
 SAME_POINT = 0.03
