@@ -27,32 +27,41 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def detect(text: str, default: str = "und") -> str:
-    """ISO 639-1 code of the text's language, `default` when there is too little text."""
+    """ISO 639-1 code of the text's language, `default` when there is too little text; the
+    first one erre knows (`known`) when the identifier ranks a regional one first."""
     sample = text[:4000]
     if len(_WORD.findall(sample)) < 2:
         return default
     import py3langid
 
-    lang, _ = py3langid.classify(sample)
-    return lang
+    ranked = [lang for lang, _ in py3langid.rank(sample)]
+    return next((lang for lang in ranked if known(lang)), ranked[0])
 
 
 def detect_query(text: str, candidates: tuple[str, ...] = ()) -> str:
     """Language of a short question. Short texts fool identifiers; when the question is
-    short, prefer one of the languages the index holds (or Italian and English)."""
+    short, prefer one of the languages the index holds (or Italian and English). A language
+    erre has neither a word list nor a stemmer for (a regional one, "lij" for an Italian
+    question of twelve words; "zxx", no language) gives way to the next one it knows."""
     import py3langid
 
     words = _WORD.findall(text)
     if not words:
         return "und"
-    ranked = py3langid.rank(text)
-    if len(words) >= 8 or not candidates:
-        return ranked[0][0]
+    ranked = [lang for lang, _ in py3langid.rank(text)]
     allowed = set(candidates) | {"it", "en"}
-    for lang, _ in ranked:
-        if lang in allowed:
-            return lang
-    return ranked[0][0]
+    if len(words) < 8 and candidates:
+        return next((lang for lang in ranked if lang in allowed), ranked[0])
+    return next((lang for lang in ranked if lang in allowed or known(lang)), ranked[0])
+
+
+@lru_cache(maxsize=None)
+def known(lang: str) -> bool:
+    """Whether erre reads `lang` as a language of its own: wordfreq has its word list, or
+    Snowball its stemmer."""
+    from wordfreq import available_languages
+
+    return lang in SNOWBALL or lang in available_languages()
 
 
 def zipf(word: str, lang: str) -> float:
