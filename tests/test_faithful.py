@@ -260,6 +260,29 @@ def test_a_name_set_aside_is_said_plainly_and_never_claimed(sample_twin):
     assert b.abstained and len(model.calls) == calls
 
 
+def test_a_name_is_set_aside_when_the_question_is_very_near_a_passage(sample_twin):
+    """Few of its words in the post, but very near it (relevance past the threshold by
+    NEAR_MARGIN): the brand is a detail of a question on what the post says."""
+    from erre import retrieve
+
+    question = "Ti ho vista scrivere su un quadernone in treno: perché non usi Evernote?"
+    s = sample_twin.settings
+    limit = policy.threshold(s, sample_twin.embedder.name)
+    found = retrieve.search(sample_twin.store, sample_twin.embedder, question, s.chat_passages)
+    shown, ev = policy.shown(found, s.chat_passages, limit), policy.evidence(question, "it", found, limit)
+    assert ev.relevance >= ev.threshold + answerable.NEAR_MARGIN
+    assert not answerable.aside(question, "it", shown, ("Evernote",))  # on its words alone: too few held
+    assert answerable.aside(question, "it", shown, ("Evernote",), near=True)
+    assert not answerable.aside("Quanti utenti ha Evernote in Italia?", "it", shown, ("Evernote",), near=True)
+    model = _use(sample_twin, "Scrivere a mano mi obbliga a rallentare, e quando rallento penso meglio [1].")
+    a = chat.answer(sample_twin, question, candidates=1)
+    assert not a.abstained and a.uncovered == ("Evernote",) and len(model.calls) == 1
+    assert a.text.endswith("Su «Evernote», invece, non ho scritto nulla.")
+    # a name that is the whole question is far from every passage: still unanswered
+    b = chat.answer(sample_twin, "Cosa pensi di Evernote?", candidates=1)
+    assert b.abstained and len(model.calls) == 1
+
+
 def test_an_invented_name_is_cut_and_a_draft_with_nothing_left_is_not_spoken(sample_twin):
     _use(sample_twin, "Ne ho parlato con Umberto Eco nel 1994.")
     a = chat.answer(sample_twin, "Perché scrivi ancora a mano?", candidates=1)

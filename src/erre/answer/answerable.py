@@ -31,8 +31,10 @@ COMMON_ZIPF = 6.0
 # across languages, a capitalised word this common in the question's language is likely translated
 # in the passages ("Italian" / "italiano"), so it is not looked for
 TRANSLATED_ZIPF = 3.5
-# relevance above the threshold by this much: a private question answered outright by a passage
-PERSONAL_MARGIN = 0.05
+# relevance above the threshold by this much: a passage very close to the question, which
+# answers a private question outright, and lets a name no writing holds be set aside (`aside`)
+NEAR_MARGIN = 0.05
+PERSONAL_MARGIN = NEAR_MARGIN
 
 
 @dataclass(frozen=True)
@@ -296,23 +298,27 @@ _QUANTITY = re.compile(r"\b(?:quant[oaie]|how (?:many|much))\b", re.IGNORECASE)
 
 
 def aside(question: str, lang: str, passages: Sequence[Passage], missing: Sequence[str],
-          skip: Iterable[str] = ()) -> bool:
+          skip: Iterable[str] = (), near: bool = False) -> bool:
     """Whether the names in `missing` (no passage holds them) can be set aside and the rest
     of the question answered: they are names, not figures or years, and one passage in the
     question's language holds most of the question's other words ("Leggi sul Kindle o sei
     ancora fedele ai libri di carta?" to an author who wrote on reading on paper and on a
     screen: the answer says what she wrote on that, and that she never wrote of the Kindle),
     or, when it asks no quantity, most of its topic words ("Why is Latin still worth studying
-    now that AI translates anything?"). "Cosa pensi di Sam Altman?" has one word beside the
-    name: it stays unanswered."""
+    now that AI translates anything?"), or the question is `near` the passages (relevance
+    NEAR_MARGIN above the threshold: the name is a detail of a question on what they say, in
+    either language: "Cosa pensi degli studenti che fanno tradurre le versioni a ChatGPT?" to
+    an author who wrote on translating Latin in the age of chatbots). "Cosa pensi di Sam
+    Altman?" has one word beside the name and is not that near: it stays unanswered."""
     if not missing or any(any(c.isdigit() for c in t) for t in missing):
         return False
     skipped = tuple(skip) + tuple(missing)
     if _mostly_held(language.terms(question, lang), lang, passages, skipped):
         return True
-    # or most of its topic words, when it asks no quantity: "how many centrifuges at Natanz"
-    # is not answered by how many elsewhere
-    return not _QUANTITY.search(question) and _mostly_held(topic_terms(question, lang), lang, passages, skipped)
+    # or most of its topic words, or near the passages, when it asks no quantity: "how many
+    # centrifuges at Natanz" is not answered by how many elsewhere
+    return not _QUANTITY.search(question) and (
+        near or _mostly_held(topic_terms(question, lang), lang, passages, skipped))
 
 
 # "…? E cosa pensi di…", "… and what about…": a second question joined to the first

@@ -213,7 +213,7 @@ class Reply:
         refusal = None
         if s.chat_checks:
             with clock.checking():
-                self.aside = policy.set_aside(twin, self.asked, lang, shown)
+                self.aside = policy.set_aside(twin, self.asked, lang, shown, found.evidence)
                 refusal = policy.unanswerable(twin, self.asked, lang, shown, kinds, found.evidence, self.aside)
         clock.timings["checks_ms"] = round(clock.checks * 1000, 1)
         if refusal is not None:

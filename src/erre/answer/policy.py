@@ -164,12 +164,14 @@ def author(settings) -> tuple[str, ...]:
     return tuple(settings.name.split()) if settings.name else ()
 
 
-def set_aside(twin, asked: str, lang: str, shown: Sequence[Passage]) -> tuple[str, ...]:
+def set_aside(twin, asked: str, lang: str, shown: Sequence[Passage], ev: Evidence | None = None) -> tuple[str, ...]:
     """The names of the question that no passage of the writings holds, when the rest of the
-    question is on what the passages hold (`answerable.aside`): the answer says what the
-    author wrote on the rest, and that they never wrote of these. () otherwise."""
+    question is on what the passages hold, or the question is very near them (`ev`, the
+    evidence: `answerable.aside`): the answer says what the author wrote on the rest, and
+    that they never wrote of these. () otherwise."""
     missing = answerable.missing_terms(asked, lang, shown, author(twin.settings))
-    if not missing.reason or not answerable.aside(asked, lang, shown, missing.terms, author(twin.settings)):
+    near = ev is not None and ev.threshold > 0 and ev.relevance >= ev.threshold + answerable.NEAR_MARGIN
+    if not missing.reason or not answerable.aside(asked, lang, shown, missing.terms, author(twin.settings), near):
         return ()
     return () if any(written(twin.store, [t]) for t in missing.terms) else missing.terms  # the lookup last
 
