@@ -284,6 +284,15 @@ def test_the_latest_writing_on_a_subject_is_the_newest_that_holds_its_word():
     assert when.latest(q, "it", [old, elsewhere, new, undated, weak]) is new
     assert when.latest(q, "it", [elsewhere]) is None
     assert when.latest("Qual è l'ultimo post che hai scritto?", "it", [old, new]) is None  # no subject
+    # a writing that holds the word in passing, or a word that begins like it, is not on the
+    # subject when the cross-lingual encoder finds it under half as near as the nearest one
+    car = _passage(6, "2015-06-22", 0.95, "Le macchine elettriche costano troppo e la batteria dura poco.")
+    jazz = _passage(7, "2024-10-20", 0.60, "La batterista, la più giovane, teneva insieme tutto.")
+    q = "Qual è l'ultima cosa che hai scritto sulla batteria delle auto?"
+    assert when.latest(q, "it", [car, jazz]) is jazz  # the stem alone: the jazz night is newer
+    near = {"d6.md": 0.30, "d7.md": 0.11}.get
+    assert when.latest(q, "it", [car, jazz], near) is car
+    assert when.latest(q, "it", [car, jazz], {"d6.md": 0.30, "d7.md": 0.16}.get) is jazz  # half as near: on it
 
 
 def _record(model, sent: list[str]) -> None:

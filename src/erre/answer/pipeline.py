@@ -431,10 +431,13 @@ class Reply:
             return None
         found = retrieve.find(twin.store, twin.embedder, words, when.SUBJECT_POOL,
                               candidates=max(s.search_candidates, when.SUBJECT_POOL))
-        newest = when.latest(self.asked, lang, policy.shown(found.passages, len(found.passages), limit))
-        if newest is None or twin.subjects is None:
-            return newest
+        shown = policy.shown(found.passages, len(found.passages), limit)
+        if twin.subjects is None:
+            return when.latest(self.asked, lang, shown)
         subjects, question = twin.subjects, twin.subjects.question(words)
+        newest = when.latest(self.asked, lang, shown, lambda source: subjects.nearness(source, question))
+        if newest is None:
+            return None
         onward = subjects.onward(newest.chunk.source, question)  # one-way, as for a question about now
         for source in dict.fromkeys([*subjects.related(newest.chunk.source, question), *onward]):
             p = self._nearest(source, question, newest.score)

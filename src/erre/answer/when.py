@@ -23,7 +23,7 @@ about (`arrange`):
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .. import language
@@ -379,12 +379,17 @@ def subject(question: str, lang: str) -> str:
     return " ".join(answerable.content_words(WRITING.sub(" ", _LATEST.sub(" ", question)), lang, SUBJECT_ZIPF))
 
 
-def latest(question: str, lang: str, found: Sequence[Passage]) -> Passage | None:
+def latest(question: str, lang: str, found: Sequence[Passage],
+           nearness: Callable[[str], float] | None = None) -> Passage | None:
     """The passage of the newest dated writing on the question's subject, from `found` (the
     passages found for `subject`, best first, that pass the relevance threshold): a writing
     is on the subject when one of its passages holds the subject's rarest word (its stem, as
     the start of a word: "telefoni" and "telefono") and scores at least SUBJECT_SHARE of the
-    best one's. None when none does."""
+    best one's, and, given `nearness` (a writing's cosine with the subject by the
+    cross-lingual encoder, subjects.py), when it is at least SUBJECT_SHARE as near the
+    subject as the nearest of them: a writing that holds the word in passing, or a word
+    that begins like it, is not on the subject (a jazz night's "batterista" begins like an
+    electric car's "batteria"). None when none is."""
     words = subject(question, lang).split()
     if not words or not found:
         return None
@@ -398,4 +403,9 @@ def latest(question: str, lang: str, found: Sequence[Passage]) -> Passage | None
         text = " ".join(language.words(p.chunk.context))
         if all(answerable.held(stem, text) for stem in stems):
             on[p.chunk.source] = p
+    if nearness is not None and on:
+        near = {source: nearness(source) for source in on}
+        best = max(near.values())
+        if best > 0:
+            on = {source: p for source, p in on.items() if near[source] >= SUBJECT_SHARE * best}
     return max(on.values(), key=lambda p: p.chunk.date or "", default=None)
