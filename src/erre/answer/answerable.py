@@ -34,7 +34,6 @@ TRANSLATED_ZIPF = 3.5
 # relevance above the threshold by this much: a passage very close to the question, which
 # answers a private question outright, and lets a name no writing holds be set aside (`aside`)
 NEAR_MARGIN = 0.05
-PERSONAL_MARGIN = NEAR_MARGIN
 
 
 @dataclass(frozen=True)
@@ -233,7 +232,7 @@ def personal(is_personal: bool, relevance: float, threshold: float, published: b
     """A private question stays unanswered unless a passage is very close to it, or it names
     only what the author wrote about in public (`published`: "Sei ancora su Facebook?" to an
     author who wrote of closing her accounts)."""
-    if is_personal and relevance < threshold + PERSONAL_MARGIN and not published:
+    if is_personal and relevance < threshold + NEAR_MARGIN and not published:
         return Check("personal")
     return Check(None)
 
