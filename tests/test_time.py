@@ -541,7 +541,7 @@ def test_the_latest_writing_may_be_the_newer_nearest_in_the_other_language(twin,
     monkeypatch.setattr(subjects.Subjects, "related", lambda self, source, question: [])
     a = chat.answer(twin, question, candidates=1)
     assert a.reason == "latest" and [c.date for c in a.citations] == ["2021-09-04"], a.text
-    monkeypatch.setattr(subjects.Subjects, "onward", lambda self, source, question: [])
+    monkeypatch.setattr(subjects.Subjects, "onward", lambda self, source, question, **kw: [])
     b = chat.answer(twin, question, candidates=1)
     assert b.reason == "latest" and [c.date for c in b.citations] == ["2015-06-22"], b.text
 
@@ -738,6 +738,10 @@ def test_the_link_to_a_newer_writing_may_go_through_an_older_one():
     # the chain stops where it turns back: 2024's nearest is 2012, whose nearest is 2024
     assert found.onward("2024-latin.md", vectors[2].astype(np.float32), share=0.0) == ["2012-latino.md"]
     assert found.onward("nowhere.md", question) == []
+    # ... unless the search found it for the question: the index's embedder judged it near already
+    assert found.onward("2017-tradurre.md", question, share=0.5, found={"2024-latin.md"}) == [
+        "2012-latino.md", "2024-latin.md"]
+    assert found.chain("2017-tradurre.md") == ["2012-latino.md", "2024-latin.md"]
 
 
 def test_a_question_in_the_old_view_s_words_gets_the_newer_writing_on_its_subject_first(twin, tmp_path,
@@ -758,7 +762,7 @@ def test_a_question_in_the_old_view_s_words_gets_the_newer_writing_on_its_subjec
     chat.answer(twin, question, candidates=1)
     assert sent and 'scritto="2024-02-19"' in sent[-1] and 'scritto="2014-04-10"' not in sent[-1]
     # without the one-way link the old view, which the question's words find, came first
-    monkeypatch.setattr(subjects.Subjects, "onward", lambda self, source, question: [])
+    monkeypatch.setattr(subjects.Subjects, "onward", lambda self, source, question, **kw: [])
     sent.clear()
     chat.answer(twin, question, candidates=1)
     assert sent and sent[-1].index('scritto="2014-04-10"') < sent[-1].find('scritto="2024-02-19"')
@@ -780,11 +784,11 @@ def test_the_link_to_a_newer_writing_goes_on_past_an_older_one(twin, tmp_path, m
     question = "Posso usare il cellulare come dizionario di latino in classe?"
     sent = _scripted(twin, "Oggi i telefoni restano spenti nella scatola [1].")
     # the first writing's nearest is older: its own nearest, newer than the first, is the current view
-    monkeypatch.setattr(subjects.Subjects, "onward", lambda self, source, q: [by["2011"], by["2024"]])
+    monkeypatch.setattr(subjects.Subjects, "onward", lambda self, source, q, **kw: [by["2011"], by["2024"]])
     chat.answer(twin, question, candidates=1)
     assert sent and 'scritto="2024-02-19"' in sent[-1] and 'scritto="2014-04-10"' not in sent[-1]
     assert 'scritto="2011-09-01"' not in sent[-1]  # the older writing passed through is on the point: left out
-    monkeypatch.setattr(subjects.Subjects, "onward", lambda self, source, q: [by["2011"]])
+    monkeypatch.setattr(subjects.Subjects, "onward", lambda self, source, q, **kw: [by["2011"]])
     sent.clear()
     chat.answer(twin, question, candidates=1)
     assert sent and sent[-1].index('scritto="2014-04-10"') < sent[-1].find('scritto="2024-02-19"')

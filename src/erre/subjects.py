@@ -24,7 +24,7 @@ import functools
 import os
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,18 +90,28 @@ class Subjects:
                 if asked[j] >= share * asked[i] and i in self._nearest(j, near)]
 
     def onward(self, source: str, question: np.ndarray, share: float = NEAR_SHARE,
-               hops: int = HOPS) -> list[str]:
+               hops: int = HOPS, found: Collection[str] = ()) -> list[str]:
         """The writings reached from `source` by following each one's nearest writing (not
         itself), up to `hops` links (stopping where the chain turns back), those `question` is
-        at least `share` as near as to `source`: one-way, so weaker than `related`. The writing
+        at least `share` as near as to `source`, or that the search `found` for it (the index's
+        embedder judged them near the question already): one-way, so weaker than `related`. The writing
         on a subject a reader's words find first may be nearest an older one, itself nearest
         the newest ("tradurre e trattare" of 2017 -> "a che serve il latino" of 2012 -> "Why I
         still teach Latin" of 2024)."""
         i = self._row.get(source)
-        if i is None or len(self.writings) < 2:
+        if i is None:
             return []
         asked = self.means @ question
         if asked[i] <= 0:
+            return []
+        return [w for w in self.chain(source, hops)
+                if asked[self._row[w]] >= share * asked[i] or w in found]
+
+    def chain(self, source: str, hops: int = HOPS) -> list[str]:
+        """The writings reached from `source` by following each one's nearest writing (not
+        itself), up to `hops` links, stopping where the chain turns back."""
+        i = self._row.get(source)
+        if i is None or len(self.writings) < 2:
             return []
         out, seen, j = [], {i}, i
         for _ in range(hops):
@@ -109,8 +119,7 @@ class Subjects:
             if j in seen:
                 break
             seen.add(j)
-            if asked[j] >= share * asked[i]:
-                out.append(self.writings[j])
+            out.append(self.writings[j])
         return out
 
     def closest(self, sources: Sequence[str], question: np.ndarray, than: str,

@@ -358,7 +358,10 @@ class Reply:
         when that one is older, its own nearest, when newer than the first, joins `alongside`,
         found or not, in either language (with the older one passed through, when found: on
         the point, so left out with the other old ones): a reader who asks in the old view's
-        words finds the old writing first."""
+        words finds the old writing first. The question need not be near that writing by the
+        cross-lingual encoder when the search found it ("Would you recommend Twitter to a young
+        teacher?" finds the 2011 post on Twitter and, lower, the 2022 one on leaving social
+        networks, which the 2011 post is nearest)."""
         if asked.kind == when.OFF or not shown or self.twin.subjects is None:
             return [], []
         subjects, first = self.twin.subjects, shown[0]
@@ -402,7 +405,7 @@ class Reply:
         if asked.kind == when.NOW:  # the best writing's nearest one, when newer: in time order beside it
             known = {p.chunk.source for p in [*related, *alongside]}
             passed: list[str] = []
-            for source in subjects.onward(first.chunk.source, question):  # through an older one
+            for source in subjects.onward(first.chunk.source, question, found=have):  # through an older one
                 near = None if source in known else have.get(source) or self._nearest(source, question, first.score)
                 if near is None or (when.year(near) or 0) > (when.year(first) or 9999):
                     if near is not None:  # the older writing passed through is on the point too, when found
