@@ -741,7 +741,6 @@ def test_the_link_to_a_newer_writing_may_go_through_an_older_one():
     # ... unless the search found it for the question: the index's embedder judged it near already
     assert found.onward("2017-tradurre.md", question, share=0.5, found={"2024-latin.md"}) == [
         "2012-latino.md", "2024-latin.md"]
-    assert found.chain("2017-tradurre.md") == ["2012-latino.md", "2024-latin.md"]
 
 
 def test_a_question_in_the_old_view_s_words_gets_the_newer_writing_on_its_subject_first(twin, tmp_path,

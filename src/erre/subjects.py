@@ -99,19 +99,10 @@ class Subjects:
         the newest ("tradurre e trattare" of 2017 -> "a che serve il latino" of 2012 -> "Why I
         still teach Latin" of 2024)."""
         i = self._row.get(source)
-        if i is None:
+        if i is None or len(self.writings) < 2:
             return []
         asked = self.means @ question
         if asked[i] <= 0:
-            return []
-        return [w for w in self.chain(source, hops)
-                if asked[self._row[w]] >= share * asked[i] or w in found]
-
-    def chain(self, source: str, hops: int = HOPS) -> list[str]:
-        """The writings reached from `source` by following each one's nearest writing (not
-        itself), up to `hops` links, stopping where the chain turns back."""
-        i = self._row.get(source)
-        if i is None or len(self.writings) < 2:
             return []
         out, seen, j = [], {i}, i
         for _ in range(hops):
@@ -119,7 +110,8 @@ class Subjects:
             if j in seen:
                 break
             seen.add(j)
-            out.append(self.writings[j])
+            if asked[j] >= share * asked[i] or self.writings[j] in found:
+                out.append(self.writings[j])
         return out
 
     def closest(self, sources: Sequence[str], question: np.ndarray, than: str,

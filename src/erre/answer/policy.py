@@ -51,6 +51,11 @@ class Evidence:
     def enough(self) -> bool:
         return self.threshold <= 0 or self.relevance >= self.threshold or self.coverage >= COVERAGE_ENOUGH
 
+    @property
+    def near(self) -> bool:
+        """A passage very close to the question: past a calibrated threshold by NEAR_MARGIN."""
+        return self.threshold > 0 and self.relevance >= self.threshold + answerable.NEAR_MARGIN
+
 
 NONE = Evidence(0.0, 0.0, 1.0)  # no evidence looked for: an order, an empty index, a task
 
@@ -170,7 +175,7 @@ def set_aside(twin, asked: str, lang: str, shown: Sequence[Passage], ev: Evidenc
     evidence: `answerable.aside`): the answer says what the author wrote on the rest, and
     that they never wrote of these. () otherwise."""
     missing = answerable.missing_terms(asked, lang, shown, author(twin.settings))
-    near = ev is not None and ev.threshold > 0 and ev.relevance >= ev.threshold + answerable.NEAR_MARGIN
+    near = ev is not None and ev.near
     if not missing.reason or not answerable.aside(asked, lang, shown, missing.terms, author(twin.settings), near):
         return ()
     return () if any(written(twin.store, [t]) for t in missing.terms) else missing.terms  # the lookup last
