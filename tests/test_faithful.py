@@ -515,6 +515,22 @@ def test_a_detail_question_whose_draft_is_cut_is_not_answered_with_a_quote(sampl
     assert a.abstained and a.reason == "unsupported" and "25" not in a.text
 
 
+def test_a_name_in_the_askers_own_context_is_not_asked_about():
+    ohio = ("I teach 7th grade in Ohio and I'm rethinking how much take-home work I give. "
+            "How much homework do you assign your students?")
+    assert answerable.in_context(ohio, "en", "Ohio") and answerable.in_context(ohio, "en", "7th")
+    # set aside whatever the passages hold (none here): the sentence that asks is judged alone
+    assert answerable.aside(ohio, "en", [], ("Ohio", "7th"))
+    # ... but not a name of the sentence that asks, nor one the asking sentence points back to
+    kobo = "Erasmus student here, my suitcase is already heavy. Should I get a Kobo or stick to paper?"
+    assert answerable.in_context(kobo, "en", "Erasmus") and not answerable.in_context(kobo, "en", "Kobo")
+    assert not answerable.aside(kobo, "en", [], ("Erasmus", "Kobo"))
+    assert not answerable.in_context("Mixtral è uscito ieri. Lo hai provato?", "it", "Mixtral")
+    assert not answerable.aside("Mixtral è uscito ieri. Lo hai provato?", "it", [], ("Mixtral",))
+    assert not answerable.in_context("Nel 2015 hai scritto delle auto elettriche. Lo pensi ancora?", "it", "2015")
+    assert not answerable.in_context("Cosa pensi di Mixtral?", "it", "Mixtral")  # one sentence: it asks
+
+
 def test_never_wrote_is_said_only_of_a_name_no_passage_holds(sample_twin):
     store = sample_twin.store
     assert policy.written(store, ("LoRA",))  # in the post on fine-tuning, far from handwriting

@@ -309,15 +309,38 @@ def aside(question: str, lang: str, passages: Sequence[Passage], missing: Sequen
     either language: "Cosa pensi degli studenti che fanno tradurre le versioni a ChatGPT?" to
     an author who wrote on translating Latin in the age of chatbots). "Cosa pensi di Sam
     Altman?" has one word beside the name and is not that near: it stays unanswered."""
-    if not missing or any(any(c.isdigit() for c in t) for t in missing):
+    if not missing:
         return False
     skipped = tuple(skip) + tuple(missing)
+    # the asker's own context, in a sentence that asks nothing ("I teach 7th grade in Ohio."), is
+    # not asked about: only the names of the sentences that ask are judged
+    missing = [t for t in missing if not in_context(question, lang, t)]
+    if not missing:
+        return True
+    if any(any(c.isdigit() for c in t) for t in missing):
+        return False
     if _mostly_held(language.terms(question, lang), lang, passages, skipped):
         return True
     # or most of its topic words, or near the passages, when it asks no quantity: "how many
     # centrifuges at Natanz" is not answered by how many elsewhere
     return not _QUANTITY.search(question) and (
         near or _mostly_held(topic_terms(question, lang), lang, passages, skipped))
+
+
+def in_context(question: str, lang: str, term: str) -> bool:
+    """Whether `term` is named only in the sentences of `question` that ask nothing, and the
+    sentences that ask name a subject of their own: the asker's context ("I teach 7th grade
+    in Ohio. How much homework do you give?"), not what the question asks. Not when what
+    asks names nothing ("Mixtral è uscito ieri. Lo hai provato?": it asks about Mixtral),
+    nor a year ("Nel 2015 hai scritto…" names the writing asked about)."""
+    pieces = parts(question)
+    if len(pieces) < 2 or _YEAR.fullmatch(term):
+        return False
+    said = [" ".join(language.words(p.text)) for p in pieces if not p.question]
+    asking = [p.text for p in pieces if p.question]
+    asked = [" ".join(language.words(p)) for p in asking]
+    return (any(held(term, s) for s in said) and not any(held(term, a) for a in asked)
+            and any(topic_terms(p, lang) for p in asking))
 
 
 # "…? E cosa pensi di…", "… and what about…": a second question joined to the first
