@@ -525,8 +525,8 @@ def test_a_name_in_the_askers_own_context_is_not_asked_about():
     kobo = "Erasmus student here, my suitcase is already heavy. Should I get a Kobo or stick to paper?"
     assert answerable.in_context(kobo, "en", "Erasmus") and not answerable.in_context(kobo, "en", "Kobo")
     assert not answerable.aside(kobo, "en", [], ("Erasmus", "Kobo"))
-    assert not answerable.in_context("Mixtral è uscito ieri. Lo hai provato?", "it", "Mixtral")
-    assert not answerable.aside("Mixtral è uscito ieri. Lo hai provato?", "it", [], ("Mixtral",))
+    assert not answerable.in_context("Ieri è uscito Mixtral. Lo hai provato?", "it", "Mixtral")
+    assert not answerable.aside("Ieri è uscito Mixtral. Lo hai provato?", "it", [], ("Mixtral",))
     assert not answerable.in_context("Nel 2015 hai scritto delle auto elettriche. Lo pensi ancora?", "it", "2015")
     assert not answerable.in_context("Cosa pensi di Mixtral?", "it", "Mixtral")  # one sentence: it asks
 

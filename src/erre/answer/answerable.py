@@ -331,7 +331,7 @@ def in_context(question: str, lang: str, term: str) -> bool:
     """Whether `term` is named only in the sentences of `question` that ask nothing, and the
     sentences that ask name a subject of their own: the asker's context ("I teach 7th grade
     in Ohio. How much homework do you give?"), not what the question asks. Not when what
-    asks names nothing ("Mixtral è uscito ieri. Lo hai provato?": it asks about Mixtral),
+    asks names nothing ("Ieri è uscito Mixtral. Lo hai provato?": it asks about Mixtral),
     nor a year ("Nel 2015 hai scritto…" names the writing asked about)."""
     pieces = parts(question)
     if len(pieces) < 2 or _YEAR.fullmatch(term):
