@@ -106,9 +106,12 @@ def write(path: Path, text: str | bytes) -> Path:
 def tiny_gguf(tmp_path_factory) -> Path:
     """A random-weight GGUF that llama.cpp loads and runs for real."""
     pytest.importorskip("llama_cpp")
+    from erre.llm import llamacpp
     from tests import tiny_gguf
 
-    return tiny_gguf.write(tmp_path_factory.mktemp("gguf") / "tiny.gguf")
+    folder = tmp_path_factory.mktemp("gguf")
+    llamacpp.PROBE_CACHE = folder / "layouts.json"  # where a CPU listing AMX has its models tried: not ~/.cache
+    return tiny_gguf.write(folder / "tiny.gguf")
 
 
 @pytest.fixture(scope="session")

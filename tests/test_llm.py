@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 
+import json
+
 import httpx
 import pytest
 
@@ -52,6 +54,49 @@ def test_llamacpp_reads_a_message_without_disturbing_the_chat(tiny_model):
     assert np.allclose(x[1], x[2]) and not np.allclose(x[0], x[1])  # the same text reads the same
     assert reader.read(["x" * 20_000]).shape == (1, 64)  # a long text is cut, not refused
     assert "".join(tiny_model.stream(MESSAGES, max_tokens=8, temperature=0.0)) == before
+
+
+def test_a_model_whose_weight_layouts_crash_the_machine_is_opened_with_the_plain_one(tiny_gguf, monkeypatch):
+    import llama_cpp.llama_cpp as lib
+
+    from erre.llm import llamacpp
+
+    default = lib.llama_model_default_params
+    monkeypatch.setattr(llamacpp, "extra_layouts_safe", lambda path: False)
+    model = llamacpp.LlamaCppModel(tiny_gguf, context=512, threads=1)
+    assert model._llm.model_params.use_extra_bufts is False
+    assert "".join(model.stream(MESSAGES, max_tokens=4, temperature=0.0))  # it runs
+    assert model.reader.read(["Perché scrivi a mano?"]).shape == (1, 64)
+    assert model.reader._llm.model_params.use_extra_bufts is False
+    assert lib.llama_model_default_params is default and default().use_extra_bufts  # only while opening
+    monkeypatch.setattr(llamacpp, "extra_layouts_safe", lambda path: True)
+    assert llamacpp.LlamaCppModel(tiny_gguf, context=512, threads=1)._llm.model_params.use_extra_bufts
+
+
+def test_the_weight_layouts_are_tried_in_a_child_process_only_where_the_cpu_lists_amx(tiny_gguf, tmp_path,
+                                                                                        monkeypatch):
+    from erre.llm import llamacpp
+
+    def probes_forbidden(*a, **k):
+        raise AssertionError("no child process expected")
+
+    monkeypatch.setattr(llamacpp, "_SAFE", {})
+    monkeypatch.setattr(llamacpp, "_cpu", lambda: ("Some CPU", {"avx2", "fma"}))
+    monkeypatch.setattr(llamacpp.subprocess, "run", probes_forbidden)
+    assert llamacpp.extra_layouts_safe(tiny_gguf, tmp_path / "a.json") and not (tmp_path / "a.json").exists()
+    monkeypatch.undo()
+
+    monkeypatch.setattr(llamacpp, "_SAFE", {})
+    monkeypatch.setattr(llamacpp, "_cpu", lambda: ("Some CPU", {"avx512f", "amx_tile", "amx_int8"}))
+    assert llamacpp.extra_layouts_safe(tiny_gguf, tmp_path / "b.json")  # a real child ran the model and lived
+    assert list(json.loads((tmp_path / "b.json").read_text()).values()) == [True]
+    # a child killed by a signal, as by the AMX fault: the plain layout, remembered across processes
+    monkeypatch.setattr(llamacpp, "_SAFE", {})
+    monkeypatch.setattr(llamacpp, "_PROBE", "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)")
+    assert not llamacpp.extra_layouts_safe(tiny_gguf, tmp_path / "c.json")
+    monkeypatch.setattr(llamacpp, "_SAFE", {})
+    monkeypatch.setattr(llamacpp.subprocess, "run", probes_forbidden)
+    assert not llamacpp.extra_layouts_safe(tiny_gguf, tmp_path / "c.json")  # read back, not tried again
 
 
 def test_llamacpp_count_is_the_rendered_prompt(tiny_model):

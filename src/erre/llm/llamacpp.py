@@ -9,11 +9,20 @@ context in embedding mode gives the mean of the model's last hidden states over 
 message's tokens, the chat model's own reading of it, which the task classifier reads beside
 the embedder's vectors (answer/classify.py). The weights are mapped from the same file, not
 loaded twice.
+
+llama.cpp built for the machine it runs on lays some weights out for the CPU's matrix
+units (Intel AMX tiles, repacked blocks). In a virtual machine whose CPU lists AMX without
+granting it, its first multiplication kills the process. Where the CPU lists AMX, a child
+process tries the model once (cached per llama.cpp build, model file and CPU) and, if it
+dies, the model is opened with the plain layout (`extra_layouts_safe`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import subprocess
 import sys
 import threading
 from collections.abc import Iterator, Sequence
@@ -38,7 +47,7 @@ class LlamaCppModel:
             raise MissingExtra("llama.cpp support", "'erre[llamacpp]'") from None
         try:
             # a LoRA adapter (erre tune) is applied to the base's weights as they are loaded
-            with _quiet_stderr() if lora else nullcontext():
+            with _quiet_stderr() if lora else nullcontext(), _layouts(path):
                 self._llm = llama_cpp.Llama(str(path), n_ctx=context, n_threads=threads or None,
                                             n_threads_batch=threads or None, seed=seed, verbose=False,
                                             lora_path=str(lora) if lora else None, logits_all=scores)
@@ -141,7 +150,7 @@ class Reader:
         import llama_cpp
 
         try:  # quiet: llama.cpp tells on stderr that the pooling differs from the model's own
-            with _quiet_stderr():
+            with _quiet_stderr(), _layouts(self.path):
                 return llama_cpp.Llama(str(self.path), embedding=True, n_ctx=self.CONTEXT, n_batch=self.CONTEXT,
                                        n_threads=self.threads or None, n_threads_batch=self.threads or None,
                                        pooling_type=llama_cpp.LLAMA_POOLING_TYPE_MEAN, verbose=False)
@@ -188,3 +197,91 @@ def _quiet_stderr():
     finally:
         os.dup2(saved, fd)
         os.close(saved)
+
+
+PROBE_CACHE = Path.home() / ".cache" / "erre" / "llamacpp-layouts.json"
+_PROBE = ("import sys, llama_cpp\n"
+          "m = llama_cpp.Llama(sys.argv[1], n_ctx=64, n_batch=64, n_threads=1, verbose=False)\n"
+          "m.eval(m.tokenize(b'Una frase per provare il modello.'))\n")
+_LAYOUT_LOCK = threading.Lock()
+_SAFE: dict[str, bool] = {}
+
+
+def _cpu() -> tuple[str, set[str]]:
+    """(the CPU's model name, its flags), from /proc/cpuinfo; ("", set()) elsewhere."""
+    try:
+        info = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "", set()
+    name = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")), "")
+    flags = next((line.split(":", 1)[1].split() for line in info.splitlines() if line.startswith("flags")), [])
+    return name, set(flags)
+
+
+def extra_layouts_safe(path: Path, cache: Path | None = None) -> bool:
+    """Whether llama.cpp may lay `path`'s weights out for the CPU's matrix units: always
+    where the CPU lists no AMX; else a child process loads the model and runs a sentence
+    through it, and it is safe when the child lives. Remembered per llama.cpp build, model
+    file and CPU, in the process and in `cache` (default PROBE_CACHE)."""
+    import llama_cpp
+
+    name, flags = _cpu()
+    if not any(f.startswith("amx") for f in flags):
+        return True
+    cache = cache or PROBE_CACHE
+    size = path.stat().st_size if path.exists() else 0
+    key = hashlib.sha256(f"{llama_cpp.__version__}|{llama_cpp.__file__}|{path.resolve()}|{size}|{name}|"
+                         f"{' '.join(sorted(flags))}".encode()).hexdigest()[:16]
+    with _LAYOUT_LOCK:
+        if key in _SAFE:
+            return _SAFE[key]
+        try:
+            known = json.loads(cache.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            known = {}
+        if not isinstance(known, dict):
+            known = {}
+        if isinstance(known.get(key), bool):
+            _SAFE[key] = known[key]
+            return known[key]
+        try:
+            child = subprocess.run([sys.executable, "-c", _PROBE, str(path)], capture_output=True, timeout=300)
+            safe = child.returncode >= 0  # killed by a signal: the layout crashed it
+        except subprocess.TimeoutExpired:
+            safe = False
+        _SAFE[key] = known[key] = safe
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            cache.write_text(json.dumps(known, indent=1), encoding="utf-8")
+        except OSError:
+            pass  # remembered for this process only
+        return safe
+
+
+@contextmanager
+def _layouts(path: Path):
+    """While a model is opened: llama.cpp's plain weight layout where its other layouts crash
+    this machine (`extra_layouts_safe`)."""
+    import llama_cpp.llama_cpp as lib
+
+    if extra_layouts_safe(path):
+        yield
+        return
+    default = lib.llama_model_default_params
+    if not hasattr(default(), "use_extra_bufts"):
+        raise BackendError("llama.cpp crashes on this CPU (it lists AMX, which this machine does not grant) and "
+                           "this llama-cpp-python cannot turn that off: install a newer one, or rebuild it "
+                           "without AMX: CMAKE_ARGS='-DGGML_NATIVE=OFF -DGGML_AVX2=ON' pip install --force-reinstall "
+                           "--no-cache-dir llama-cpp-python")
+
+    def plain():
+        params = default()
+        params.use_extra_bufts = False
+        return params
+
+    with _LAYOUT_LOCK:
+        lib.llama_model_default_params = plain
+        try:
+            yield
+        finally:
+            lib.llama_model_default_params = default
