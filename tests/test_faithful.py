@@ -362,6 +362,13 @@ def test_a_question_naming_only_what_the_author_published_is_not_private():
                      score=0.5)]
     assert answerable.published("Sei ancora su Facebook e Twitter?", "it", shown)
     assert not answerable.published("Sei ancora su Facebook e TikTok?", "it", shown)  # one name not written
+    # a name of the asker's own context is not what is asked
+    assert answerable.published("Vivo a Casalecchio e ti cerco ovunque. Sei ancora iscritta a Facebook e Twitter?",
+                                "it", shown)
+    assert answerable.in_context("Ti cerco su Instagram, non ti trovo. Sei ancora iscritta ai social?", "it", "Instagram")
+    # ... but when they ask about no name of their own, the context's names are what the question is about
+    assert answerable.published("Ti cerco su Instagram, non ti trovo. Sei ancora iscritta ai social?", "it", shown)
+    assert not answerable.published("Ti cerco su TikTok, non ti trovo. Sei ancora iscritta ai social?", "it", shown)
     assert not answerable.published("Dove abiti adesso?", "it", shown)  # no name at all
     words = "Ho raccolto le parole bolognesi che mia nonna usava: il dialetto di casa, che capisco ma parlo male."
     shown.append(Passage(id=2, chunk=Chunk(source="parole.md", title="Parole", text=words, start=0, end=len(words),
@@ -519,16 +526,28 @@ def test_a_name_in_the_askers_own_context_is_not_asked_about():
     ohio = ("I teach 7th grade in Ohio and I'm rethinking how much take-home work I give. "
             "How much homework do you assign your students?")
     assert answerable.in_context(ohio, "en", "Ohio") and answerable.in_context(ohio, "en", "7th")
-    # set aside whatever the passages hold (none here): the sentence that asks is judged alone
-    assert answerable.aside(ohio, "en", [], ("Ohio", "7th"))
-    # ... but not a name of the sentence that asks, nor one the asking sentence points back to
+    # like an age, not a term the passages must hold (none here): the sentence that asks is judged alone
+    assert answerable.missing_terms(ohio, "en", []).reason is None
+    # ... but a name of the sentence that asks is, and one the asking sentence points back to
     kobo = "Erasmus student here, my suitcase is already heavy. Should I get a Kobo or stick to paper?"
     assert answerable.in_context(kobo, "en", "Erasmus") and not answerable.in_context(kobo, "en", "Kobo")
-    assert not answerable.aside(kobo, "en", [], ("Erasmus", "Kobo"))
+    assert answerable.missing_terms(kobo, "en", []).terms == ("Kobo",)
     assert not answerable.in_context("Ieri è uscito Mixtral. Lo hai provato?", "it", "Mixtral")
-    assert not answerable.aside("Ieri è uscito Mixtral. Lo hai provato?", "it", [], ("Mixtral",))
+    assert answerable.missing_terms("Ieri è uscito Mixtral. Lo hai provato?", "it", []).terms == ("Mixtral",)
     assert not answerable.in_context("Nel 2015 hai scritto delle auto elettriche. Lo pensi ancora?", "it", "2015")
     assert not answerable.in_context("Cosa pensi di Mixtral?", "it", "Mixtral")  # one sentence: it asks
+
+
+def test_a_context_name_the_author_wrote_of_elsewhere_neither_blocks_nor_ends_the_answer(sample_twin):
+    import dataclasses
+
+    _use(sample_twin, "Non dovrei mai essere chiamato.")
+    sample_twin.settings = dataclasses.replace(sample_twin.settings, chat_answer="quote")
+    assert policy.written(sample_twin.store, ("Bologna",))  # a note on the library, not on handwriting
+    a = chat.answer(sample_twin, "Studio a Bologna e prendo appunti solo sul portatile. "
+                                 "Tu perché scrivi ancora a mano?")
+    assert not a.abstained and a.citations[0].source == "_posts/2023-02-14-perche-scrivo-a-mano.md"
+    assert "Bologna" not in a.text  # the asker's context: nothing said of it, neither refused nor "never wrote"
 
 
 def test_never_wrote_is_said_only_of_a_name_no_passage_holds(sample_twin):

@@ -162,11 +162,13 @@ def spelled(figure: str, text: str) -> bool:
 def missing_terms(question: str, lang: str, passages: Sequence[Passage], skip: Iterable[str] = ()) -> Check:
     """The question's specific terms that none of `passages` holds (title, headings and the
     year the passage was written count: "nel 2014" asks about what was written then; a
-    figure written out in words counts). An age is not asked about (`ages`)."""
+    figure written out in words counts). An age is not asked about (`ages`), nor a name or
+    figure of the asker's own context (`in_context`: "I teach 7th grade in Ohio. How much
+    homework do you give?")."""
     text = " ".join(" ".join(language.words(f"{p.chunk.context} {(p.chunk.date or '')[:4]}")) for p in passages)
     across = sum(p.chunk.language not in (lang, None) for p in passages) > len(passages) / 2
     missing = tuple(t for t in specific_terms(question, lang, (*skip, *ages(question)), across=across)
-                    if not held(t, text) and not spelled(t, text))
+                    if not held(t, text) and not spelled(t, text) and not in_context(question, lang, t))
     return Check("missing_terms", missing) if missing else Check(None)
 
 
@@ -240,7 +242,10 @@ def personal(is_personal: bool, relevance: float, threshold: float, published: b
 def published(question: str, lang: str, passages: Sequence[Passage], skip: Iterable[str] = ()) -> bool:
     """Whether the question asks about what one of `passages` shows the author wrote about
     in public: it names something (a name, not a number) and one passage holds every name
-    it uses ("Sei ancora su Facebook e Twitter?"); or it names nothing and one passage in
+    it uses ("Sei ancora su Facebook e Twitter?"; the names of the asker's own context,
+    `in_context`, aside when the sentences that ask name something themselves, as
+    "Casalecchio" in "Vivo a Casalecchio… Sei ancora iscritta a Facebook?", not "Instagram" in
+    "Ti ho cercata su Instagram. Sei ancora sui social?"); or it names nothing and one passage in
     its language holds more than half of its topic words, two at least ("il dialetto
     bolognese lo parli?" to an author who wrote on Bolognese words; "Dove abiti?" has one,
     "Mi lasci il tuo numero di cellulare?" one, which a post on phones holds), or all its
@@ -248,6 +253,7 @@ def published(question: str, lang: str, passages: Sequence[Passage], skip: Itera
     author who wrote of the electric car she bought; "Are you married?" has one; "In che
     anno sei nato, esattamente?" three, and a post on where he was born holds two)."""
     names = [t for t in specific_terms(question, lang, skip) if not any(c.isdigit() for c in t)]
+    names = [t for t in names if not in_context(question, lang, t)] or names
     if names:
         return any(all(held(t, " ".join(language.words(p.chunk.context))) for t in names) for p in passages)
     topic = topic_terms(question, lang)
@@ -312,11 +318,6 @@ def aside(question: str, lang: str, passages: Sequence[Passage], missing: Sequen
     if not missing:
         return False
     skipped = tuple(skip) + tuple(missing)
-    # the asker's own context, in a sentence that asks nothing ("I teach 7th grade in Ohio."), is
-    # not asked about: only the names of the sentences that ask are judged
-    missing = [t for t in missing if not in_context(question, lang, t)]
-    if not missing:
-        return True
     if any(any(c.isdigit() for c in t) for t in missing):
         return False
     if _mostly_held(language.terms(question, lang), lang, passages, skipped):
