@@ -365,10 +365,10 @@ def test_a_question_naming_only_what_the_author_published_is_not_private():
     # a name of the asker's own context is not what is asked
     assert answerable.published("Vivo a Casalecchio e ti cerco ovunque. Sei ancora iscritta a Facebook e Twitter?",
                                 "it", shown)
-    assert answerable.in_context("Ti cerco su Instagram, non ti trovo. Sei ancora iscritta ai social?", "it", "Instagram")
     # ... but when they ask about no name of their own, the context's names are what the question is about
-    assert answerable.published("Ti cerco su Instagram, non ti trovo. Sei ancora iscritta ai social?", "it", shown)
-    assert not answerable.published("Ti cerco su TikTok, non ti trovo. Sei ancora iscritta ai social?", "it", shown)
+    social = "Ti cerco su Instagram, non ti trovo. Sei ancora iscritta ai social?"
+    assert answerable.in_context(social, "it", "Instagram") and answerable.published(social, "it", shown)
+    assert not answerable.published(social.replace("Instagram", "TikTok"), "it", shown)
     assert not answerable.published("Dove abiti adesso?", "it", shown)  # no name at all
     words = "Ho raccolto le parole bolognesi che mia nonna usava: il dialetto di casa, che capisco ma parlo male."
     shown.append(Passage(id=2, chunk=Chunk(source="parole.md", title="Parole", text=words, start=0, end=len(words),
