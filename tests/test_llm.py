@@ -3,12 +3,11 @@ OpenAI-compatible client against llama.cpp's own HTTP server on loopback."""
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
 import time
-
-import json
 
 import httpx
 import pytest

@@ -245,7 +245,7 @@ def published(question: str, lang: str, passages: Sequence[Passage], skip: Itera
     it uses ("Sei ancora su Facebook e Twitter?"; the names of the asker's own context,
     `in_context`, aside when the sentences that ask name something themselves, as
     "Casalecchio" in "Vivo a Casalecchio… Sei ancora iscritta a Facebook?", not "Instagram" in
-    "Ti ho cercata su Instagram. Sei ancora sui social?"); or it names nothing and one passage in
+    "Ti ho cercata su Instagram. Sei ancora iscritta ai social?"); or it names nothing and one passage in
     its language holds more than half of its topic words, two at least ("il dialetto
     bolognese lo parli?" to an author who wrote on Bolognese words; "Dove abiti?" has one,
     "Mi lasci il tuo numero di cellulare?" one, which a post on phones holds), or all its
@@ -315,11 +315,9 @@ def aside(question: str, lang: str, passages: Sequence[Passage], missing: Sequen
     either language: "Cosa pensi degli studenti che fanno tradurre le versioni a ChatGPT?" to
     an author who wrote on translating Latin in the age of chatbots). "Cosa pensi di Sam
     Altman?" has one word beside the name and is not that near: it stays unanswered."""
-    if not missing:
+    if not missing or any(any(c.isdigit() for c in t) for t in missing):
         return False
     skipped = tuple(skip) + tuple(missing)
-    if any(any(c.isdigit() for c in t) for t in missing):
-        return False
     if _mostly_held(language.terms(question, lang), lang, passages, skipped):
         return True
     # or most of its topic words, or near the passages, when it asks no quantity: "how many
