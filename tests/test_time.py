@@ -126,6 +126,8 @@ def test_the_file_time_never_counts_and_ingest_names_the_undated(twin, tmp_path)
     ("Qual è l'ultima cosa che hai scritto sui compiti?", when.LATEST, 0, 9999),
     ("Qual è il tuo articolo più recente sul latino?", when.LATEST, 0, 9999),
     ("What's your latest post on e-readers?", when.LATEST, 0, 9999),
+    ("What was your latest blog entry about phones at school?", when.LATEST, 0, 9999),
+    ("Which is the last blog post you wrote on Latin?", when.LATEST, 0, 9999),
     ("What was the last thing you wrote about homework?", when.LATEST, 0, 9999),
     ("When did you last write about reading aloud to your class?", when.LATEST, 0, 9999),
     ("Quando hai scritto l'ultima volta dei telefoni in classe?", when.LATEST, 0, 9999),
@@ -274,6 +276,8 @@ def test_the_latest_writing_on_a_subject_is_the_newest_that_holds_its_word():
     # the words about writing or talking are not the subject
     assert when.subject("Qual è il post più recente in cui parli dei social?", "it") == "social"
     assert when.subject("What's the latest post where you talk about homework?", "en") == "homework"
+    assert when.subject("What's the most recent thing you posted about homework?", "en") == "homework"
+    assert when.subject("What was your latest blog entry about phones?", "en") == "phones"
     # only the sentence that asks for the latest writing names its subject
     assert when.subject("Ciao! Qual è il tuo post più recente sul latino? Cosa ci dicevi?", "it") == "latino"
     old, new = _passage(1, "2013-09-16", 0.90), _passage(2, "2023-10-05", 0.60)
@@ -408,6 +412,58 @@ def test_a_year_the_author_wrote_in_but_not_on_this_is_not_a_subject_never_writt
     assert b.abstained and b.text.startswith("Di «2016» non ho mai scritto"), b.text
     # the twin wrote in 2018 (a recipe), just not on homework: it says so, not "never wrote about 2018"
     assert a.abstained and a.text.startswith("In quello che ho scritto nel 2018 non trovo niente su questo"), a.text
+
+
+def test_the_subject_of_a_latest_writing_question_is_translated_both_ways():
+    italian = [_passage(1, "2013-09-16", 0.9, "I compiti a casa sono una scuola di disciplina."),
+               _passage(2, "2023-10-05", 0.8, "Non assegno più compiti: si lavora in classe.")]
+    english = Passage(id=3, chunk=Chunk(source="d3.md", title="D3", text="Latin homework matters.", start=0, end=23,
+                                        date="2024-03-15", language="en"), score=0.85, dense=0.85)
+    dictionary = {"homework": ["compiti"], "compiti": ["homework"], "classe": ["class"]}
+    asked: list[tuple[str, list[str]]] = []
+
+    def alike(word, candidates):
+        asked.append((word, list(candidates)))
+        return [w for w in dictionary.get(word, []) if w in candidates]
+
+    q = "What's the most recent thing you posted about homework?"
+    assert when.translated(q, "en", [english, *italian], alike) == {"it": "compiti"}
+    # the Italian passages' rarer words are the candidates; back, the English ones and the word itself
+    assert asked[0][0] == "homework" and "compiti" in asked[0][1] and "disciplina" in asked[0][1]
+    assert asked[1][0] == "compiti" and asked[1][1][0] == "homework" and "latin" in asked[1][1]
+    # a word that does not translate back to the subject's is not its translation
+    dictionary["compiti"] = ["latin"]
+    assert when.translated(q, "en", [english, *italian], alike) == {}
+    assert when.translated(q, "en", [english], alike) == {}  # no passage in another language
+    assert when.translated("What's your latest post?", "en", [english, *italian], alike) == {}  # no subject
+
+
+def test_a_word_is_translated_by_the_cross_lingual_encoder(twin, tmp_path):
+    _dated_twin(twin, tmp_path)
+    found = twin.subjects
+    assert found is not None
+    assert found.alike("homework", ["ragù", "compiti", "domenica", "latte"]) == ["compiti"]
+    assert found.alike("compiti", ["homework", "sauce"]) == ["homework"]
+    assert found.alike("homework", ["ragù", "latte"]) == [] and found.alike("homework", []) == []
+
+
+def test_the_latest_writing_is_found_for_a_question_in_the_other_language(twin, tmp_path, tiny_model):
+    _dated_twin(twin, tmp_path)
+    _blog(twin, tmp_path / "blog", {"2024-03-15-latin.md": (
+        "Why I still teach Latin", "I still teach Latin because translating slows the mind down.")})
+    tiny_model.stream = lambda *a, **k: pytest.fail("the latest writing is quoted without the model")
+    twin.use(model=tiny_model)
+    try:
+        a = chat.answer(twin, "What's the most recent thing you posted about homework?", candidates=1)
+    finally:
+        del tiny_model.stream
+    # "homework" is in no writing: its translation, "compiti", finds the Italian posts, and the
+    # newest of them is the latest, not the English post of 2024 on another subject
+    assert a.reason == "latest" and [c.date for c in a.citations] == ["2023-10-05"], a.text
+    assert a.text.startswith("The most recent thing I wrote on this is “Una classe senza compiti”"), a.text
+    # a subject no writing holds, in either language, stays not covered
+    b = chat.answer(twin, "What's the most recent thing you posted about cryptocurrencies?", candidates=1)
+    assert b.abstained and b.reason == "not_covered", b.text
 
 
 def test_a_latest_writing_not_found_is_answered_as_a_question_about_now(twin, tmp_path):

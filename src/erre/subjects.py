@@ -40,6 +40,10 @@ SHARE = 0.7  # ... and the question is at least this share as near it as to the 
 # it when the question is at least this share as near it (never alone: the link is one-way)
 NEAR_SHARE = 0.6
 HOPS = 2  # ... or the nearest of that one, when the first link goes back in time
+# a word of another language translates a word when this encoder puts them at least this near
+# ("homework" / "compiti" 0.79, "phones" / "telefono" 0.89; "aloud" / "udibile" 0.74 does not)
+WORD_NEAR = 0.75
+WORD_MARGIN = 0.05  # ... and no more than this below the nearest word
 CACHE = "subjects.{name}.npz"
 
 
@@ -125,6 +129,18 @@ class Subjects:
         asked = self.means @ question
         j = max(rows, key=lambda r: asked[r])
         return self.writings[j] if asked[i] > 0 and asked[j] >= share * asked[i] else None
+
+    def alike(self, word: str, candidates: Sequence[str], near: float = WORD_NEAR,
+              margin: float = WORD_MARGIN) -> list[str]:
+        """The words of `candidates` (another language's) that translate `word`: those this
+        encoder puts at least `near` it and within `margin` of the nearest, nearest first
+        ("homework" among a post's Italian words: "compiti")."""
+        if not candidates:
+            return []
+        sims = self.encoder.queries(list(candidates)) @ self.encoder.queries([word])[0]
+        best = float(sims.max())
+        order = np.argsort(-sims)
+        return [candidates[n] for n in order if sims[n] >= near and sims[n] >= best - margin]
 
     def nearness(self, source: str, question: np.ndarray) -> float:
         """The cosine between `source`'s mean vector and `question` (-1 for a writing unknown)."""

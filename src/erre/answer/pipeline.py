@@ -16,6 +16,7 @@ after_writings, personal, missing_terms, unsupported; `quoted` and `cut` on answ
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Iterator, Sequence
@@ -195,12 +196,11 @@ class Reply:
                 self.asked, self.uncovered, kinds = policy.covered_parts(twin, self.question, lang, limit, kinds)
         found = self._find(detected, lang, limit, clock, kinds.vector if self.asked == self.question else None)
         self.evidence = found.evidence
+        asked_when = when.asked(self.question) if s.chat_time else when.When(when.OFF)
         if not found.evidence.enough:
-            yield from self._abstain(policy.abstention(texts, lang, found.query, found.passages, limit), lang,
-                                     clock, found.query, reason="not_covered")
+            yield from self._not_covered(lang, clock, found, limit, kinds, asked_when.kind == when.LATEST)
             return
         shown = policy.shown(found.passages, s.chat_passages, limit)
-        asked_when = when.asked(self.question) if s.chat_time else when.When(when.OFF)
         # a latest writing that is not found is answered as a question about now
         ordering = when.When(when.NOW) if asked_when.kind == when.LATEST else asked_when
         pool = policy.shown(found.pool, len(found.pool), limit)
@@ -423,28 +423,60 @@ class Reply:
             return None
         return Passage(id=i, chunk=c, score=score, extra={"related": True})
 
+    def _not_covered(self, lang: str, clock: Clock, found: Found, limit: float, kinds: policy.Kinds,
+                     latest: bool) -> Iterator[Event]:
+        """The question scores under the relevance threshold: the twin says it did not write
+        about it. But the latest writing on a subject (`latest`) is found by the subject's
+        words, or their translation, alone (`_newest`): the whole question, in the other
+        language, may score under the threshold although a writing holds its subject."""
+        newest = self._newest(lang, limit) if latest else None
+        refusal = None
+        if newest is not None and self.twin.settings.chat_checks:  # the question's checks, against that writing
+            refusal = policy.unanswerable(self.twin, self.asked, lang, [newest], kinds, found.evidence)
+        if newest is None or refusal is not None:
+            text = policy.abstention(prompts(lang), lang, found.query, found.passages, limit)
+            yield from self._abstain(text, lang, clock, found.query, reason="not_covered")
+            return
+        self.passages = [newest]
+        yield from self._quoted(lang, clock, found.query, latest=True)
+
     def _newest(self, lang: str, limit: float) -> Passage | None:
         """For a question asking for the latest writing on a subject: the newest writing's
-        passage, found by searching for the subject's words alone (when.latest), or a newer
-        writing on its subject in the other language (subjects.py: `related`, or its own
-        nearest writing, one-way), which holds none of them."""
+        passage, found by searching for the subject's words alone (when.latest), or for their
+        translation into the other language (when.translated), or a newer writing on its
+        subject in the other language (subjects.py: `related`, or its own nearest writing,
+        one-way), which holds none of them."""
         twin, s = self.twin, self.twin.settings
         words = when.subject(self.asked, lang)
         if not words:
             return None
-        found = retrieve.find(twin.store, twin.embedder, words, when.SUBJECT_POOL,
-                              candidates=max(s.search_candidates, when.SUBJECT_POOL))
-        shown = policy.shown(found.passages, len(found.passages), limit)
+
+        def search(text: str) -> list[Passage]:
+            found = retrieve.find(twin.store, twin.embedder, text, when.SUBJECT_POOL,
+                                  candidates=max(s.search_candidates, when.SUBJECT_POOL))
+            return policy.shown(found.passages, len(found.passages), limit)
+
+        shown = search(words)
         if twin.subjects is None:
             return when.latest(self.asked, lang, shown)
         subjects, question = twin.subjects, twin.subjects.question(words)
-        newest = when.latest(self.asked, lang, shown, lambda source: subjects.nearness(source, question))
+        near = functools.partial(subjects.nearness, question=question)
+        newest = when.latest(self.asked, lang, shown, near)
+        found: set[str] = set()  # the writings the translations' searches found
+        for other, translation in when.translated(self.asked, lang, shown, subjects.alike).items():
+            there = search(translation)
+            found.update(p.chunk.source for p in there)
+            p = when.latest(translation, other, there, near)
+            if p is not None and (newest is None or (p.chunk.date or "") > (newest.chunk.date or "")):
+                newest = p
         if newest is None:
             return None
-        onward = subjects.onward(newest.chunk.source, question)  # one-way, as for a question about now
+        # one-way, as for a question about now; through a translation, the search for it counts
+        onward = subjects.onward(newest.chunk.source, question, found=found)
         for source in dict.fromkeys([*subjects.related(newest.chunk.source, question), *onward]):
             p = self._nearest(source, question, newest.score)
-            if p is None or p.chunk.language == newest.chunk.language:
+            # a newer writing in the language searched in holds the words searched for: found already
+            if p is None or (p.chunk.language == newest.chunk.language and newest.chunk.language == lang):
                 continue
             if (p.chunk.date or "") > (newest.chunk.date or ""):
                 newest = p

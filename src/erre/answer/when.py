@@ -37,7 +37,8 @@ SUBJECT_ZIPF = 5.5
 SUBJECT_POOL = 40  # passages searched for a subject's words
 # a writing whose best passage scores at least this share of the best one's is on the subject
 SUBJECT_SHARE = 0.5
-WRITING = re.compile(r"\b(?:scri\w*|wr[io]t\w*|post|blog|articol\w*|pubblicat\w*|published|piece|"
+WRITING = re.compile(r"\b(?:scri\w*|wr[io]t\w*|post(?:s|ed|ing)?|blog\w*|entr(?:y|ies)|articol\w*|pubblicat\w*|"
+                     r"published|piece|"
                      r"parl[aio]\w*|talk\w*|spok\w*|speak\w*|discuss\w*|mention\w*|menzion\w*)\b",
                      re.IGNORECASE)
 # passages whose dense score is this close to the best one's are about the same point: among
@@ -61,8 +62,9 @@ _LATEST = re.compile(
     r"\b(?:(?:l')?ultim[oaie]\s+(?:cosa|cose|post|articol[oi]|scritt[oi]|pezz[oi]|test[oi]|pagin[ae]|"
     r"riflession[ei]|volta\s+che\s+hai\s+scritto)|"
     r"(?:post|articol[oi]|scritt[oi]|pezz[oi]|test[oi]|cosa)\s+più\s+recent[ei]|"
-    r"(?:your\s+)?(?:latest|most\s+recent|newest)\s+(?:post|article|piece|writing|essay|entry|thing|words?)|"
-    r"(?:the\s+)?last\s+(?:thing|post|article|piece|time)\s+you\s+wrote|"
+    r"(?:your\s+)?(?:latest|most\s+recent|newest)\s+(?:blog\s+)?(?:post|article|piece|writing|essay|entry|thing|"
+    r"words?)|"
+    r"(?:the\s+)?last\s+(?:blog\s+)?(?:thing|post|article|piece|time)\s+you\s+wrote|"
     r"when\s+did\s+you\s+last\s+(?:write|post|blog|talk|speak)|"
     r"quando\s+(?:hai\s+)?(?:scritto|parlato)\s+(?:per\s+)?l'ultima\s+volta)\b", re.IGNORECASE)
 _CHANGE = re.compile(
@@ -393,8 +395,7 @@ def latest(question: str, lang: str, found: Sequence[Passage],
     words = subject(question, lang).split()
     if not words or not found:
         return None
-    core = min(words, key=lambda w: language.zipf(w, lang))
-    stems = language.terms(core, lang, keep_stopwords=True)
+    stems = language.terms(_rarest(words, lang), lang, keep_stopwords=True)
     top = found[0].score
     on: dict[str, Passage] = {}  # a writing's best passage holding the word
     for p in found:
@@ -409,3 +410,37 @@ def latest(question: str, lang: str, found: Sequence[Passage],
         if best > 0:
             on = {source: p for source, p in on.items() if near[source] >= SUBJECT_SHARE * best}
     return max(on.values(), key=lambda p: p.chunk.date or "", default=None)
+
+
+def _rarest(words: Sequence[str], lang: str) -> str:
+    return min(words, key=lambda w: language.zipf(w, lang))
+
+
+def translated(question: str, lang: str, found: Sequence[Passage],
+               alike: Callable[[str, Sequence[str]], list[str]]) -> dict[str, str]:
+    """The subject of a "latest writing" question in the other languages of `found` (the
+    passages found for `subject`, as `latest` takes them): for each, the words of that
+    language's passages that `alike` (the cross-lingual encoder: `Subjects.alike`) finds
+    translate the subject's rarest word ("What's the most recent thing you posted about
+    homework?" -> {"it": "compiti"}). Searched for on their own, they find the writings in
+    that language that hold none of the question's words."""
+    words = subject(question, lang).split()
+    if not words or not found:
+        return {}
+    core, top = _rarest(words, lang), found[0].score
+    near = [p for p in found if year(p) is not None and p.score >= SUBJECT_SHARE * top]
+
+    def vocabulary(language_: str) -> list[str]:
+        return list(dict.fromkeys(w for p in near if p.chunk.language == language_
+                                  for w in answerable.content_words(p.chunk.context, language_, SUBJECT_ZIPF)))
+
+    own = [core, *vocabulary(lang)]
+    out: dict[str, str] = {}
+    for other in dict.fromkeys(p.chunk.language for p in near if p.chunk.language not in (lang, None)):
+        assert other is not None
+        # both ways: the word back in the question's language is the subject's word again
+        # ("readers" -> "lettura" -> "reading" is not a translation)
+        words_of = [w for w in alike(core, vocabulary(other)) if alike(w, own)[:1] == [core]]
+        if words_of:
+            out[other] = " ".join(words_of)
+    return out
