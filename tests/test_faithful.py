@@ -175,6 +175,28 @@ def test_a_name_no_passage_holds_is_set_aside_when_the_rest_of_the_question_is_w
     assert answerable.named("An English teacher from Leeds", ("Leeds", "English")) == ("English", "Leeds")
 
 
+def test_a_name_is_set_aside_across_languages_when_the_passage_holds_the_rest_translated(sample_twin):
+    shown = [_passage("Sul lettore digitale ingrandisco i caratteri; prima leggevo solo libri stampati su carta.")]
+    question = ("Erasmus student here, my suitcase is over the Ryanair limit. Would you tell me to get a Kobo, "
+                "or are proper readers supposed to stick to printed books?")
+    assert not answerable.aside(question, "en", shown, ("Kobo",))  # no passage in English: nothing held
+    dictionary = {"readers": ["lettore"], "lettore": ["readers"], "printed": ["stampati"], "stampati": ["printed"]}
+
+    def alike(word, candidates):
+        return [w for w in dictionary.get(word, []) if w in candidates]
+
+    assert answerable.aside(question, "en", shown, ("Kobo",), alike=alike)
+    # the asker's context ("Erasmus", "suitcase") is not what the question asks about: two of two
+    # asking words translated, though two of the whole question's six
+    dictionary["stampati"] = ["suitcase"]  # a word that does not translate back is no translation
+    assert not answerable.aside(question, "en", shown, ("Kobo",), alike=alike)
+    assert not answerable.aside("What do you think of the Kobo readers?", "en", shown, ("Kobo",), alike=alike)
+    # the cross-lingual encoder itself
+    assert answerable.aside(question, "en", shown, ("Kobo",), alike=sample_twin.subjects.alike)
+    assert not answerable.aside("Would you tell me to get a Kobo or a Tesla?", "en", shown, ("Kobo", "Tesla"),
+                                alike=sample_twin.subjects.alike)
+
+
 def test_a_year_after_the_writings_unless_a_passage_names_it():
     assert answerable.after_writings("Cosa pensi dei modelli usciti nel 2026?", "2024-09-19").terms == ("2026",)
     # the words addressing the author are not what a question is about

@@ -17,11 +17,13 @@ Each check returns the reason to abstain (see `documents.ABSTAIN_REASONS`) or No
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from .. import language
 from ..documents import Passage
+
+Alike = Callable[[str, Sequence[str]], list[str]]  # the words of a list that translate a word
 
 # a token that may carry a name or a figure: letters and digits joined by . - + / _
 _TOKEN = re.compile(r"\w(?:[\w.+/'’-]*\w)?", re.UNICODE)
@@ -303,7 +305,7 @@ _QUANTITY = re.compile(r"\b(?:quant[oaie]|how (?:many|much))\b", re.IGNORECASE)
 
 
 def aside(question: str, lang: str, passages: Sequence[Passage], missing: Sequence[str],
-          skip: Iterable[str] = (), near: bool = False) -> bool:
+          skip: Iterable[str] = (), near: bool = False, alike: Alike | None = None) -> bool:
     """Whether the names in `missing` (no passage holds them) can be set aside and the rest
     of the question answered: they are names, not figures or years, and one passage in the
     question's language holds most of the question's other words ("Leggi sul Kindle o sei
@@ -314,7 +316,11 @@ def aside(question: str, lang: str, passages: Sequence[Passage], missing: Sequen
     NEAR_MARGIN above the threshold: the name is a detail of a question on what they say, in
     either language: "Cosa pensi degli studenti che fanno tradurre le versioni a ChatGPT?" to
     an author who wrote on translating Latin in the age of chatbots). "Cosa pensi di Sam
-    Altman?" has one word beside the name and is not that near: it stays unanswered."""
+    Altman?" has one word beside the name and is not that near: it stays unanswered. Given
+    `alike` (the cross-lingual encoder's translation of a word among others: `Subjects.alike`),
+    a passage in another language counts when it holds translations of most of the
+    question's topic words (`_mostly_translated`: "Do you read on a Kobo, or are you a
+    paper-only purist?" to an author who wrote in Italian of reading on paper and on a screen)."""
     if not missing or any(any(c.isdigit() for c in t) for t in missing):
         return False
     skipped = tuple(skip) + tuple(missing)
@@ -323,7 +329,37 @@ def aside(question: str, lang: str, passages: Sequence[Passage], missing: Sequen
     # or most of its topic words, or near the passages, when it asks no quantity: "how many
     # centrifuges at Natanz" is not answered by how many elsewhere
     return not _QUANTITY.search(question) and (
-        near or _mostly_held(topic_terms(question, lang), lang, passages, skipped))
+        near or _mostly_held(topic_terms(question, lang), lang, passages, skipped)
+        or (alike is not None and _mostly_translated(question, lang, passages, skipped, alike)))
+
+
+TRANSLATED_WORDS_ZIPF = 5.5  # a passage's words rarer than this are the translations looked among
+
+
+def _mostly_translated(question: str, lang: str, passages: Sequence[Passage], skip: Sequence[str],
+                       alike: Alike) -> bool:
+    """Whether one of `passages` in another language than the question's holds translations
+    of more than half of the topic words of the question's asking sentences (`skip`'s left
+    out), two at least: each
+    word's translation among that passage's rarer words, which translates back to it among
+    the question's words (`alike` both ways, as `when.translated`)."""
+    skipped = {language.fold(w) for s in skip for w in language.words(s)}
+    asking = " ".join(p.text for p in parts(question) if p.question)  # not the asker's context
+    words = [w for w in dict.fromkeys(content_words(asking or question, lang)) if w not in skipped]
+    if len(words) < 2:
+        return False
+    own = list(dict.fromkeys(language.words(question)))
+    for p in passages:
+        other = p.chunk.language
+        if other in (lang, None):
+            continue
+        stop = language.stopwords(other)
+        theirs = [w for w in dict.fromkeys(language.words(p.chunk.context))
+                  if len(w) > 2 and w not in stop and language.zipf(w, other) < TRANSLATED_WORDS_ZIPF]
+        found = sum(any(alike(t, own)[:1] == [w] for t in alike(w, theirs)) for w in words)
+        if found >= 2 and 2 * found > len(words):
+            return True
+    return False
 
 
 def in_context(question: str, lang: str, term: str) -> bool:

@@ -176,7 +176,10 @@ def set_aside(twin, asked: str, lang: str, shown: Sequence[Passage], ev: Evidenc
     that they never wrote of these. () otherwise."""
     missing = answerable.missing_terms(asked, lang, shown, author(twin.settings))
     near = ev is not None and ev.near
-    if not missing.reason or not answerable.aside(asked, lang, shown, missing.terms, author(twin.settings), near):
+    if not missing.reason:
+        return ()
+    alike = twin.subjects.alike if twin.subjects is not None else None
+    if not answerable.aside(asked, lang, shown, missing.terms, author(twin.settings), near, alike):
         return ()
     return () if any(written(twin.store, [t]) for t in missing.terms) else missing.terms  # the lookup last
 
