@@ -447,16 +447,21 @@ def test_a_word_is_translated_by_the_cross_lingual_encoder(twin, tmp_path):
     assert found.alike("homework", ["ragù", "latte"]) == [] and found.alike("homework", []) == []
 
 
+def _without_model(twin, model, question: str):
+    """The twin's answer to a latest-writing question, which must not run `model`."""
+    model.stream = lambda *a, **k: pytest.fail("the latest writing is quoted without the model")
+    twin.use(model=model)
+    try:
+        return chat.answer(twin, question, candidates=1)
+    finally:
+        del model.stream
+
+
 def test_the_latest_writing_is_found_for_a_question_in_the_other_language(twin, tmp_path, tiny_model):
     _dated_twin(twin, tmp_path)
     _blog(twin, tmp_path / "blog", {"2024-03-15-latin.md": (
         "Why I still teach Latin", "I still teach Latin because translating slows the mind down.")})
-    tiny_model.stream = lambda *a, **k: pytest.fail("the latest writing is quoted without the model")
-    twin.use(model=tiny_model)
-    try:
-        a = chat.answer(twin, "What's the most recent thing you posted about homework?", candidates=1)
-    finally:
-        del tiny_model.stream
+    a = _without_model(twin, tiny_model, "What's the most recent thing you posted about homework?")
     # "homework" is in no writing: its translation, "compiti", finds the Italian posts, and the
     # newest of them is the latest, not the English post of 2024 on another subject
     assert a.reason == "latest" and [c.date for c in a.citations] == ["2023-10-05"], a.text
@@ -571,12 +576,7 @@ def test_a_newer_writing_in_the_other_language_is_the_current_view(twin, tmp_pat
 
 def test_the_latest_writing_may_be_in_the_other_language(twin, tmp_path, tiny_model):
     _bilingual(twin, tmp_path)
-    tiny_model.stream = lambda *a, **k: pytest.fail("the latest writing is quoted without the model")
-    twin.use(model=tiny_model)
-    try:
-        a = chat.answer(twin, "Qual è l'ultima cosa che hai scritto sulle auto elettriche?", candidates=1)
-    finally:
-        del tiny_model.stream
+    a = _without_model(twin, tiny_model, "Qual è l'ultima cosa che hai scritto sulle auto elettriche?")
     # the Italian word search finds the 2015 post; the English 2021 one on its subject is newer
     assert a.reason == "latest" and [c.date for c in a.citations] == ["2021-09-04"], a.text
     assert a.text.startswith("L'ultima cosa che ho scritto su questo è «Plugging in», del 4 settembre 2021:")
