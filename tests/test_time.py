@@ -445,6 +445,15 @@ def test_a_word_is_translated_by_the_cross_lingual_encoder(twin, tmp_path):
     assert found.alike("homework", ["ragù", "compiti", "domenica", "latte"]) == ["compiti"]
     assert found.alike("compiti", ["homework", "sauce"]) == ["homework"]
     assert found.alike("homework", ["ragù", "latte"]) == [] and found.alike("homework", []) == []
+    # the words' vectors are kept: asked again, the encoder reads only the words it never met
+    calls: list[list[str]] = []
+    original = found.encoder.queries
+    found.encoder.queries = lambda texts: calls.append(list(texts)) or original(texts)
+    try:
+        assert found.alike("homework", ["compiti", "ragù", "quaderno"]) == ["compiti"]
+    finally:
+        del found.encoder.queries
+    assert calls == [["quaderno"]]
 
 
 def _without_model(twin, model, question: str):

@@ -44,6 +44,7 @@ HOPS = 2  # ... or the nearest of that one, when the first link goes back in tim
 # ("homework" / "compiti" 0.79, "phones" / "telefono" 0.89; "aloud" / "udibile" 0.74 does not)
 WORD_NEAR = 0.75
 WORD_MARGIN = 0.05  # ... and no more than this below the nearest word
+WORDS_KEPT = 10_000  # words whose vectors are kept for the next translation (2 KB each)
 CACHE = "subjects.{name}.npz"
 
 
@@ -58,6 +59,7 @@ class Subjects:
     vectors: np.ndarray  # (n, dim) unit vectors of the chunks, float16 (1 KB a chunk)
     writings: list[str] = field(init=False)  # distinct sources, in order
     means: np.ndarray = field(init=False)  # (len(writings), dim)
+    _words: dict[str, np.ndarray] = field(init=False, default_factory=dict, repr=False)  # word -> vector
 
     def __post_init__(self) -> None:
         self.writings = list(dict.fromkeys(self.sources))
@@ -137,10 +139,21 @@ class Subjects:
         ("homework" among a post's Italian words: "compiti")."""
         if not candidates:
             return []
-        sims = self.encoder.queries(list(candidates)) @ self.encoder.queries([word])[0]
+        vectors = self._vectors([word, *candidates])
+        sims = vectors[1:] @ vectors[0]
         best = float(sims.max())
         order = np.argsort(-sims)
         return [candidates[n] for n in order if sims[n] >= near and sims[n] >= best - margin]
+
+    def _vectors(self, words: Sequence[str]) -> np.ndarray:
+        """The encoder's vectors of `words`, those met before read back (a passage's words are
+        looked among again and again)."""
+        new = list(dict.fromkeys(w for w in words if w not in self._words))
+        if new:
+            if len(self._words) + len(new) > WORDS_KEPT:
+                self._words.clear()
+            self._words.update(zip(new, self.encoder.queries(new).astype(np.float32)))
+        return np.stack([self._words[w] for w in words])
 
     def nearness(self, source: str, question: np.ndarray) -> float:
         """The cosine between `source`'s mean vector and `question` (-1 for a writing unknown)."""

@@ -416,14 +416,14 @@ def _rarest(words: Sequence[str], lang: str) -> str:
     return min(words, key=lambda w: language.zipf(w, lang))
 
 
-def translated(question: str, lang: str, found: Sequence[Passage],
-               alike: Callable[[str, Sequence[str]], list[str]]) -> dict[str, str]:
+def translated(question: str, lang: str, found: Sequence[Passage], alike: answerable.Alike) -> dict[str, str]:
     """The subject of a "latest writing" question in the other languages of `found` (the
     passages found for `subject`, as `latest` takes them): for each, the words of that
     language's passages that `alike` (the cross-lingual encoder: `Subjects.alike`) finds
-    translate the subject's rarest word ("What's the most recent thing you posted about
-    homework?" -> {"it": "compiti"}). Searched for on their own, they find the writings in
-    that language that hold none of the question's words."""
+    translate the subject's rarest word, and that it translates back to that word among the
+    question's language's words ("What's the most recent thing you posted about homework?"
+    -> {"it": "compiti"}). Searched for on their own, they find the writings in that
+    language that hold none of the question's words."""
     words = subject(question, lang).split()
     if not words or not found:
         return {}
