@@ -336,6 +336,14 @@ def aside(question: str, lang: str, passages: Sequence[Passage], missing: Sequen
 TRANSLATED_WORDS_ZIPF = 5.5  # a passage's words rarer than this are the translations looked among
 
 
+def translations(word: str, theirs: Sequence[str], own: Sequence[str], alike: Alike) -> list[str]:
+    """The words of `theirs` (another language's) that translate `word` both ways: `alike`
+    finds them among `theirs`, and finds `word` first among `own` (the words of `word`'s
+    language, `word` with them) for each ("homework" -> "compiti" -> "homework"; "readers" ->
+    "lettura" -> "reading" is no translation)."""
+    return [t for t in alike(word, theirs) if alike(t, own)[:1] == [word]]
+
+
 def _mostly_translated(question: str, lang: str, passages: Sequence[Passage], skip: Sequence[str],
                        alike: Alike) -> bool:
     """Whether one of `passages` in another language than the question's holds translations
@@ -350,13 +358,10 @@ def _mostly_translated(question: str, lang: str, passages: Sequence[Passage], sk
         return False
     own = list(dict.fromkeys(language.words(question)))
     for p in passages:
-        other = p.chunk.language
-        if other in (lang, None):
+        if p.chunk.language in (lang, None):
             continue
-        stop = language.stopwords(other)
-        theirs = [w for w in dict.fromkeys(language.words(p.chunk.context))
-                  if len(w) > 2 and w not in stop and language.zipf(w, other) < TRANSLATED_WORDS_ZIPF]
-        found = sum(any(alike(t, own)[:1] == [w] for t in alike(w, theirs)) for w in words)
+        theirs = list(dict.fromkeys(content_words(p.chunk.context, p.chunk.language, TRANSLATED_WORDS_ZIPF)))
+        found = sum(bool(translations(w, theirs, own, alike)) for w in words)
         if found >= 2 and 2 * found > len(words):
             return True
     return False

@@ -438,9 +438,6 @@ def translated(question: str, lang: str, found: Sequence[Passage], alike: answer
     out: dict[str, str] = {}
     for other in dict.fromkeys(p.chunk.language for p in near if p.chunk.language not in (lang, None)):
         assert other is not None
-        # both ways: the word back in the question's language is the subject's word again
-        # ("readers" -> "lettura" -> "reading" is not a translation)
-        words_of = [w for w in alike(core, vocabulary(other)) if alike(w, own)[:1] == [core]]
-        if words_of:
+        if words_of := answerable.translations(core, vocabulary(other), own, alike):
             out[other] = " ".join(words_of)
     return out

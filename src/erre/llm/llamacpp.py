@@ -267,12 +267,7 @@ def _layouts(path: Path):
     if extra_layouts_safe(path):
         yield
         return
-    default = lib.llama_model_default_params
-    if not hasattr(default(), "use_extra_bufts"):
-        raise BackendError("llama.cpp crashes on this CPU (it lists AMX, which this machine does not grant) and "
-                           "this llama-cpp-python cannot turn that off: install a newer one, or rebuild it "
-                           "without AMX: CMAKE_ARGS='-DGGML_NATIVE=OFF -DGGML_AVX2=ON' pip install --force-reinstall "
-                           "--no-cache-dir llama-cpp-python")
+    default = lib.llama_model_default_params  # its use_extra_bufts: in every version pyproject allows (>= 0.3.16)
 
     def plain():
         params = default()
