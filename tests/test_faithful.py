@@ -123,6 +123,8 @@ def test_a_frame_about_the_passages_is_taken_off_the_sentence():
     ("Perché scrivi ancora a mano?", []),
     ("Cosa pensi dell'Apache License e dell'IA?", ["Apache", "License", "IA"]),  # not "dell'Apache"
     ("Is Carboni's view on BitNet still the same?", ["BitNet"]),  # the author's possessive
+    # the Italian pronoun of courtesy names no one; a name beside it still counts
+    ("Professore, Lei ha sempre scritto a mano o ha cambiato idea col Suo blog su Substack?", ["Substack"]),
 ])
 def test_the_specific_terms_of_a_question(question, terms):
     assert answerable.specific_terms(question, "it", ["Davide", "Carboni"]) == terms
@@ -152,6 +154,16 @@ def test_a_figure_the_writings_spell_out_is_held_and_an_age_is_not_asked_about()
         assert answerable.missing_terms(question, "it", summer).reason is None, question
     assert answerable.missing_terms("Ci sono 14 libri nella lista?", "it", summer).terms == ("14",)
     assert answerable.ages("Nel 2014 quanti libri aveva la lista per chi ha 16 anni?") == ("16",)
+
+
+def test_a_day_or_a_month_says_when_not_what_is_asked_about():
+    cars = [_passage("I bought an electric car: it is cheap to run and quiet.", lang="en")]
+    question = "When my brother raved about his electric car over Sunday lunch, what did you make of it?"
+    assert answerable.specific_terms(question, "en") == ["Sunday"]  # a capitalised word, as such
+    assert answerable.missing_terms(question, "en", cars).reason is None
+    assert answerable.missing_terms("Did you buy the electric car in September?", "en", cars).reason is None
+    assert answerable.missing_terms("Did you buy a Tesla on Sunday?", "en", cars).terms == ("Tesla",)
+    assert answerable.days("Ci vediamo Lunedì o a marzo?") == ("Lunedì", "marzo")
 
 
 def test_a_name_no_passage_holds_is_set_aside_when_the_rest_of_the_question_is_written_about():

@@ -33,6 +33,14 @@ COMMON_ZIPF = 6.0
 # across languages, a capitalised word this common in the question's language is likely translated
 # in the passages ("Italian" / "italiano"), so it is not looked for
 TRANSLATED_ZIPF = 3.5
+# the days and months: capitalised in English ("over Sunday lunch"), and by some readers in
+# Italian, they say when, not what a question asks the writings about
+_CALENDAR = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july "
+    "august september october november december lunedi martedi mercoledi giovedi venerdi sabato domenica "
+    "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre".split())
+# the Italian pronouns and possessives of courtesy, capitalised when addressing someone
+_COURTESY = frozenset("lei la le gli ella suo sua suoi sue voi vi vostro vostra vostri vostre".split())
 # relevance above the threshold by this much: a passage very close to the question, which
 # answers a private question outright, and lets a name no writing holds be set aside (`aside`)
 NEAR_MARGIN = 0.05
@@ -56,7 +64,7 @@ def _common(word: str, lang: str) -> bool:
 def specific_terms(question: str, lang: str, skip: Iterable[str] = (), *, across: bool = False) -> list[str]:
     """The names, numbers and acronyms a question asks about, as written: tokens with a digit,
     all-capital tokens of two letters or more, and capitalised words that do not open a
-    sentence and are not common words. `skip`: words never counted (the author's name).
+    sentence and are not common words nor Italian pronouns of courtesy. `skip`: words never counted (the author's name).
     `across`: the passages are in another language, where ordinary capitalised words
     ("Italian", "European") are translated: only names that are not words count. In a
     hyphenated token only its name-like pieces count ("GPT-style" asks about "GPT")."""
@@ -84,7 +92,7 @@ def specific_terms(question: str, lang: str, skip: Iterable[str] = (), *, across
         if len(letters) >= 2 and all(c.isupper() for c in letters):
             out.append(token)
         elif token[0].isupper() and not opens and token.lower() != "i" and not _common(token.lower(), lang):
-            if not (across and _word(token, lang, TRANSLATED_ZIPF)):
+            if not (across and _word(token, lang, TRANSLATED_ZIPF)) and not _ordinary(token, lang):
                 out.append(token)
         elif any(c.isupper() for c in token[1:]) and any(c.islower() for c in token):  # "BitNet", "iPhone"
             out.append(token)
@@ -92,6 +100,12 @@ def specific_terms(question: str, lang: str, skip: Iterable[str] = (), *, across
     for t in out:
         seen.setdefault(t, None)
     return list(seen)
+
+
+def _ordinary(word: str, lang: str) -> bool:
+    """A capitalised word that names nothing: the Italian pronoun of courtesy a reader writes
+    to a teacher ("Lei ha sempre avuto…", "il Suo blog")."""
+    return lang == "it" and language.fold(word) in _COURTESY
 
 
 # an elided article or preposition before a name ("dell'Apache", "l'IA") and an English
@@ -147,6 +161,12 @@ def ages(question: str) -> tuple[str, ...]:
     return tuple(a or b for a, b in _AGE.findall(question))
 
 
+def days(question: str) -> tuple[str, ...]:
+    """The days and months `question` names ("over Sunday lunch"): when something happened
+    to the asker, not a thing the writings must hold."""
+    return tuple(w for w in re.findall(r"\w+", question) if language.fold(w) in _CALENDAR)
+
+
 def spelled(figure: str, text: str) -> bool:
     """Whether `text` (folded) writes the whole number `figure` out in words, in Italian or
     English ("666": "seicentosessantasei"; "42": "forty-two")."""
@@ -164,12 +184,13 @@ def spelled(figure: str, text: str) -> bool:
 def missing_terms(question: str, lang: str, passages: Sequence[Passage], skip: Iterable[str] = ()) -> Check:
     """The question's specific terms that none of `passages` holds (title, headings and the
     year the passage was written count: "nel 2014" asks about what was written then; a
-    figure written out in words counts). An age is not asked about (`ages`), nor a name or
-    figure of the asker's own context (`in_context`: "I teach 7th grade in Ohio. How much
-    homework do you give?")."""
+    figure written out in words counts). An age is not asked about (`ages`), nor a day or a
+    month (`days`), nor a name or figure of the asker's own context (`in_context`: "I teach
+    7th grade in Ohio. How much homework do you give?")."""
     text = " ".join(" ".join(language.words(f"{p.chunk.context} {(p.chunk.date or '')[:4]}")) for p in passages)
     across = sum(p.chunk.language not in (lang, None) for p in passages) > len(passages) / 2
-    missing = tuple(t for t in specific_terms(question, lang, (*skip, *ages(question)), across=across)
+    asked = specific_terms(question, lang, (*skip, *ages(question), *days(question)), across=across)
+    missing = tuple(t for t in asked
                     if not held(t, text) and not spelled(t, text) and not in_context(question, lang, t))
     return Check("missing_terms", missing) if missing else Check(None)
 
