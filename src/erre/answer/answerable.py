@@ -64,10 +64,11 @@ def _common(word: str, lang: str) -> bool:
 def specific_terms(question: str, lang: str, skip: Iterable[str] = (), *, across: bool = False) -> list[str]:
     """The names, numbers and acronyms a question asks about, as written: tokens with a digit,
     all-capital tokens of two letters or more, and capitalised words that do not open a
-    sentence and are not common words nor Italian pronouns of courtesy. `skip`: words never counted (the author's name).
-    `across`: the passages are in another language, where ordinary capitalised words
-    ("Italian", "European") are translated: only names that are not words count. In a
-    hyphenated token only its name-like pieces count ("GPT-style" asks about "GPT")."""
+    sentence and are not common words nor Italian pronouns of courtesy ("Lei ha sempre…").
+    `skip`: words never counted (the author's name). `across`: the passages are in another
+    language, where ordinary capitalised words ("Italian", "European") are translated: only
+    names that are not words count. In a hyphenated token only its name-like pieces count
+    ("GPT-style" asks about "GPT")."""
     skipped = {language.fold(s) for s in skip}
     out: list[str] = []
     sentence_start = True
@@ -92,7 +93,9 @@ def specific_terms(question: str, lang: str, skip: Iterable[str] = (), *, across
         if len(letters) >= 2 and all(c.isupper() for c in letters):
             out.append(token)
         elif token[0].isupper() and not opens and token.lower() != "i" and not _common(token.lower(), lang):
-            if not (across and _word(token, lang, TRANSLATED_ZIPF)) and not _ordinary(token, lang):
+            # across languages a word is likely translated; "Lei", "Suo" address the reader's teacher
+            if not (across and _word(token, lang, TRANSLATED_ZIPF)) and not (
+                    lang == "it" and language.fold(token) in _COURTESY):
                 out.append(token)
         elif any(c.isupper() for c in token[1:]) and any(c.islower() for c in token):  # "BitNet", "iPhone"
             out.append(token)
@@ -100,12 +103,6 @@ def specific_terms(question: str, lang: str, skip: Iterable[str] = (), *, across
     for t in out:
         seen.setdefault(t, None)
     return list(seen)
-
-
-def _ordinary(word: str, lang: str) -> bool:
-    """A capitalised word that names nothing: the Italian pronoun of courtesy a reader writes
-    to a teacher ("Lei ha sempre avuto…", "il Suo blog")."""
-    return lang == "it" and language.fold(word) in _COURTESY
 
 
 # an elided article or preposition before a name ("dell'Apache", "l'IA") and an English
