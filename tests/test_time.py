@@ -223,6 +223,28 @@ def test_a_sentence_may_tell_the_date_of_a_passage_shown():
     assert dates.date_words(None) == "" and dates.date_words("undated") == ""
 
 
+def test_a_passage_telling_an_earlier_view_gives_way_to_the_writing_of_then():
+    assert when.recollection("Quando ho aperto questo blog ero convinta che i social fossero una sala professori.")
+    assert when.recollection("Ho cambiato idea, e la settimana scorsa ho chiuso tutti i miei account.")
+    assert when.recollection("For years I defended homework as a school of discipline.")
+    assert not when.recollection("I social mi stancano: li apro una volta al giorno.")
+    recalled = _passage(1, "2022-01-09", 0.90, "Quando ho aperto questo blog ero convinta che i social fossero "
+                                               "una sala professori globale.")
+    then = _passage(2, "2017-05-14", 0.88, "Ho tolto l'applicazione dal telefono: una stanchezza da bacheca.")
+    other = _passage(3, "2014-11-27", 0.87, "Leggo ad alta voce ai ragazzi ogni venerdì.")
+    topic = language.terms("stancavano", "it")  # "stanc", the start of "stanchezza"
+    # a time gone by: the older writing holding the question's topic word leads, the one
+    # recalling it and the others follow
+    assert [p.id for p in when.arrange(when.When(when.PAST), [recalled, then, other], [], 4, topic)] == [2, 1, 3]
+    assert when.arrange(when.When(when.EARLY), [recalled, then, other], [], 4, topic)[0].id == 2
+    # not when the best passage tells its own time's view, nor for an older passage on another subject
+    plain = _passage(4, "2022-01-09", 0.90, "La settimana scorsa ho chiuso tutti i miei account.")
+    assert [p.id for p in when.arrange(when.When(when.PAST), [plain, then, other], [], 4, topic)] == [4, 2, 3]
+    assert [p.id for p in when.arrange(when.When(when.PAST), [recalled, other], [], 4, topic)] == [1, 3]
+    # nor for a question about now: the newest view stays first
+    assert when.arrange(when.When(when.NOW), [recalled, then, other], [], 4, topic)[0].id == 1
+
+
 def test_the_evidence_is_ordered_by_the_time_asked_about():
     old, new, other, undated = (_passage(1, "2013-09-16", 0.90), _passage(2, "2023-10-05", 0.89),
                                 _passage(3, "2018-09-12", 0.80), _passage(4, None, 0.885))

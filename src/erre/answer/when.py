@@ -14,7 +14,10 @@ about (`arrange`):
 - a change ("quando hai cambiato idea", "how did your view evolve"): oldest to newest;
 - a time gone by, named by the verb alone ("che regole avevi dato alla classe?", "cosa
   pensavi dei social?", "what case did you make for Latin?"): in the order of relevance, with
-  every writing on the point, the old ones included;
+  every writing on the point, the old ones included; but when the best passage tells the
+  earlier view from later on ("Quando ho aperto questo blog ero convinta…", "Ho cambiato
+  idea…"), the older writings holding the question's topic words first (`then_first`; for
+  the beginning too);
 - the latest writing ("qual è l'ultimo post su…", "your most recent piece on…"): answered
   without the model, by the newest writing on the topic, named with its date, and the
   author's own sentence from it (`latest`).
@@ -113,6 +116,38 @@ def retrospective(sentence: str) -> bool:
     here that…"): not their view of now."""
     return bool((_EARLY.search(sentence) or _MY_START.search(sentence))
                 and (WRITING.search(sentence) or _THOUGHT.search(sentence)))
+
+
+# a sentence telling that the author's view changed: the view before it is in older writings
+_CHANGED = re.compile(r"\b(?:ho cambiato idea|ho cambiato opinione|mi sbagliavo|mi ero sbagliat[oa]|avevo torto|"
+                      r"per anni ho|changed my mind|I was wrong|for years I)\b", re.IGNORECASE)
+
+
+def recollection(sentence: str) -> bool:
+    """A sentence telling an earlier view of the author's, or that it changed: the writing of
+    that earlier time, not this one, holds it."""
+    return retrospective(sentence) or bool(_CHANGED.search(sentence))
+
+
+def _unit(p: Passage) -> str:
+    """The sentence of `p` nearest the question (its best unit), or its text."""
+    c = p.chunk
+    if p.quote and c.start <= p.quote[0] < c.end:
+        return c.text[p.quote[0] - c.start:p.quote[1] - c.start]
+    return c.text
+
+
+def then_first(passages: Sequence[Passage], topic: Sequence[str]) -> list[Passage]:
+    """For a question about a time gone by: when the best passage's sentence nearest the
+    question tells of an earlier view (`recollection`), the passages of older writings that
+    hold one of the question's topic words (a stem as the start of a word: "stancavano",
+    "stanchezza") first, in their order; `passages` as they are otherwise."""
+    if not passages or not topic or not recollection(_unit(passages[0])) or (y := year(passages[0])) is None:
+        return list(passages)
+    older = [p for p in passages[1:] if (py := year(p)) is not None and py < y
+             and any(answerable.held(t, " ".join(language.words(p.chunk.context))) for t in topic)]
+    ids = {p.id for p in older}
+    return [*older, *(p for p in passages if p.id not in ids)]
 
 
 @dataclass(frozen=True)
@@ -269,8 +304,10 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
     `newest`, for now: the point's writings CHANGED_YEARS or more older than its newest left
     out (`current`); for the beginning, those CHANGED_YEARS or more newer than its oldest
     (`earliest`)."""
-    if when.kind in (OFF, PAST):  # a time gone by, not named: the most relevant first, old ones too
+    if when.kind == OFF:
         return list(passages)
+    if when.kind == PAST:  # a time gone by, not named: the most relevant first, old ones too
+        return then_first(passages, topic)
     if when.kind == YEARS:
         inside = [p for p in pool if when.holds(year(p))]
         best = {q.id for q in passages}
@@ -280,6 +317,8 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
         wanted = _wanted(when, passages, related)
         ids = {p.id for p in wanted}
         return [*wanted, *(p for p in passages if p.id not in ids)][:shown] if wanted else list(passages)
+    if when.kind == EARLY:  # the best passage tells the early view from later on: the older ones lead
+        passages = then_first(passages, topic)
     point = on_point(passages, topic)
     wanted = _wanted(when, point, related)
     if wanted and when.kind == NOW:
