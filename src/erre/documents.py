@@ -131,6 +131,14 @@ class Passage:
     quote: tuple[int, int] | None = None  # span (document offsets) of the sentence that matched best
     extra: dict = field(default_factory=dict, compare=False)
 
+    @property
+    def matched(self) -> str:
+        """The text of the sentence that matched best (`quote`), or the whole chunk's."""
+        c = self.chunk
+        if self.quote and c.start <= self.quote[0] < c.end:
+            return c.text[self.quote[0] - c.start:self.quote[1] - c.start]
+        return c.text
+
 
 @dataclass(frozen=True)
 class Citation:

@@ -34,12 +34,7 @@ class Entry:
 
 
 def _summary(p: Passage) -> str:
-    c = p.chunk
-    if p.quote and c.start <= p.quote[0] < c.end:
-        text = c.text[p.quote[0] - c.start:p.quote[1] - c.start]
-    else:
-        text = c.text
-    text = " ".join(text.split())
+    text = " ".join(p.matched.split())
     return text if len(text) <= SUMMARY_CHARS else text[:SUMMARY_CHARS].rsplit(" ", 1)[0] + " …"
 
 

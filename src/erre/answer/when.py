@@ -129,20 +129,12 @@ def recollection(sentence: str) -> bool:
     return retrospective(sentence) or bool(_CHANGED.search(sentence))
 
 
-def _unit(p: Passage) -> str:
-    """The sentence of `p` nearest the question (its best unit), or its text."""
-    c = p.chunk
-    if p.quote and c.start <= p.quote[0] < c.end:
-        return c.text[p.quote[0] - c.start:p.quote[1] - c.start]
-    return c.text
-
-
 def then_first(passages: Sequence[Passage], topic: Sequence[str]) -> list[Passage]:
     """For a question about a time gone by: when the best passage's sentence nearest the
     question tells of an earlier view (`recollection`), the passages of older writings that
     hold one of the question's topic words (a stem as the start of a word: "stancavano",
     "stanchezza") first, in their order; `passages` as they are otherwise."""
-    if not passages or not topic or not recollection(_unit(passages[0])) or (y := year(passages[0])) is None:
+    if not passages or not topic or not recollection(passages[0].matched) or (y := year(passages[0])) is None:
         return list(passages)
     older = [p for p in passages[1:] if (py := year(p)) is not None and py < y
              and any(answerable.held(t, " ".join(language.words(p.chunk.context))) for t in topic)]
