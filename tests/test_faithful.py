@@ -265,6 +265,21 @@ def test_a_part_that_names_nothing_of_its_own_asks_about_the_part_before(sample_
     assert all("biciclette elettriche" in call[-1]["content"] for call in model.calls)
 
 
+def test_a_part_that_points_back_by_a_pronoun_asks_about_the_part_before(sample_twin):
+    assert answerable.refers_back("Le consigli ai tuoi studenti?", "it")
+    assert answerable.refers_back("Me ne consigli qualcuna?", "it")
+    assert answerable.refers_back("Would you recommend them to your students?", "en")
+    assert not answerable.refers_back("Consigli il quaderno ai tuoi studenti?", "it")
+    assert not answerable.refers_back("Is it true that you write by hand?", "en")
+    # its own words ("quaderno", "mattina") are in the post on writing by hand, but what it asks
+    # about is what the part before named: the model is never asked it out of that context
+    model = _use(sample_twin, "Ogni mattina riempio due pagine di un quaderno a righe [1].")
+    a = chat.answer(sample_twin, "Cosa pensi delle penne stilografiche? Le usi per riempire il quaderno ogni "
+                                 "mattina?", candidates=1)
+    assert not a.uncovered, a.text  # not answered as if it asked of the notebook alone
+    assert model.calls and all("penne stilografiche" in call[-1]["content"] for call in model.calls)
+
+
 def test_the_sentence_on_the_uncovered_part_is_never_attributed_to_a_passage(sample_twin, monkeypatch):
     from erre.answer import pipeline
 

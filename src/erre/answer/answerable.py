@@ -409,6 +409,30 @@ _JOIN = re.compile(r"\s*[,;]?\s+(?:e|ed|and|ma|but|oppure|or|inoltre|also|poi|th
 _ASKS = re.compile(r"^\W*" + _QUESTION_WORD, re.IGNORECASE)
 
 
+# a part that names what it asks about by a word pointing back to the part before: an Italian
+# object pronoun opening it ("Le preparate in classe?", "Me ne consiglia qualcuno?", "Li usi
+# ancora?"), an English pronoun in it ("How does it compare to Latin?", "Were you into
+# them?"); not the impersonal "is it true/possible…"
+_BACK_IT = re.compile(r"^\W*(?:(?:e|ed|ma|o|poi|allora|quindi)\s+)?"
+                      r"(?:(?:[mtcv]e\s+)?l['’]\w|(?:lo|la|li|le|ne|glie\w*|[mtcv]e\s+ne)\s)", re.IGNORECASE)
+_BACK_EN = re.compile(r"\b(?:it|its|them|they|their|those)\b", re.IGNORECASE)
+_IMPERSONAL_EN = re.compile(r"\b(?:is it|it['’]?s|it is)\s+(?:true|possible|fair|normal|okay|ok|right|wrong|"
+                            r"necessary|better|worse|hard|easy)\b", re.IGNORECASE)
+
+
+def refers_back(part: str, lang: str) -> bool:
+    """Whether a later part of a question asks about what the part before it named, by a
+    pronoun (`_BACK_IT`, `_BACK_EN`): when that part is not covered, neither is this one,
+    whatever words of its own it has ("Cosa pensa delle prove INVALSI? Le preparate in
+    classe?": the second half, searched alone, finds a passage on preparing lessons)."""
+    text = unaddressed(part)
+    if lang == "it":
+        return bool(_BACK_IT.search(text))
+    if lang == "en":
+        return bool(_BACK_EN.search(_IMPERSONAL_EN.sub(" ", text)))
+    return False
+
+
 @dataclass(frozen=True)
 class Part:
     text: str

@@ -148,6 +148,13 @@ def covered_parts(twin, question: str, lang: str, limit: float,
             if kinds.asked[n - 1][0].text in uncovered:
                 uncovered.append(part.text)
             continue
+        if (n and part.text not in private and kinds.asked[n - 1][0].text in uncovered
+                and answerable.refers_back(part.text, lang)):
+            # a pronoun points back to a part not covered ("…delle prove INVALSI? Le preparate in
+            # classe?"): not covered either, whatever its own words find; pointing back to a
+            # covered part, it may ask something new of it ("…? How much money did they raise?")
+            uncovered.append(part.text)
+            continue
         found = retrieve.search(twin.store, twin.embedder, part.text, s.chat_passages,
                                 candidates=s.search_candidates, query_vector=vector)
         ev = evidence(part.text, lang, found, limit)
