@@ -141,19 +141,17 @@ def covered_parts(twin, question: str, lang: str, limit: float,
     private = set(kinds.private) if len(kinds.private) < len(kinds.asked) else set()
     uncovered: list[str] = []
     for n, (part, vector) in enumerate(kinds.asked):
-        if n and part.text not in private and not answerable.topic_terms(part.text, lang):
-            # no word of its own names what it asks about ("…delle prove INVALSI? Servono davvero
-            # a qualcosa?"): it asks about what the part before named, covered as that one is
-            # (a private part is judged on its own: "…? E tu per chi voti?")
-            if kinds.asked[n - 1][0].text in uncovered:
+        before = n > 0 and kinds.asked[n - 1][0].text in uncovered
+        if n and part.text not in private and (not answerable.topic_terms(part.text, lang)
+                                               or before and answerable.refers_back(part.text, lang)):
+            # it asks about what the part before named, covered as that one is: no word of its
+            # own names what it asks about ("…delle prove INVALSI? Servono davvero a qualcosa?"),
+            # or a pronoun points back to a part not covered ("…? Le preparate in classe?";
+            # pointing back to a covered part, it may ask something new of it, "…? How much
+            # money did they raise?", and is judged on its own). A private part is judged on its
+            # own: "…? E tu per chi voti?"
+            if before:
                 uncovered.append(part.text)
-            continue
-        if (n and part.text not in private and kinds.asked[n - 1][0].text in uncovered
-                and answerable.refers_back(part.text, lang)):
-            # a pronoun points back to a part not covered ("…delle prove INVALSI? Le preparate in
-            # classe?"): not covered either, whatever its own words find; pointing back to a
-            # covered part, it may ask something new of it ("…? How much money did they raise?")
-            uncovered.append(part.text)
             continue
         found = retrieve.search(twin.store, twin.embedder, part.text, s.chat_passages,
                                 candidates=s.search_candidates, query_vector=vector)
