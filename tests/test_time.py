@@ -801,10 +801,38 @@ def test_a_draft_that_restates_the_question_and_talks_about_the_passages_gives_w
     assert a.reason == "quoted" and [c.date for c in a.citations] == ["2023-10-05"], (a.reason, a.text)
     assert "autrice" not in a.text
     # ... but not one that declines to answer: the model found nothing to say
-    _scripted(twin, "Sì, assegno ancora compiti a casa agli studenti. Mi dispiace, ma non ho alcun passaggio "
+    _scripted(twin, "Sì, assegno compiti a casa agli studenti. Mi dispiace, ma non ho alcun passaggio "
                     "che ne parli.")
-    a = chat.answer(twin, "Assegni ancora compiti a casa agli studenti?", candidates=1)
+    a = chat.answer(twin, "Assegni compiti a casa agli studenti?", candidates=1)
     assert a.abstained and a.reason == "unsupported", (a.reason, a.text)
+
+
+@pytest.mark.parametrize("draft", [
+    "Mi dispiace, ma non ho accesso a dati personali o passaggi specifici.",  # declining as an assistant
+    "Quanti compiti dai oggi agli studenti.",  # the question restated
+    "Oggi assegno 12 esercizi a settimana [1].",  # a figure no passage holds
+])
+def test_a_question_naming_its_time_whose_draft_is_cut_whole_gets_the_writing_of_then_quoted(twin, tmp_path,
+                                                                                              draft):
+    _dated_twin(twin, tmp_path)
+    _scripted(twin, draft)
+    a = chat.answer(twin, "Quanti compiti dai oggi agli studenti?", candidates=1)
+    assert a.reason == "quoted" and [c.date for c in a.citations] == ["2023-10-05"], (a.reason, a.text)
+    assert "12" not in a.text and "Mi dispiace" not in a.text
+    _scripted(twin, draft.replace("Oggi", "Nel 2013").replace("oggi", "nel 2013"))
+    a = chat.answer(twin, "Quanti compiti davi nel 2013 agli studenti?", candidates=1)
+    assert a.reason == "quoted" and [c.date for c in a.citations] == ["2013-09-16"], (a.reason, a.text)
+    # no time named: the draft cut whole on a question asking for a detail stays a refusal
+    _scripted(twin, draft.replace("Oggi a", "A").replace(" oggi", ""))
+    a = chat.answer(twin, "Quanti compiti dai agli studenti?", candidates=1)
+    assert a.abstained and a.reason == "unsupported", (a.reason, a.text)
+
+
+def test_a_question_names_its_time_in_words_not_by_a_verb_of_the_past_alone():
+    assert when.timed("Quanti compiti dai oggi?") and when.timed("Do you still give homework?")
+    assert when.timed("Nel 2013 quanti compiti davi?") and when.timed("Agli inizi del blog, che idea avevi dei social?")
+    assert when.timed("Come è cambiata nel tempo la tua idea sui compiti?")
+    assert not when.timed("Quanti compiti dai?") and not when.timed("What temperature did you set for GPT-4?")
 
 
 def test_the_link_to_a_newer_writing_may_go_through_an_older_one():

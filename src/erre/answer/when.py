@@ -207,6 +207,15 @@ def asked(question: str) -> When:
     return When(NOW)
 
 
+def timed(question: str) -> bool:
+    """Whether `question` names the time it asks about in words: a year, the beginning, a
+    change, the latest writing, or a word of now ("oggi", "ancora", "still"); its evidence is
+    then the point's writing of that time, put first (`arrange`). A verb of the past alone
+    ("What temperature did you set…?") asks about an occasion, not a time of the writings."""
+    kind = asked(question).kind
+    return kind not in (NOW, PAST) or kind == NOW and bool(_NOW_WORD.search(question))
+
+
 _IN_YEAR = re.compile(r"(?:\b(?:back\s+)?(?:in|nel|del|during|around|verso\s+il|intorno\s+al)\s+)?(?<![\w.])"
                       + _YEAR + r"(?![\w.])", re.IGNORECASE)
 
