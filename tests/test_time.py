@@ -828,6 +828,13 @@ def test_a_question_naming_its_time_whose_draft_is_cut_whole_gets_the_writing_of
     assert a.abstained and a.reason == "unsupported", (a.reason, a.text)
 
 
+def test_a_change_asked_about_whose_draft_is_cut_whole_is_not_told_by_one_quote(twin, tmp_path):
+    _dated_twin(twin, tmp_path)  # the quote of one writing would give one view as the whole story
+    _scripted(twin, "Mi dispiace, ma non ho accesso a dati personali o passaggi specifici.")
+    a = chat.answer(twin, "Come è cambiata nel tempo la tua idea sui compiti a casa?", candidates=1)
+    assert a.abstained and a.reason == "unsupported", (a.reason, a.text)
+
+
 def test_a_question_names_its_time_in_words_not_by_a_verb_of_the_past_alone():
     assert when.timed("Quanti compiti dai oggi?") and when.timed("Do you still give homework?")
     assert when.timed("Nel 2013 quanti compiti davi?") and when.timed("Agli inizi del blog, che idea avevi dei social?")
