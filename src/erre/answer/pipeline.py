@@ -260,12 +260,11 @@ class Reply:
         drafts = yield from self._drafts(messages, lang, clock)
         # grounding first, style second: the draft with most of its own sentences kept
         best = max(drafts, key=lambda d: (d.spoken, -d.cut, -1.0 if d.score is None else d.score))
-        kind = when.asked(self.question).kind if twin.settings.chat_time else when.OFF
-        # a change asked about wants the old view and the new one: one quote cannot tell it
-        timed = kind != when.CHANGE and twin.settings.chat_time and when.timed(self.question)
+        timed = twin.settings.chat_time and when.timed(self.question)
+        now = twin.settings.chat_time and when.asked(self.question).kind == when.NOW
         if not best.spoken and not best.text and (timed or policy.quotable(
                 self.asked, [c for cs in self.cut for c in cs], self.passages, self.aside)) and not (
-                kind == when.NOW and when.outdated(self.passages)):
+                now and when.outdated(self.passages)):
             # a yes/no question the model answered by restating it, or a question saying the time
             # it asks about, whose writing of then is first: the author's own words answer it,
             # unless they are older than a writing shown for a question about now

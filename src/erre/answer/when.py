@@ -208,12 +208,13 @@ def asked(question: str) -> When:
 
 
 def timed(question: str) -> bool:
-    """Whether `question` names the time it asks about in words: a year, the beginning, a
-    change, the latest writing, or a word of now ("oggi", "ancora", "still"); its evidence is
-    then the point's writing of that time, put first (`arrange`). A verb of the past alone
-    ("What temperature did you set…?") asks about an occasion, not a time of the writings."""
+    """Whether `question` names in words one time whose writing answers it: a year, the
+    beginning, the latest writing, or a word of now ("oggi", "ancora", "still"); its evidence
+    is then the point's writing of that time, put first (`arrange`). Not a change (it wants
+    the old view and the new one), nor a verb of the past alone ("What temperature did you
+    set…?" asks about an occasion, not a time of the writings)."""
     kind = asked(question).kind
-    return kind not in (NOW, PAST) or kind == NOW and bool(_NOW_WORD.search(question))
+    return kind not in (NOW, PAST, CHANGE) or kind == NOW and bool(_NOW_WORD.search(question))
 
 
 _IN_YEAR = re.compile(r"(?:\b(?:back\s+)?(?:in|nel|del|during|around|verso\s+il|intorno\s+al)\s+)?(?<![\w.])"
