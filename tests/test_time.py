@@ -502,6 +502,22 @@ def test_the_latest_writing_is_found_for_a_question_in_the_other_language(twin, 
     assert b.abstained and b.reason == "not_covered", b.text
 
 
+def test_the_latest_writing_on_a_subject_may_name_it_by_another_word(twin, tmp_path, tiny_model):
+    _blog(twin, tmp_path / "phones", {
+        "2014-04-10-il-cellulare-sul-banco.md": (
+            "Il cellulare sul banco", "Nella mia classe il cellulare sta sul banco: i ragazzi cercano le parole "
+            "sul vocabolario online e fotografano la lavagna. Vietare i cellulari non serve."),
+        "2024-02-19-la-scatola-di-latta.md": (
+            "La scatola di latta", "Alle otto ogni studente lascia il telefono spento in una scatola di latta "
+            "sulla cattedra e lo riprende all'ultima campanella. Gli smartphone in aula rubano l'attenzione."),
+        "2018-06-20-ricette.md": RAGU,
+    })
+    a = _without_model(twin, tiny_model, "Qual è l'ultima cosa che hai scritto sui cellulari in classe?")
+    # only the 2014 post says "cellulare"; the 2024 one on its subject says "telefono": it is newer
+    assert a.reason == "latest" and [c.date for c in a.citations] == ["2024-02-19"], a.text
+    assert a.text.startswith("L'ultima cosa che ho scritto su questo è «La scatola di latta»"), a.text
+
+
 def test_a_latest_writing_not_found_is_answered_as_a_question_about_now(twin, tmp_path):
     _dated_twin(twin, tmp_path)
     sent = _scripted(twin, "Oggi non assegno più compiti a casa [1].")

@@ -446,8 +446,9 @@ class Reply:
         """For a question asking for the latest writing on a subject: the newest writing's
         passage, found by searching for the subject's words alone (when.latest), or for their
         translation into the other language (when.translated), or a newer writing on its
-        subject in the other language (subjects.py: `related`, or its own nearest writing,
-        one-way), which holds none of them."""
+        subject (subjects.py: `related`, or its own nearest writing, one-way) that holds none
+        of them: in the other language, or in the same one under another word ("telefono"
+        for "cellulari")."""
         twin, s = self.twin, self.twin.settings
         words = when.subject(self.asked, lang)
         if not words:
@@ -477,10 +478,7 @@ class Reply:
         onward = subjects.onward(newest.chunk.source, question, found=found)
         for source in dict.fromkeys([*subjects.related(newest.chunk.source, question), *onward]):
             p = self._nearest(source, question, newest.score)
-            # a newer writing in the language searched in holds the words searched for: found already
-            if p is None or (p.chunk.language == newest.chunk.language and newest.chunk.language == lang):
-                continue
-            if (p.chunk.date or "") > (newest.chunk.date or ""):
+            if p is not None and (p.chunk.date or "") > (newest.chunk.date or ""):
                 newest = p
         return newest
 
