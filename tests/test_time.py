@@ -460,6 +460,40 @@ def test_the_subject_of_a_latest_writing_question_is_translated_both_ways():
     assert when.translated("What's your latest post?", "en", [english, *italian], alike) == {}  # no subject
 
 
+def test_a_writing_holding_fewer_of_the_question_s_words_across_languages_is_not_its_point():
+    from erre.answer import answerable
+
+    homework = _passage(1, "2023-10-05", 0.85, "Non assegno più compiti a casa, nemmeno le versioni di latino.")
+    latin = Passage(id=2, chunk=Chunk(source="d2.md", title="D2", text="Why I still teach Latin: it slows the mind.",
+                                      start=0, end=43, date="2024-03-15", language="en"), score=0.84, dense=0.84)
+    dictionary = {"homework": ["compiti"], "compiti": ["homework"]}
+
+    def alike(word, candidates):
+        return [w for w in dictionary.get(word, []) if w in candidates]
+
+    q = "How much homework do you give your Latin students?"
+    topic = answerable.topic_terms(q, "en")
+    assert answerable.translated_terms(q, "en", homework, alike) == {"homework"}
+    assert answerable.translated_terms(q, "en", latin, alike) == set()  # in the question's language
+    seen: dict[int, set[str]] = {}
+
+    def translated(p):
+        return seen.setdefault(p.id, answerable.translated_terms(q, "en", p, alike))
+
+    now = when.When(when.NOW)
+    # the Italian post on homework holds "latino" and "compiti": the English one on Latin, newer,
+    # holds "Latin" alone, so it is not put first as the current view on the point
+    assert [p.id for p in when.arrange(now, [homework, latin], [], 4, topic, translated=translated)] == [1, 2]
+    # without the translations, "latin" alone joins them and the newer is put first
+    assert [p.id for p in when.arrange(now, [homework, latin], [], 4, topic)] == [2, 1]
+    # a newer writing holding as many of the words stays on the point, newest first
+    dictionary["latin"] = []
+    both = Passage(id=3, chunk=Chunk(source="d3.md", title="D3", text="No more Latin homework in my class.",
+                                     start=0, end=35, date="2024-09-01", language="en"), score=0.84, dense=0.84)
+    seen.clear()
+    assert [p.id for p in when.arrange(now, [homework, both], [], 4, topic, translated=translated)] == [3, 1]
+
+
 def test_a_word_is_translated_by_the_cross_lingual_encoder(twin, tmp_path):
     _dated_twin(twin, tmp_path)
     found = twin.subjects

@@ -351,6 +351,18 @@ def aside(question: str, lang: str, passages: Sequence[Passage], missing: Sequen
         or (alike is not None and _mostly_translated(question, lang, passages, skipped, alike)))
 
 
+def translated_terms(question: str, lang: str, passage: Passage, alike: Alike) -> set[str]:
+    """The stems (`topic_terms`) of the question's topic words that `passage`, in another
+    language than the question's, holds as translations both ways (`translations`: "homework"
+    as "compiti"); none for a passage in the question's language."""
+    if passage.chunk.language in (lang, None):
+        return set()
+    theirs = list(dict.fromkeys(content_words(passage.chunk.context, passage.chunk.language, TRANSLATED_WORDS_ZIPF)))
+    own = list(dict.fromkeys(language.words(question)))
+    return {t for w in dict.fromkeys(content_words(question, lang)) if translations(w, theirs, own, alike)
+            for t in language.terms(w, lang, keep_stopwords=True)}
+
+
 TRANSLATED_WORDS_ZIPF = 5.5  # a passage's words rarer than this are the translations looked among
 
 

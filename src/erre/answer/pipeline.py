@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -206,10 +206,12 @@ class Reply:
         pool = policy.shown(found.pool, len(found.pool), limit)
         args = (ordering, shown, pool, s.chat_passages,
                 answerable.topic_terms(self.question, lang), *self._related(ordering, shown, lang, pool))
-        shown = when.arrange(*args)
+        translated = self._translated(lang)
+        shown = when.arrange(*args, translated=translated)
         # for a question about now the model reads the point's newest writing, not the older ones,
         # and for one about the beginning its oldest (whether the writings answer it is judged on all)
-        view = when.arrange(*args, newest=True) if ordering.kind in (when.NOW, when.EARLY) else shown
+        view = (when.arrange(*args, newest=True, translated=translated)
+                if ordering.kind in (when.NOW, when.EARLY) else shown)
         refusal = None
         if s.chat_checks:
             with clock.checking():
@@ -415,6 +417,20 @@ class Reply:
                     break
                 passed.append(source)
         return related, alongside
+
+    def _translated(self, lang: str) -> Callable[[Passage], set[str]] | None:
+        """The question's topic words a passage in the other language holds translated
+        (answerable.translated_terms), once per passage; None without the cross-lingual encoder."""
+        subjects = self.twin.subjects
+        if subjects is None:
+            return None
+        seen: dict[int, set[str]] = {}
+
+        def translated(p: Passage) -> set[str]:
+            if p.id not in seen:
+                seen[p.id] = answerable.translated_terms(self.question, lang, p, subjects.alike)
+            return seen[p.id]
+        return translated
 
     def _nearest(self, source: str, question, score: float) -> Passage | None:
         """`source`'s passage nearest `question` by the cross-lingual encoder (a writing on

@@ -271,23 +271,42 @@ def outdated(passages: Sequence[Passage]) -> bool:
     return first is not None and any((y := year(p)) is not None and y > first for p in passages[1:])
 
 
-def same_point(passages: Sequence[Passage], topic: Sequence[str]) -> list[Passage]:
+def same_point(passages: Sequence[Passage], topic: Sequence[str],
+               translated: Callable[[Passage], set[str]] | None = None) -> list[Passage]:
     """The passages about the same point as the first: holding one of the question's topic
     words (`topic`: stems, answerable.topic_terms) as the first does, and as near the
     question as it, within SAME_POINT of its dense score. Only the first when the question
-    names no topic word or the first holds none: nearness alone joins other subjects."""
+    names no topic word or the first holds none: nearness alone joins other subjects.
+    `translated`: the topic words a passage in another language than the question's holds
+    as translations ("homework" in "compiti"); where the first passage or another is in that
+    language, the other one must hold as many of the topic words as the first, translations
+    counted: a question on homework to a Latin teacher, in English, finds the Italian post on
+    a class without homework first (it holds "latino" and "compiti"), and the English post on
+    Latin, which holds "Latin" alone, is not taken for its point."""
     if not passages:
         return []
-    held = [p for p in passages if set(topic) & set(language.terms(p.chunk.context, p.chunk.language or "und"))]
     first = passages[0]
+
+    def own(p: Passage) -> set[str]:
+        return set(topic) & set(language.terms(p.chunk.context, p.chunk.language or "und"))
+
+    held = [p for p in passages if own(p)]
     if first not in held or first.dense is None:
         return [first]
-    return [p for p in held if p.dense is not None and p.dense >= first.dense - SAME_POINT]
+    near = [p for p in held if p.dense is not None and p.dense >= first.dense - SAME_POINT]
+    if translated is None:
+        return near
+    across = {p.id: translated(p) for p in near}
+    if not any(across.values()):
+        return near
+    counted = len(own(first) | across[first.id])
+    return [p for p in near if p is first or len(own(p) | across[p.id]) >= counted]
 
 
 def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], shown: int,
             topic: Sequence[str] = (), related: Sequence[Passage] = (),
-            alongside: Sequence[Passage] = (), newest: bool = False) -> list[Passage]:
+            alongside: Sequence[Passage] = (), newest: bool = False,
+            translated: Callable[[Passage], set[str]] | None = None) -> list[Passage]:
     """The passages to show for a question asking about `when`: `passages` (the best, already
     judged to cover the question) reordered, or for a time span the passages of `pool` written
     then, best first, when the best passages include some of that time.
@@ -321,7 +340,7 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
         return [*wanted, *(p for p in passages if p.id not in ids)][:shown] if wanted else list(passages)
     if when.kind == EARLY:  # the best passage tells the early view from later on: the older ones lead
         passages = then_first(passages, topic)
-    point = on_point(passages, topic)
+    point = on_point(passages, topic, translated)
     wanted = _wanted(when, point, related)
     if wanted and when.kind == NOW:
         return list(wanted)
@@ -379,12 +398,13 @@ def earliest(group: Sequence[Passage]) -> list[Passage]:
     return [p for p in group if (y := year(p)) is not None and y < min(years) + CHANGED_YEARS]
 
 
-def on_point(passages: Sequence[Passage], topic: Sequence[str]) -> list[Passage]:
+def on_point(passages: Sequence[Passage], topic: Sequence[str],
+             translated: Callable[[Passage], set[str]] | None = None) -> list[Passage]:
     """The passages about the point of the first, in their order: those of the first
     passage's writing and `same_point`'s."""
     if not passages:
         return []
-    near = {p.id for p in same_point(passages, topic)}
+    near = {p.id for p in same_point(passages, topic, translated)}
     return [p for p in passages if p.id in near or p.chunk.source == passages[0].chunk.source]
 
 
