@@ -351,18 +351,6 @@ def aside(question: str, lang: str, passages: Sequence[Passage], missing: Sequen
         or (alike is not None and _mostly_translated(question, lang, passages, skipped, alike)))
 
 
-def translated_terms(question: str, lang: str, passage: Passage, alike: Alike) -> set[str]:
-    """The stems (`topic_terms`) of the question's topic words that `passage`, in another
-    language than the question's, holds as translations both ways (`translations`: "homework"
-    as "compiti"); none for a passage in the question's language."""
-    if passage.chunk.language in (lang, None):
-        return set()
-    theirs = list(dict.fromkeys(content_words(passage.chunk.context, passage.chunk.language, TRANSLATED_WORDS_ZIPF)))
-    own = list(dict.fromkeys(language.words(question)))
-    return {t for w in dict.fromkeys(content_words(question, lang)) if translations(w, theirs, own, alike)
-            for t in language.terms(w, lang, keep_stopwords=True)}
-
-
 TRANSLATED_WORDS_ZIPF = 5.5  # a passage's words rarer than this are the translations looked among
 
 
@@ -386,15 +374,34 @@ def _mostly_translated(question: str, lang: str, passages: Sequence[Passage], sk
     words = [w for w in dict.fromkeys(content_words(asking or question, lang)) if w not in skipped]
     if len(words) < 2:
         return False
-    own = list(dict.fromkeys(language.words(question)))
     for p in passages:
         if p.chunk.language in (lang, None):
             continue
-        theirs = list(dict.fromkeys(content_words(p.chunk.context, p.chunk.language, TRANSLATED_WORDS_ZIPF)))
-        found = sum(bool(translations(w, theirs, own, alike)) for w in words)
+        found = len(translated_words(words, question, p, alike))
         if found >= 2 and 2 * found > len(words):
             return True
     return False
+
+
+def translated_words(words: Sequence[str], question: str, passage: Passage, alike: Alike) -> list[str]:
+    """Of `words` (the question's), those `passage` holds translated: the translation is
+    among the passage's rarer words and translates back to the word among the question's
+    words (`translations`)."""
+    theirs = list(dict.fromkeys(content_words(passage.chunk.context, passage.chunk.language or "und",
+                                              TRANSLATED_WORDS_ZIPF)))
+    own = list(dict.fromkeys(language.words(question)))
+    return [w for w in words if translations(w, theirs, own, alike)]
+
+
+def translated_terms(question: str, lang: str, passage: Passage, alike: Alike) -> set[str]:
+    """The stems (`topic_terms`) of the question's topic words that `passage`, in another
+    language than the question's, holds as translations both ways ("homework" as
+    "compiti"); none for a passage in the question's language."""
+    if passage.chunk.language in (lang, None):
+        return set()
+    words = list(dict.fromkeys(content_words(question, lang)))
+    return {t for w in translated_words(words, question, passage, alike)
+            for t in language.terms(w, lang, keep_stopwords=True)}
 
 
 def in_context(question: str, lang: str, term: str) -> bool:

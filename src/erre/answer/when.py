@@ -277,12 +277,12 @@ def same_point(passages: Sequence[Passage], topic: Sequence[str],
     words (`topic`: stems, answerable.topic_terms) as the first does, and as near the
     question as it, within SAME_POINT of its dense score. Only the first when the question
     names no topic word or the first holds none: nearness alone joins other subjects.
-    `translated`: the topic words a passage in another language than the question's holds
-    as translations ("homework" in "compiti"); where the first passage or another is in that
-    language, the other one must hold as many of the topic words as the first, translations
-    counted: a question on homework to a Latin teacher, in English, finds the Italian post on
-    a class without homework first (it holds "latino" and "compiti"), and the English post on
-    Latin, which holds "Latin" alone, is not taken for its point."""
+    `translated`: the topic words a passage in another language than the question's holds as
+    translations ("homework" in "compiti"); when one of those near the first holds some,
+    each must hold as many of the topic words as the first, translations counted: a question
+    on homework to a Latin teacher, in English, finds the Italian post on a class without
+    homework first (it holds "latino" and "compiti"), and the English post on Latin, which
+    holds "Latin" alone, is not taken for its point."""
     if not passages:
         return []
     first = passages[0]
