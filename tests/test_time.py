@@ -878,6 +878,54 @@ def test_a_question_naming_its_time_whose_draft_is_cut_whole_gets_the_writing_of
     assert a.abstained and a.reason == "unsupported", (a.reason, a.text)
 
 
+@pytest.mark.parametrize("draft, quoted", [
+    ("Cosa penso dei compiti a casa.", True),  # the question restated
+    ("Mi dispiace, ma non ho accesso a dati personali o passaggi specifici.", False),  # declining
+    ("Assegno 12 esercizi a settimana [1].", False),  # a figure no passage holds
+])
+def test_a_question_about_now_restated_by_the_draft_gets_the_author_s_words_when_they_are_on_its_subject(
+        twin, tmp_path, draft, quoted):
+    _dated_twin(twin, tmp_path)
+    _scripted(twin, draft)
+    a = chat.answer(twin, "Cosa pensi dei compiti a casa?", candidates=1)
+    if quoted:  # the newest writing on the point, first, in the author's own words
+        assert a.reason == "quoted" and [c.date for c in a.citations] == ["2023-10-05"], (a.reason, a.text)
+        assert "Non assegno più compiti" in a.text and "Cosa penso" not in a.text
+    else:  # a draft that declines or puts a figure of its own stays a refusal: the model may be right
+        assert a.abstained and a.reason == "unsupported", (a.reason, a.text)
+    # the first passage holds one of the question's three topic words: not on its subject
+    _scripted(twin, "Cosa penso dei compiti delle vacanze estive al mare.")
+    b = chat.answer(twin, "Cosa pensi dei compiti delle vacanze estive al mare?", candidates=1)
+    assert b.abstained and b.reason in ("unsupported", "not_covered"), (b.reason, b.text)
+
+
+def test_a_passage_is_on_a_question_s_subject_when_it_holds_its_topic_words_in_either_language():
+    from erre.answer import answerable
+    from erre.documents import Chunk, Passage
+
+    def passage(text, lang):
+        return Passage(id=1, chunk=Chunk(source="a.md", title="A", text=text, start=0, end=len(text), language=lang),
+                       score=0.5)
+
+    homework = passage("Non assegno più compiti a casa: il lavoro si fa in classe.", "it")
+    assert answerable.on_subject("Cosa pensi dei compiti?", "it", homework)
+    assert answerable.on_subject("Livia, cosa pensi dei compiti?", "it", homework, skip=("Livia",))
+    assert not answerable.on_subject("Cosa pensi delle prove INVALSI?", "it", homework)
+    assert not answerable.on_subject("Cosa pensi dei compiti delle vacanze estive al mare?", "it", homework)
+
+    def alike(word, candidates):  # the cross-lingual encoder, for these words
+        pairs = {("homework", "compiti"), ("compiti", "homework")}
+        return [c for c in candidates if (word, c) in pairs or word == c]
+
+    assert answerable.on_subject("What do you think about homework?", "en", homework, alike=alike)
+    assert not answerable.on_subject("What do you think about homework?", "en", homework)  # no encoder
+    assert not answerable.on_subject("What do you think about standardised tests?", "en", homework, alike=alike)
+    # what the author thinks, or yes or no: their own words answer it; a detail asked may not be in them
+    assert answerable.opinion("Cosa ne pensa dei compiti?") and answerable.opinion("What's your take on homework?")
+    assert answerable.opinion("Secondo lei i compiti servono?") and answerable.opinion("Do you give homework?")
+    assert not answerable.opinion("Quanti compiti dai?") and not answerable.opinion("Which e-reader do you use?")
+
+
 def test_a_change_asked_about_whose_draft_is_cut_whole_is_not_told_by_one_quote(twin, tmp_path):
     _dated_twin(twin, tmp_path)  # the quote of one writing would give one view as the whole story
     _scripted(twin, "Mi dispiace, ma non ho accesso a dati personali o passaggi specifici.")

@@ -155,6 +155,13 @@ class Subjects:
             self._words.update(zip(new, self.encoder.queries(new).astype(np.float32)))
         return np.stack([self._words[w] for w in words])
 
+    def linked(self, source: str, other: str) -> bool:
+        """Whether either writing is the other's nearest: on the same subject, one way at least."""
+        i, j = self._row.get(source), self._row.get(other)
+        if i is None or j is None or i == j or len(self.writings) < 2:
+            return i is not None and i == j
+        return self._nearest(i, 1)[0] == j or self._nearest(j, 1)[0] == i
+
     def nearness(self, source: str, question: np.ndarray) -> float:
         """The cosine between `source`'s mean vector and `question` (-1 for a writing unknown)."""
         i = self._row.get(source)

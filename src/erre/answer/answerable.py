@@ -346,9 +346,14 @@ def aside(question: str, lang: str, passages: Sequence[Passage], missing: Sequen
         return True
     # or most of its topic words, or near the passages, when it asks no quantity: "how many
     # centrifuges at Natanz" is not answered by how many elsewhere
-    return not _QUANTITY.search(question) and (
+    return not quantity(question) and (
         near or _mostly_held(topic_terms(question, lang), lang, passages, skipped)
         or (alike is not None and _mostly_translated(question, lang, passages, skipped, alike)))
+
+
+def quantity(question: str) -> bool:
+    """Whether the question asks how many or how much: a figure the writings may not hold."""
+    return bool(_QUANTITY.search(question))
 
 
 TRANSLATED_WORDS_ZIPF = 5.5  # a passage's words rarer than this are the translations looked among
@@ -391,6 +396,44 @@ def translated_words(words: Sequence[str], question: str, passage: Passage, alik
                                               TRANSLATED_WORDS_ZIPF)))
     own = list(dict.fromkeys(language.words(question)))
     return [w for w in words if translations(w, theirs, own, alike)]
+
+
+def on_subject(question: str, lang: str, passage: Passage, skip: Iterable[str] = (),
+               alike: Alike | None = None) -> bool:
+    """Whether `passage` is on what the question asks about: of the content words of the
+    question's asking sentences (`skip`'s words, the author's name, left out), it holds half
+    at least, and of their less common ones (`topic_terms`) each when they are one or two,
+    more than half when more (stems); in another language, given `alike`, as many of them
+    translated (`translated_words`). "Cosa pensi dei compiti?" and a passage on homework, in
+    Italian or in English; not "Cosa pensi delle prove INVALSI?", nor "Insegna anche greco
+    antico? Cosa ne pensa del greco rispetto al latino?" and a passage on teaching Latin
+    (its one less common word, "insegna", held, but not "greco", "antico", "difficile")."""
+    asking = " ".join(p.text for p in parts(question) if p.question) or question
+    skipped = {language.fold(w) for s in skip for w in language.words(s)}
+    every = [w for w in dict.fromkeys(content_words(asking, lang, EVERY_ZIPF)) if w not in skipped]
+    rare = [w for w in every if language.zipf(w, lang) < TOPIC_ZIPF]
+    if not every:
+        return False
+    if passage.chunk.language not in (lang, None):
+        if alike is None:
+            return False
+        found = set(translated_words(every, question, passage, alike))
+        return 2 * len(found) >= len(every) and len(found & set(rare)) >= _enough(len(rare))
+
+    def stems(words: Sequence[str]) -> set[str]:
+        return set(language.terms(" ".join(words), lang, keep_stopwords=True))
+
+    held_ = set(language.terms(passage.chunk.context, lang))
+    asked, topic = stems(every), stems(rare)
+    return 2 * len(asked & held_) >= len(asked) and len(topic & held_) >= _enough(len(topic))
+
+
+EVERY_ZIPF = 10.0  # above every word's frequency: `content_words` keeps them all
+
+
+def _enough(n: int) -> int:
+    """Of n words, how many a passage must hold: each when one or two, more than half when more."""
+    return n if n <= 2 else n // 2 + 1
 
 
 def translated_terms(question: str, lang: str, passage: Passage, alike: Alike) -> set[str]:
@@ -496,6 +539,23 @@ def polar(question: str) -> bool:
     none of its parts opens with what, how, when, why, which, who or where."""
     asked = [p for p in parts(question) if p.question] or parts(question)
     return bool(asked) and not any(_WH.search(p.text) for p in asked)
+
+
+# asking what the author thinks of something: "Cosa ne pensi…", "Come la vede…", "secondo
+# lei…", "che idea hai…", "What do you think of…", "What's your take on…", "How do you feel…"
+_OPINION = re.compile(
+    r"\b(?:(?:cosa|che)\s+(?:ne\s+)?pens\w*|come\s+la\s+(?:pens|ved)\w*|secondo\s+(?:te|lei|voi)\b|"
+    r"che\s+(?:idea|opinione)\s+(?:ha|hai|avete)\b|(?:qual\s*è|qual'è)\s+la\s+(?:tua|sua)\s+(?:idea|opinione|posizione)|"
+    r"what\s+do\s+you\s+(?:think|make|reckon|feel)|what(?:'s|\s+is)\s+your\s+(?:take|view|opinion|position|stance)|"
+    r"how\s+do\s+you\s+(?:feel|see)|your\s+(?:take|views?|opinion|thoughts)\s+(?:on|about))",
+    re.IGNORECASE)
+
+
+def opinion(question: str) -> bool:
+    """Whether the question asks what the author thinks ("Cosa pensi dei compiti?", "What's
+    your take on Facebook?"), or asks yes or no (`polar`): the author's own words on the
+    subject answer it, where a question asking for a detail wants what they may not hold."""
+    return polar(question) or bool(_OPINION.search(question))
 
 
 def wh_question(question: str) -> bool:

@@ -19,7 +19,7 @@ import numpy as np
 from .. import language, retrieve
 from ..documents import Passage
 from ..errors import ConfigError
-from . import answerable, classify, grounding
+from . import answerable, classify, grounding, when
 from .texts import prompts, quoted
 
 # Best-sentence cosine under which the writings don't cover a question, per embedder.
@@ -266,6 +266,30 @@ def quotable(asked: str, cut_reasons: Sequence[tuple[str, str]], passages: Seque
     return (bool(cut_reasons) and all(p in allowed or (p == "persona" and restated and not grounding.DECLINES.search(s))
                                       for p, s in cut_reasons)
             and answerable.polar(asked) and bool(passages))
+
+
+def restated(asked: str, lang: str, cut_reasons: Sequence[tuple[str, str]], passages: Sequence[Passage],
+              twin) -> bool:
+    """Whether a draft cut whole only restated the question (its sentences echo it or flip
+    a passage's stance) and the first passage, the one the author's words would be quoted
+    from, is on the question's subject (`answerable.on_subject`, across languages too) and
+    no newer writing shown is on it (the question's subject, or the first writing's nearest
+    writing, or the other way round: `Subjects.linked`): "Cosa pensi dei compiti?" answered
+    "Penso che i compiti…" with nothing of the passages. Not a draft that declines or names
+    what the passages lack, nor a question asking for a detail (how many, which, when…: not
+    `answerable.opinion`): the model may be right, and the writings may not hold it."""
+    if (not cut_reasons or not passages or any(p not in ("echo", "stance") for p, _ in cut_reasons)
+            or answerable.quantity(asked) or not answerable.opinion(asked)):
+        return False
+    found = twin.subjects
+    alike = found.alike if found is not None else None
+    skip = author(twin.settings)
+
+    def on(p: Passage) -> bool:
+        return answerable.on_subject(asked, lang, p, skip, alike) or (
+            found is not None and found.linked(passages[0].chunk.source, p.chunk.source))
+
+    return answerable.on_subject(asked, lang, passages[0], skip, alike) and not when.outdated(passages, on)
 
 
 def shown(found: Sequence[Passage], n: int, limit: float) -> list[Passage]:

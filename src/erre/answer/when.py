@@ -263,12 +263,14 @@ def dated_apart(passages: Sequence[Passage]) -> bool:
     return len({y for p in passages if (y := year(p)) is not None}) >= 2
 
 
-def outdated(passages: Sequence[Passage]) -> bool:
+def outdated(passages: Sequence[Passage], on: Callable[[Passage], bool] | None = None) -> bool:
     """Whether the first passage is older than another one shown: for a question about now,
     its words alone could give a view the author has left as the current one (the newer
-    writing may be on the same point). An undated first passage is not known to be old."""
+    writing may be on the same point). Given `on`, only a newer passage it says is on the
+    first one's subject counts. An undated first passage is not known to be old."""
     first = year(passages[0]) if passages else None
-    return first is not None and any((y := year(p)) is not None and y > first for p in passages[1:])
+    return first is not None and any((y := year(p)) is not None and y > first and (on is None or on(p))
+                                     for p in passages[1:])
 
 
 def same_point(passages: Sequence[Passage], topic: Sequence[str],
