@@ -958,6 +958,14 @@ def test_the_link_to_a_newer_writing_may_go_through_an_older_one():
     # the chain stops where it turns back: 2024's nearest is 2012, whose nearest is 2024
     assert found.onward("2024-latin.md", vectors[2].astype(np.float32), share=0.0) == ["2012-latino.md"]
     assert found.onward("nowhere.md", question) == []
+    # on the same subject when either is the other's nearest: 2017 and 2012, 2012 and 2024; not the
+    # ragù, whose nearest is the tortellini
+    recipes = np.vstack([vectors, [[0.0, 0.1, 1.0]]])
+    recipes /= np.linalg.norm(recipes, axis=1, keepdims=True)
+    both = Subjects(None, np.arange(5), [*names, "2020-tortellini.md"], recipes.astype(np.float16))
+    assert both.linked("2017-tradurre.md", "2012-latino.md") and both.linked("2024-latin.md", "2012-latino.md")
+    assert both.linked("2019-ragu.md", "2020-tortellini.md") and not both.linked("2017-tradurre.md", "2019-ragu.md")
+    assert not both.linked("nowhere.md", "2019-ragu.md")
     # ... unless the search found it for the question: the index's embedder judged it near already
     assert found.onward("2017-tradurre.md", question, share=0.5, found={"2024-latin.md"}) == [
         "2012-latino.md", "2024-latin.md"]

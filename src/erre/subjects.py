@@ -156,7 +156,9 @@ class Subjects:
         return np.stack([self._words[w] for w in words])
 
     def linked(self, source: str, other: str) -> bool:
-        """Whether either writing is the other's nearest: on the same subject, one way at least."""
+        """Whether either writing is the other's nearest: on the same subject, one way at least
+        (a writing on a subject of its own still has a nearest one: this errs towards "the
+        same subject", which, for a newer writing shown beside a quote, holds the quote back)."""
         i, j = self._row.get(source), self._row.get(other)
         if i is None or j is None or i == j or len(self.writings) < 2:
             return i is not None and i == j
