@@ -398,6 +398,9 @@ def translated_words(words: Sequence[str], question: str, passage: Passage, alik
     return [w for w in words if translations(w, theirs, own, alike)]
 
 
+EVERY_ZIPF = 10.0  # above every word's frequency: `content_words` keeps them all
+
+
 def on_subject(question: str, lang: str, passage: Passage, skip: Iterable[str] = (),
                alike: Alike | None = None) -> bool:
     """Whether `passage` is on what the question asks about: of the content words of the
@@ -411,7 +414,8 @@ def on_subject(question: str, lang: str, passage: Passage, skip: Iterable[str] =
     asking = " ".join(p.text for p in parts(question) if p.question) or question
     skipped = {language.fold(w) for s in skip for w in language.words(s)}
     every = [w for w in dict.fromkeys(content_words(asking, lang, EVERY_ZIPF)) if w not in skipped]
-    rare = [w for w in every if language.zipf(w, lang) < TOPIC_ZIPF]
+    less_common = set(content_words(asking, lang))
+    rare = [w for w in every if w in less_common]
     if not every:
         return False
     if passage.chunk.language not in (lang, None):
@@ -426,9 +430,6 @@ def on_subject(question: str, lang: str, passage: Passage, skip: Iterable[str] =
     held_ = set(language.terms(passage.chunk.context, lang))
     asked, topic = stems(every), stems(rare)
     return 2 * len(asked & held_) >= len(asked) and len(topic & held_) >= _enough(len(topic))
-
-
-EVERY_ZIPF = 10.0  # above every word's frequency: `content_words` keeps them all
 
 
 def _enough(n: int) -> int:
