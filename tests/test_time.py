@@ -995,6 +995,45 @@ def test_a_question_in_the_old_view_s_words_gets_the_newer_writing_on_its_subjec
     assert sent and sent[-1].index('scritto="2014-04-10"') < sent[-1].find('scritto="2024-02-19"')
 
 
+def test_a_newer_writing_linked_both_ways_comes_first_when_it_holds_the_question_s_words(twin, tmp_path,
+                                                                                          monkeypatch):
+    from erre import subjects
+
+    _blog(twin, tmp_path / "phones", {
+        "2014-04-10-telefono-sul-banco.md": (
+            "Il telefono sul banco", "In classe il cellulare resta sul banco: è un dizionario di latino, una "
+            "calcolatrice, un quiz. Lo uso come alleato della lezione."),
+        "2024-02-19-la-scatola-di-latta.md": (  # the phones named once, in the first of its passages
+            "La scatola di latta", "Ogni mattina, in classe, gli studenti lasciano il telefono, spento, in una "
+            "scatola di latta sulla cattedra.\n\n" + "Le prime settimane sono state difficili: mani che cercavano "
+            "la tasca, occhi sull'orologio. Poi, durante l'intervallo, hanno ricominciato a parlarsi. " * 16),
+        "2019-05-02-ragu.md": RAGU,
+    })
+    by = {s.rsplit("/", 1)[-1][:4]: s for s in twin.subjects.writings}
+    assert twin.subjects.mutual(by["2014"]) == by["2024"] and twin.subjects.mutual(by["2019"]) is None
+    assert len(twin.subjects.chunks_of(by["2024"])) > 1
+    # the search shows its best passage alone (the old writing), and the question is far nearer the old
+    # writing than the new one: the one-way link's share is not met (the tiny corpus sits under the
+    # threshold calibrated for the index's embedder: lowered)
+    twin.settings = twin.settings.with_(chat_passages=1, chat_abstain_below="0.0")
+    monkeypatch.setattr(subjects.Subjects, "onward", lambda self, source, q, **kw: [])
+    sent = _scripted(twin, "Oggi i telefoni restano spenti nella scatola [1].")
+    for question in ("What do your students do with their phones in class?", "Do your students use a phone in class?"):
+        sent.clear()
+        chat.answer(twin, question, candidates=1)
+        assert sent and 'written="2024-02-19"' in sent[-1] and 'written="2014-04-10"' not in sent[-1]
+    # a question whose words the newer writing does not hold keeps the old writing: it may be on a
+    # point the new one never takes up
+    sent.clear()
+    chat.answer(twin, "Which calculator app do your students use in class?", candidates=1)
+    assert sent and 'written="2014-04-10"' in sent[-1] and 'written="2024-02-19"' not in sent[-1]
+    # without the link both ways, the old view came first
+    monkeypatch.setattr(subjects.Subjects, "mutual", lambda self, source: None)
+    sent.clear()
+    chat.answer(twin, "What do your students do with their phones in class?", candidates=1)
+    assert sent and 'written="2014-04-10"' in sent[-1] and 'written="2024-02-19"' not in sent[-1]
+
+
 def test_the_link_to_a_newer_writing_goes_on_past_an_older_one(twin, tmp_path, monkeypatch):
     from erre import subjects
 

@@ -164,6 +164,19 @@ class Subjects:
             return i is not None and i == j
         return self._nearest(i, 1)[0] == j or self._nearest(j, 1)[0] == i
 
+    def mutual(self, source: str) -> str | None:
+        """The writing that `source` and it are each other's nearest (not itself), or None: a
+        link both ways, so on one subject, however a question stands between them."""
+        i = self._row.get(source)
+        if i is None or len(self.writings) < 2:
+            return None
+        j = self._nearest(i, 1)[0]
+        return self.writings[j] if self._nearest(j, 1)[0] == i else None
+
+    def chunks_of(self, source: str) -> list[int]:
+        """The ids of `source`'s chunks."""
+        return [int(i) for i in self.ids[self._of == self._row.get(source, -1)]]
+
     def nearness(self, source: str, question: np.ndarray) -> float:
         """The cosine between `source`'s mean vector and `question` (-1 for a writing unknown)."""
         i = self._row.get(source)

@@ -420,6 +420,10 @@ class Reply:
                         alongside += [near, *(have[s] for s in passed if s in have)]
                     break
                 passed.append(source)
+            else:  # or the writing the best one and it are each other's nearest, when newer and on the question
+                if (near := policy.linked_newer(self.twin, self.asked, lang, first, have, known,
+                                                lambda w: self._nearest(w, question, first.score))):
+                    alongside.append(near)
         return related, alongside
 
     def _translated(self, lang: str) -> Callable[[Passage], set[str]] | None:
