@@ -1011,7 +1011,9 @@ def test_a_newer_writing_linked_both_ways_comes_first_when_it_holds_the_question
     })
     by = {s.rsplit("/", 1)[-1][:4]: s for s in twin.subjects.writings}
     assert twin.subjects.mutual(by["2014"]) == by["2024"] and twin.subjects.mutual(by["2019"]) is None
-    assert len(twin.subjects.chunks_of(by["2024"])) > 1
+    question = twin.subjects.question("What do your students do with their phones in class?")
+    assert len(twin.subjects.nearest_chunks(by["2024"], question, 9)) > 1
+    assert twin.subjects.nearest_chunks(by["2024"], question, 1) == [twin.subjects.best(by["2024"], question)]
     # the search shows its best passage alone (the old writing), and the question is far nearer the old
     # writing than the new one: the one-way link's share is not met (the tiny corpus sits under the
     # threshold calibrated for the index's embedder: lowered)

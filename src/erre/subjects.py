@@ -173,10 +173,6 @@ class Subjects:
         j = self._nearest(i, 1)[0]
         return self.writings[j] if self._nearest(j, 1)[0] == i else None
 
-    def chunks_of(self, source: str) -> list[int]:
-        """The ids of `source`'s chunks."""
-        return [int(i) for i in self.ids[self._of == self._row.get(source, -1)]]
-
     def nearness(self, source: str, question: np.ndarray) -> float:
         """The cosine between `source`'s mean vector and `question` (-1 for a writing unknown)."""
         i = self._row.get(source)
@@ -189,10 +185,13 @@ class Subjects:
 
     def best(self, source: str, question: np.ndarray) -> int | None:
         """The id of `source`'s chunk nearest `question`."""
+        return next(iter(self.nearest_chunks(source, question, 1)), None)
+
+    def nearest_chunks(self, source: str, question: np.ndarray, k: int) -> list[int]:
+        """The ids of `source`'s `k` chunks nearest `question`, nearest first."""
         rows = np.flatnonzero(self._of == self._row.get(source, -1))
-        if not len(rows):
-            return None
-        return int(self.ids[rows[int(np.argmax(self.vectors[rows].astype(np.float32) @ question))]])
+        sims = self.vectors[rows].astype(np.float32) @ question
+        return [int(self.ids[rows[n]]) for n in np.argsort(-sims, kind="stable")[:k]]
 
 
 @functools.cache

@@ -421,7 +421,7 @@ class Reply:
                     break
                 passed.append(source)
             else:  # or the writing the best one and it are each other's nearest, when newer and on the question
-                if (near := policy.linked_newer(self.twin, self.asked, lang, first, have, known,
+                if (near := policy.linked_newer(self.twin, self.asked, lang, first, question, have, known,
                                                 lambda w: self._nearest(w, question, first.score))):
                     alongside.append(near)
         return related, alongside

@@ -327,17 +327,22 @@ def abstention(texts: dict[str, str], lang: str, question: str, found: Sequence[
     return texts["abstain_nearest"].format(titles=quoted(titles, lang)) if titles else texts["abstain"]
 
 
-def linked_newer(twin, asked: str, lang: str, first: Passage, have: dict[str, Passage], known: set[str],
-                 nearest: Callable[[str], Passage | None]) -> Passage | None:
-    """For a question about now: the passage (found by the search, in `have`, or else
-    `nearest` the question) of the writing that the first passage's writing and it are each
-    other's nearest (`Subjects.mutual`), when that one is newer and, read whole, it is on
-    what the question asks (`answerable.on_subject`, in either language). A reader's words
-    may sit far nearer the old writing than the new one ("What's your policy on phones at
-    school?" and a 2014 post on phones on the desk, beside the 2024 one on phones switched
-    off in a tin box): the cross-lingual encoder's share, which `Subjects.onward` asks, is not
-    met, but the two writings are on one subject, and the newer one holds the question's
-    words (in any of its passages: the 2024 post names the phones once, in its first lines)."""
+LINKED_CHUNKS = 4  # of the newer writing, the passages nearest the question read for its words
+
+
+def linked_newer(twin, asked: str, lang: str, first: Passage, question, have: dict[str, Passage],
+                 known: set[str], nearest: Callable[[str], Passage | None]) -> Passage | None:
+    """For a question about now (`question`: its cross-lingual vector): the passage (found by
+    the search, in `have`, or else `nearest` the question) of the writing that the first
+    passage's writing and it are each other's nearest (`Subjects.mutual`), when that one is
+    newer and its LINKED_CHUNKS passages nearest the question, read together, are on what
+    the question asks (`answerable.on_subject`, in either language). A reader's words may sit
+    far nearer the old writing than the new one ("What's your policy on phones at school?"
+    and a 2014 post on phones on the desk, beside the 2024 one on phones switched off in a
+    tin box): the cross-lingual encoder's share, which `Subjects.onward` asks, is not met,
+    but the two writings are on one subject, and the newer one holds the question's words
+    (in more than one passage: the 2024 post names the phones once, in its first lines). A
+    bounded read: a book's hundreds of passages are not gone through on each question."""
     subjects = twin.subjects
     source = subjects.mutual(first.chunk.source)
     if source is None or source in known:
@@ -345,6 +350,8 @@ def linked_newer(twin, asked: str, lang: str, first: Passage, have: dict[str, Pa
     near = have.get(source) or nearest(source)
     if near is None or (when.year(near) or 0) <= (when.year(first) or 9999):
         return None
-    chunks = sorted(twin.store.chunks(subjects.chunks_of(source)).values(), key=lambda c: c.ordinal)
-    whole = Passage(id=near.id, chunk=replace(near.chunk, text="\n\n".join(c.text for c in chunks)), score=near.score)
-    return near if answerable.on_subject(asked, lang, whole, author(twin.settings), subjects.alike) else None
+    ids = subjects.nearest_chunks(source, question, LINKED_CHUNKS)
+    found = twin.store.chunks(ids)
+    text = "\n\n".join(found[i].text for i in ids if i in found)
+    read = Passage(id=near.id, chunk=replace(near.chunk, text=text), score=near.score)
+    return near if answerable.on_subject(asked, lang, read, author(twin.settings), subjects.alike) else None
