@@ -1060,3 +1060,37 @@ def test_the_link_to_a_newer_writing_goes_on_past_an_older_one(twin, tmp_path, m
     sent.clear()
     chat.answer(twin, question, candidates=1)
     assert sent and sent[-1].index('scritto="2014-04-10"') < sent[-1].find('scritto="2024-02-19"')
+
+
+def test_a_yes_no_question_about_now_gets_the_author_s_words_beside_a_newer_writing_on_another_subject(twin,
+                                                                                                         tmp_path):
+    from erre.answer import policy
+
+    _blog(twin, tmp_path / "blog", {
+        "2019-02-03-lettrice-convertita.md": (
+            "Lettrice convertita", "Leggo ormai quasi tutti i libri sul lettore elettronico: posso ingrandire "
+            "i caratteri e prendere in prestito gli ebook dalla biblioteca."),
+        "2012-11-20-ebook-e-carta.md": (
+            "Ebook e carta", "Non leggerò mai un libro su uno schermo: voglio la carta, il suo odore, i margini."),
+        "2022-01-09-ho-spento-le-bacheche.md": (
+            "Ho spento le bacheche", "Ho chiuso i miei profili su Facebook e su Twitter: mi rubavano le sere."),
+        "2018-06-20-ricette.md": RAGU,
+    })
+    # the passages shown, the e-reader post first (the tiny corpus sits under the threshold
+    # calibrated for the index's embedder: lowered)
+    twin.settings = twin.settings.with_(chat_passages=4, chat_abstain_below="0.0")
+    question = "Usi un e-reader per leggere?"  # the post never says "e-reader": not on its subject by words
+    _scripted(twin, "Sì, usi un e-reader per leggere.")  # the question restated, as the model does: cut
+    a = chat.answer(twin, question, candidates=1)
+    # the newer post on social networks is far from the question: the 2019 writing is the current view
+    assert a.reason == "quoted" and [c.date for c in a.citations] == ["2019-02-03"], (a.reason, a.text)
+    assert "ingrandire" in a.text
+    ids = {s.rsplit("/", 1)[-1][:4]: int(i) for i, s in zip(twin.subjects.ids, twin.subjects.sources)}
+    chunks = twin.store.chunks(list(ids.values()))
+    by = {year: Passage(id=i, chunk=chunks[i], score=1.0) for year, i in ids.items()}
+    assert not policy.held_back(twin, question, [by["2019"], by["2022"]])
+    assert not policy.held_back(twin, question, [by["2022"], by["2019"]])  # the newest first: nothing older
+    # a newer writing near the question may hold a later view: the older one's words are held back
+    assert policy.held_back(twin, question, [by["2012"], by["2019"]])
+    # a question far from the first passage found it by chance: its words answer nothing
+    assert policy.held_back(twin, "Porti la divisa quando insegni?", [by["2019"], by["2022"]])

@@ -267,13 +267,12 @@ class Reply:
         cuts = [c for cs in self.cut for c in cs]
         if not best.spoken and not best.text and (
                 (timed or policy.quotable(self.asked, cuts, self.passages, self.aside))
-                and not (now and when.outdated(self.passages))
+                and not (now and policy.held_back(twin, self.asked, self.passages))
                 or now and policy.restated(self.asked, lang, cuts, self.passages, twin)):
             # a yes/no question the model answered by restating it, or a question saying the
             # time it asks about, whose writing of then is first: the author's own words answer
-            # it, unless they are older than a writing shown for a question about now; or a
-            # question about now restated, whose first passage is on its subject and no newer
-            # one shown is
+            # it, unless held back for a question about now (policy.held_back); or a question
+            # about now restated, whose first passage is on its subject and no newer one shown is
             yield from self._quoted(lang, clock, found.query)
             return
         if not best.spoken:  # nothing the passages support survived the check

@@ -37,6 +37,9 @@ PART_READ = 0.9  # the same, by the classifier that reads the chat model's readi
 # every such message the classifier flagged on the hard set and the attack sets was a question
 WH_TASK = 0.95
 WRITTEN_LOOKUP = 20  # passages of the whole index looked at for a term the near ones lack
+# Cross-lingual cosine (subjects.py) from which the question is near the passage whose words
+# would answer it: see `held_back`
+QUOTE_NEAR = 0.32
 
 
 @dataclass(frozen=True)
@@ -266,6 +269,30 @@ def quotable(asked: str, cut_reasons: Sequence[tuple[str, str]], passages: Seque
     return (bool(cut_reasons) and all(p in allowed or (p == "persona" and restated and not grounding.DECLINES.search(s))
                                       for p, s in cut_reasons)
             and answerable.polar(asked) and bool(passages))
+
+
+def held_back(twin, asked: str, passages: Sequence[Passage]) -> bool:
+    """Whether the author's words of the first passage are held back from a question about
+    now, being older than another writing shown (`when.outdated`): unless the cross-lingual
+    encoder finds the question near the first passage (QUOTE_NEAR) and near no newer one. The
+    time ordering (`when.arrange`) puts the newest writing on the point first, and a newer one
+    the question is far from is on another subject: the first passage stays the author's current
+    view ("Leggi libri sul lettore elettronico?", the 2019 post on e-readers, beside a 2022 post
+    on social networks). A newer writing near the question may hold a later view; and a question
+    on what the author never wrote about ("Do you think Italian schools should bring in
+    uniforms?") finds passages by chance, far from it, whose words answer nothing. Without the
+    encoder, held back."""
+    if not when.outdated(passages):
+        return False
+    found = twin.subjects
+    if found is None:
+        return True
+    cosines = found.cosines(asked, [p.id for p in passages])
+
+    def near(p: Passage) -> bool:
+        return cosines.get(p.id, 0.0) >= QUOTE_NEAR
+
+    return not near(passages[0]) or when.outdated(passages, near)
 
 
 def restated(asked: str, lang: str, cut_reasons: Sequence[tuple[str, str]], passages: Sequence[Passage],
