@@ -284,10 +284,9 @@ def held_back(twin, asked: str, passages: Sequence[Passage]) -> bool:
     encoder, held back."""
     if not when.outdated(passages):
         return False
-    found = twin.subjects
-    if found is None:
+    if twin.subjects is None:
         return True
-    cosines = found.cosines(asked, [p.id for p in passages])
+    cosines = twin.subjects.cosines(asked, [p.id for p in passages])
 
     def near(p: Passage) -> bool:
         return cosines.get(p.id, 0.0) >= QUOTE_NEAR
