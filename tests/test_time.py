@@ -1094,3 +1094,47 @@ def test_a_yes_no_question_about_now_gets_the_author_s_words_beside_a_newer_writ
     assert policy.held_back(twin, question, [by["2012"], by["2019"]])
     # a question far from the first passage found it by chance: its words answer nothing
     assert policy.held_back(twin, "Porti la divisa quando insegni?", [by["2019"], by["2022"]])
+
+
+def test_a_question_about_now_leads_with_the_writing_it_is_on_not_one_sharing_its_common_words(twin, tmp_path):
+    from erre.answer import policy, when
+
+    _blog(twin, tmp_path / "blog", {
+        "2021-03-01-leggere-a-distanza.md": (
+            "Leggere a distanza", "Durante la didattica a distanza leggevo ai ragazzi un romanzo ad alta voce: "
+            "i ragazzi ascoltavano dall'aula virtuale, poi studiavano il capitolo."),
+        "2020-07-01-libri-per-l-estate.md": (
+            "Libri per l'estate", "Ai ragazzi consiglio per l'estate tre romanzi da leggere con calma, sotto "
+            "l'ombrellone o in biblioteca."),
+        "2014-11-10-telefono-sul-banco.md": (
+            "Il telefono sul banco", "In classe il telefono resta sul banco: lo usiamo come dizionario e per i quiz."),
+        "2024-02-19-la-scatola-di-latta.md": (
+            "La scatola di latta", "All'ingresso ogni studente lascia il telefono spento in una scatola di latta: "
+            "l'attenzione va protetta dalle notifiche."),
+        "2018-06-20-ricette.md": RAGU,
+    })
+    subjects = twin.subjects
+    by = {s.rsplit("/", 1)[-1][:4]: s for s in subjects.writings}
+    # the post on reading aloud at a distance shares a reader's common words, not the subject
+    for asked in ("Cosa pensi dei cellulari in classe?", "Are phones allowed in your classroom?"):
+        assert subjects.lead([by["2021"], by["2020"], by["2014"]], subjects.question(asked)) == by["2014"], asked
+    question = subjects.question("Are phones allowed in your classroom?")
+    assert subjects.lead([by["2021"], by["2024"], by["2014"]], question) in (by["2014"], by["2024"])
+    assert subjects.lead([by["2014"], by["2021"]], question) is None  # the first is the one it is on
+    # two writings on one subject (each the other's nearest): the time ordering tells them apart
+    assert subjects.linked(by["2014"], by["2024"])
+    assert subjects.lead([by["2024"], by["2014"]], question) is None
+    assert subjects.lead([by["2014"], by["2024"]], question) is None
+    ids = {s.rsplit("/", 1)[-1][:4]: int(i) for i, s in zip(subjects.ids, subjects.sources)}
+    chunks = twin.store.chunks(list(ids.values()))
+    shown = [Passage(id=ids[y], chunk=chunks[ids[y]], score=1.0) for y in ("2021", "2020", "2014")]
+    assert [p.chunk.date[:4] for p in when.led(shown, by["2014"])] == ["2014", "2021", "2020"]
+    assert when.led(shown, None) == shown and when.led(shown, by["2018"]) == shown
+    # what the pipeline does before the time ordering, for a question about now
+    lead = policy.lead(twin, "Cosa pensi dei cellulari in classe?", shown)
+    assert [p.chunk.date[:4] for p in lead] == ["2014", "2021", "2020"]
+    # ... only towards a writing with a newer one on its subject: there is no later view to bring
+    newest = [Passage(id=ids[y], chunk=chunks[ids[y]], score=1.0) for y in ("2021", "2024")]
+    assert subjects.lead([p.chunk.source for p in newest], subjects.question("Cosa pensi dei cellulari in classe?"),
+                         newest[0].id) == by["2024"]
+    assert policy.lead(twin, "Cosa pensi dei cellulari in classe?", newest) == newest

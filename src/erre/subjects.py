@@ -40,6 +40,10 @@ SHARE = 0.7  # ... and the question is at least this share as near it as to the 
 # it when the question is at least this share as near it (never alone: the link is one-way)
 NEAR_SHARE = 0.6
 HOPS = 2  # ... or the nearest of that one, when the first link goes back in time
+# for a question about now, the writing shown that the question is nearest leads when the
+# question is this much nearer it than the first passage's writing and the first passage itself
+# (and neither writing is the other's nearest): policy.lead
+LEAD = 0.08
 # a word of another language translates a word when this encoder puts them at least this near
 # ("homework" / "compiti" 0.79, "phones" / "telefono" 0.89; "aloud" / "udibile" 0.74 does not)
 WORD_NEAR = 0.75
@@ -60,6 +64,7 @@ class Subjects:
     writings: list[str] = field(init=False)  # distinct sources, in order
     means: np.ndarray = field(init=False)  # (len(writings), dim)
     _words: dict[str, np.ndarray] = field(init=False, default_factory=dict, repr=False)  # word -> vector
+    _each: np.ndarray | None = field(init=False, default=None, repr=False)  # each writing's nearest
 
     def __post_init__(self) -> None:
         self.writings = list(dict.fromkeys(self.sources))
@@ -120,6 +125,30 @@ class Subjects:
                 out.append(self.writings[j])
         return out
 
+    def lead(self, sources: Sequence[str], question: np.ndarray, first: int | None = None,
+             margin: float = LEAD) -> str | None:
+        """Of `sources` (the writings of the passages shown, the first passage's first), the
+        one `question` is nearest, when it is at least `margin` nearer it than the first, and
+        than the first passage (`first`, its chunk id) itself, and neither of the two is the
+        other's nearest writing (`linked`: then they are on one
+        subject, and the time ordering brings the newer one); None otherwise. The hybrid
+        search may put first a writing that shares only a reader's common words ("ragazzi",
+        "aula": an Italian post on reading aloud to a class at a distance, for "come gestisce
+        gli iPhone dei ragazzi in aula?"), or one in the question's own language on another
+        subject (an English post on Latin for an English question on homework, beside the
+        Italian posts on homework)."""
+        shown = [s for s in dict.fromkeys(sources) if s in self._row]
+        if len(shown) < 2 or shown[0] != sources[0]:
+            return None
+        asked = {s: float(self.means[self._row[s]] @ question) for s in shown}
+        best = max(shown, key=asked.__getitem__)
+        if best == shown[0] or asked[best] < asked[shown[0]] + margin or self.linked(shown[0], best):
+            return None
+        row = self._at.get(int(first)) if first is not None else None
+        if row is not None and asked[best] < float(self.vectors[row].astype(np.float32) @ question) + margin:
+            return None  # the first passage itself is as near: a long writing on many things
+        return best
+
     def closest(self, sources: Sequence[str], question: np.ndarray, than: str,
                 share: float = SHARE) -> str | None:
         """Of `sources`, the writing `question` is nearest, when it is at least `share` as
@@ -163,6 +192,26 @@ class Subjects:
         if i is None or j is None or i == j or len(self.writings) < 2:
             return i is not None and i == j
         return self._nearest(i, 1)[0] == j or self._nearest(j, 1)[0] == i
+
+    def neighbours(self, source: str) -> list[str]:
+        """The writings `linked` to `source`: its nearest, and those whose nearest it is."""
+        i = self._row.get(source)
+        if i is None or len(self.writings) < 2:
+            return []
+        nearest = self._nearest_each()
+        return [self.writings[j] for j in np.flatnonzero((nearest == i) | (np.arange(len(nearest)) == nearest[i]))
+                if j != i]
+
+    def _nearest_each(self, block: int = 1024) -> np.ndarray:
+        """Each writing's nearest writing (its row), computed once, a block of rows at a time."""
+        if self._each is None:
+            rows = []
+            for start in range(0, len(self.writings), block):
+                close = self.means[start:start + block] @ self.means.T
+                close[np.arange(close.shape[0]), np.arange(start, start + close.shape[0])] = -2.0
+                rows.append(np.argmax(close, axis=1))
+            self._each = np.concatenate(rows)
+        return self._each
 
     def mutual(self, source: str) -> str | None:
         """The writing that `source` and it are each other's nearest (not itself), or None: a

@@ -203,6 +203,7 @@ class Reply:
         shown = policy.shown(found.passages, s.chat_passages, limit)
         # a latest writing that is not found is answered as a question about now
         ordering = when.When(when.NOW) if asked_when.kind == when.LATEST else asked_when
+        shown = policy.lead(twin, self.asked, shown) if ordering.kind == when.NOW else shown  # its writing first
         pool = policy.shown(found.pool, len(found.pool), limit)
         args = (ordering, shown, pool, s.chat_passages,
                 answerable.topic_terms(self.question, lang), *self._related(ordering, shown, lang, pool))

@@ -294,6 +294,20 @@ def held_back(twin, asked: str, passages: Sequence[Passage]) -> bool:
     return not near(passages[0]) or when.outdated(passages, near)
 
 
+def lead(twin, asked: str, shown: Sequence[Passage]) -> list[Passage]:
+    """For a question about now, the passages shown with the writing the question is on first
+    (`subjects.Subjects.lead`, by the cross-lingual encoder), before the time ordering builds
+    the point on it; as they are without the encoder."""
+    found = twin.subjects
+    if found is None or not shown:
+        return list(shown)
+    source = found.lead([p.chunk.source for p in shown], found.question(when.timeless(asked)), shown[0].id)
+    dates = twin.store.document_dates() if source else {}
+    if source and not any((dates.get(o) or "") > (dates.get(source) or "9999") for o in found.neighbours(source)):
+        source = None  # no newer writing on its subject: no later view to bring
+    return when.led(shown, source)
+
+
 def restated(asked: str, lang: str, cut_reasons: Sequence[tuple[str, str]], passages: Sequence[Passage],
               twin) -> bool:
     """Whether a draft cut whole only restated the question (its sentences echo it or flip

@@ -258,6 +258,14 @@ def year_of(date: str | None) -> int | None:
     return int(date[:4]) if date and re.match(r"\d{4}", date) else None
 
 
+def led(passages: Sequence[Passage], source: str | None) -> list[Passage]:
+    """`passages` with the first of `source`'s put first (for a question about now, the
+    writing the question is on, by the cross-lingual encoder: `subjects.Subjects.lead`),
+    the others in their order; as they are when `source` is None or not among them."""
+    first = next((p for p in passages if p.chunk.source == source), None) if source else None
+    return list(passages) if first is None else [first, *(p for p in passages if p is not first)]
+
+
 def dated_apart(passages: Sequence[Passage]) -> bool:
     """Whether the passages come from writings of at least two different years."""
     return len({y for p in passages if (y := year(p)) is not None}) >= 2
