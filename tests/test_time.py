@@ -966,8 +966,13 @@ def test_the_link_to_a_newer_writing_may_go_through_an_older_one():
     assert both.linked("2017-tradurre.md", "2012-latino.md") and both.linked("2024-latin.md", "2012-latino.md")
     assert both.linked("2019-ragu.md", "2020-tortellini.md") and not both.linked("2017-tradurre.md", "2019-ragu.md")
     assert not both.linked("nowhere.md", "2019-ragu.md")
-    # ... unless the search found it for the question: the index's embedder judged it near already
-    assert found.onward("2017-tradurre.md", question, share=0.5, found={"2024-latin.md"}) == [
+    # ... unless the search found it for the question (the index's embedder judged it near already)
+    # and the question is nearer it than most writings: not so among these four, two on its subject
+    assert found.onward("2017-tradurre.md", question, share=0.5, found={"2024-latin.md"}) == ["2012-latino.md"]
+    wider = np.vstack([recipes, [[0.05, 0.0, 1.0]]])
+    wider /= np.linalg.norm(wider, axis=1, keepdims=True)
+    blog = Subjects(None, np.arange(6), [*names, "2020-tortellini.md", "2021-lasagne.md"], wider.astype(np.float16))
+    assert blog.onward("2017-tradurre.md", question, share=0.5, found={"2024-latin.md"}) == [
         "2012-latino.md", "2024-latin.md"]
 
 
@@ -1138,3 +1143,41 @@ def test_a_question_about_now_leads_with_the_writing_it_is_on_not_one_sharing_it
     assert subjects.lead([p.chunk.source for p in newest], subjects.question("Cosa pensi dei cellulari in classe?"),
                          newest[0].id) == by["2024"]
     assert policy.lead(twin, "Cosa pensi dei cellulari in classe?", newest) == newest
+
+
+def test_a_private_question_near_a_public_writing_in_other_words_is_answered_from_it(twin, tmp_path):
+    from erre.answer import answerable, policy
+
+    _blog(twin, tmp_path / "blog", {
+        "2015-06-22-attacco-la-spina.md": (
+            "Attacco la spina", "La primavera scorsa ho venduto il vecchio diesel e ho comprato un'auto elettrica. "
+            "Dopo un anno che la guido non tornerei indietro: è silenziosa, costa poco, e la ricarico di notte "
+            "in garage."),
+        "2014-11-10-telefono-sul-banco.md": (
+            "Il telefono sul banco", "In classe il telefono resta sul banco: lo usiamo come dizionario e per i quiz."),
+        "2018-06-20-ricette.md": RAGU,
+    })
+    model = ScriptedModel("Guido un'auto elettrica: è silenziosa e costa poco [1].")
+    twin.use(model=model)
+    question = "Che macchina hai adesso? Elettrica o a benzina?"
+    assert policy.kinds(twin, question, "it").personal  # it asks a private fact...
+    passages = [Passage(id=i, chunk=c, score=1.0)
+                for i, c in twin.store.chunks(list(map(int, twin.subjects.ids))).items()]
+    car = [p for p in passages if "spina" in p.chunk.source]
+    # ... that the author told in public, in other words ("auto", not "macchina"; nothing on petrol)
+    assert not answerable.published(question, "it", car)
+    assert policy.near_one(twin, question, car)
+    a = chat.answer(twin, question, candidates=1)
+    assert a.reason != "personal" and model.calls, (a.reason, a.text)
+    assert [c.source.rsplit("/", 1)[-1] for c in a.citations] == ["2015-06-22-attacco-la-spina.md"]
+    # the newer post on ragù is the car post's nearest in so small a blog, and the search finds every
+    # post: it is still not on the question (nearer it than most writings), so it is not the current view
+    spina, ragu = (next(w for w in twin.subjects.writings if key in w) for key in ("spina", "ricette"))
+    assert twin.subjects.onward(spina, twin.subjects.question(question), found=twin.subjects.writings) == []
+    assert ragu in twin.subjects.neighbours(spina)
+    # a private question far from every writing stays unanswered, the model not asked
+    calls = len(model.calls)
+    far = "In che via abiti? Hai il garage sotto casa?"
+    assert policy.kinds(twin, far, "it").personal and not policy.near_one(twin, far, passages)
+    b = chat.answer(twin, far, candidates=1)
+    assert b.abstained and b.reason == "personal" and len(model.calls) == calls

@@ -105,7 +105,10 @@ class Subjects:
         """The writings reached from `source` by following each one's nearest writing (not
         itself), up to `hops` links (stopping where the chain turns back), those `question` is
         at least `share` as near as to `source`, or that the search `found` for it (the index's
-        embedder judged them near the question already): one-way, so weaker than `related`. The writing
+        embedder judged them near the question already) when the question is nearer them than
+        it is to most writings (a small blog's search finds every writing, and each has a
+        nearest: a post on ragù is not on a question about cars because it is the newest and
+        nearest the post on the electric car): one-way, so weaker than `related`. The writing
         on a subject a reader's words find first may be nearest an older one, itself nearest
         the newest ("tradurre e trattare" of 2017 -> "a che serve il latino" of 2012 -> "Why I
         still teach Latin" of 2024)."""
@@ -115,13 +118,14 @@ class Subjects:
         asked = self.means @ question
         if asked[i] <= 0:
             return []
+        background = float(np.median(asked))
         out, seen, j = [], {i}, i
         for _ in range(hops):
             j = self._nearest(j, 1)[0]
             if j in seen:
                 break
             seen.add(j)
-            if asked[j] >= share * asked[i] or self.writings[j] in found:
+            if asked[j] >= share * asked[i] or (self.writings[j] in found and asked[j] > background):
                 out.append(self.writings[j])
         return out
 

@@ -38,7 +38,7 @@ PART_READ = 0.9  # the same, by the classifier that reads the chat model's readi
 WH_TASK = 0.95
 WRITTEN_LOOKUP = 20  # passages of the whole index looked at for a term the near ones lack
 # Cross-lingual cosine (subjects.py) from which the question is near the passage whose words
-# would answer it: see `held_back`
+# would answer it: see `held_back` and `near_one`
 QUOTE_NEAR = 0.32
 
 
@@ -202,8 +202,8 @@ def unanswerable(twin, asked: str, lang: str, shown: Sequence[Passage], kinds: K
     later = answerable.after_writings(asked, latest, shown)
     if later.reason and latest:
         return later.reason, texts["abstain_after"].format(last=latest[:4], years=", ".join(later.terms))
-    private = answerable.personal(kinds.personal, ev.relevance, ev.threshold,
-                                  kinds.personal and answerable.published(asked, lang, shown, author(twin.settings)))
+    private = answerable.personal(kinds.personal, ev.relevance, ev.threshold, kinds.personal and (
+        answerable.published(asked, lang, shown, author(twin.settings)) or near_one(twin, asked, shown)))
     if private.reason:
         return private.reason, texts["abstain_personal"]
     missing = answerable.missing_terms(asked, lang, shown, author(twin.settings) + tuple(aside))
@@ -269,6 +269,20 @@ def quotable(asked: str, cut_reasons: Sequence[tuple[str, str]], passages: Seque
     return (bool(cut_reasons) and all(p in allowed or (p == "persona" and restated and not grounding.DECLINES.search(s))
                                       for p, s in cut_reasons)
             and answerable.polar(asked) and bool(passages))
+
+
+def near_one(twin, asked: str, passages: Sequence[Passage]) -> bool:
+    """Whether the cross-lingual encoder finds the question near one of `passages`
+    (QUOTE_NEAR), in either language: a private question ("Tu cosa guidi oggi?") near a
+    passage on it (an English post on the electric car she bought) asks what the author wrote
+    of in public, which the words of `published` miss across languages and in other words.
+    The private questions refused on bench/time and the ddbit sets that the writings never
+    touch sit under 0.25; one beside a post can pass ("Hai figli? Quanti anni hanno…", 0.36 of
+    a post on summer reading for her students), and is then answered from what the post says
+    or not at all (the grounding check). False without the encoder."""
+    if twin.subjects is None or not passages:
+        return False
+    return max(twin.subjects.cosines(asked, [p.id for p in passages]).values(), default=0.0) >= QUOTE_NEAR
 
 
 def held_back(twin, asked: str, passages: Sequence[Passage]) -> bool:
