@@ -121,7 +121,7 @@ class Subjects:
         background = float(np.median(asked))
         out, seen, j = [], {i}, i
         for _ in range(hops):
-            j = self._nearest(j, 1)[0]
+            j = int(self._nearest_each()[j])
             if j in seen:
                 break
             seen.add(j)
@@ -195,7 +195,8 @@ class Subjects:
         i, j = self._row.get(source), self._row.get(other)
         if i is None or j is None or i == j or len(self.writings) < 2:
             return i is not None and i == j
-        return self._nearest(i, 1)[0] == j or self._nearest(j, 1)[0] == i
+        each = self._nearest_each()
+        return bool(each[i] == j or each[j] == i)
 
     def neighbours(self, source: str) -> list[str]:
         """The writings `linked` to `source`: its nearest, and those whose nearest it is."""
@@ -223,8 +224,9 @@ class Subjects:
         i = self._row.get(source)
         if i is None or len(self.writings) < 2:
             return None
-        j = self._nearest(i, 1)[0]
-        return self.writings[j] if self._nearest(j, 1)[0] == i else None
+        each = self._nearest_each()
+        j = int(each[i])
+        return self.writings[j] if each[j] == i else None
 
     def nearness(self, source: str, question: np.ndarray) -> float:
         """The cosine between `source`'s mean vector and `question` (-1 for a writing unknown)."""
@@ -232,6 +234,10 @@ class Subjects:
         return -1.0 if i is None else float(self.means[i] @ question)
 
     def _nearest(self, i: int, near: int) -> list[int]:
+        """The rows of writing `i`'s `near` nearest writings, nearest first (for one, the cached
+        `_nearest_each`)."""
+        if near == 1:
+            return [int(self._nearest_each()[i])]
         close = self.means @ self.means[i]
         close[i] = -2.0
         return np.argsort(-close)[:near].tolist()
