@@ -341,6 +341,7 @@ def _scripted(twin, reply: str) -> list[str]:
 
 
 RAGU = ("Il ragù della domenica", "Il ragù vuole tempo: tre ore a fuoco lento e un po' di latte.")  # off every subject
+TELEFONO = ("Il telefono sul banco", "In classe il telefono resta sul banco: lo usiamo come dizionario e per i quiz.")
 
 
 def _blog(twin, folder, posts: dict[str, tuple[str, str]]) -> None:
@@ -1111,8 +1112,7 @@ def test_a_question_about_now_leads_with_the_writing_it_is_on_not_one_sharing_it
         "2020-07-01-libri-per-l-estate.md": (
             "Libri per l'estate", "Ai ragazzi consiglio per l'estate tre romanzi da leggere con calma, sotto "
             "l'ombrellone o in biblioteca."),
-        "2014-11-10-telefono-sul-banco.md": (
-            "Il telefono sul banco", "In classe il telefono resta sul banco: lo usiamo come dizionario e per i quiz."),
+        "2014-11-10-telefono-sul-banco.md": TELEFONO,
         "2024-02-19-la-scatola-di-latta.md": (
             "La scatola di latta", "All'ingresso ogni studente lascia il telefono spento in una scatola di latta: "
             "l'attenzione va protetta dalle notifiche."),
@@ -1153,8 +1153,7 @@ def test_a_private_question_near_a_public_writing_in_other_words_is_answered_fro
             "Attacco la spina", "La primavera scorsa ho venduto il vecchio diesel e ho comprato un'auto elettrica. "
             "Dopo un anno che la guido non tornerei indietro: è silenziosa, costa poco, e la ricarico di notte "
             "in garage."),
-        "2014-11-10-telefono-sul-banco.md": (
-            "Il telefono sul banco", "In classe il telefono resta sul banco: lo usiamo come dizionario e per i quiz."),
+        "2014-11-10-telefono-sul-banco.md": TELEFONO,
         "2018-06-20-ricette.md": RAGU,
     })
     model = ScriptedModel("Guido un'auto elettrica: è silenziosa e costa poco [1].")

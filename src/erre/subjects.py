@@ -121,7 +121,7 @@ class Subjects:
         background = float(np.median(asked))
         out, seen, j = [], {i}, i
         for _ in range(hops):
-            j = int(self._nearest_each()[j])
+            j = self._nearest(j, 1)[0]
             if j in seen:
                 break
             seen.add(j)
@@ -195,8 +195,7 @@ class Subjects:
         i, j = self._row.get(source), self._row.get(other)
         if i is None or j is None or i == j or len(self.writings) < 2:
             return i is not None and i == j
-        each = self._nearest_each()
-        return bool(each[i] == j or each[j] == i)
+        return self._nearest(i, 1)[0] == j or self._nearest(j, 1)[0] == i
 
     def neighbours(self, source: str) -> list[str]:
         """The writings `linked` to `source`: its nearest, and those whose nearest it is."""
@@ -224,9 +223,8 @@ class Subjects:
         i = self._row.get(source)
         if i is None or len(self.writings) < 2:
             return None
-        each = self._nearest_each()
-        j = int(each[i])
-        return self.writings[j] if each[j] == i else None
+        j = self._nearest(i, 1)[0]
+        return self.writings[j] if self._nearest(j, 1)[0] == i else None
 
     def nearness(self, source: str, question: np.ndarray) -> float:
         """The cosine between `source`'s mean vector and `question` (-1 for a writing unknown)."""

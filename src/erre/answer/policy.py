@@ -280,9 +280,13 @@ def near_one(twin, asked: str, passages: Sequence[Passage]) -> bool:
     touch sit under 0.25; one beside a post can pass ("Hai figli? Quanti anni hanno…", 0.36 of
     a post on summer reading for her students), and is then answered from what the post says
     or not at all (the grounding check). False without the encoder."""
-    if twin.subjects is None or not passages:
-        return False
-    return max(twin.subjects.cosines(asked, [p.id for p in passages]).values(), default=0.0) >= QUOTE_NEAR
+    return bool(twin.subjects is not None and passages and _near_ids(twin, asked, passages))
+
+
+def _near_ids(twin, asked: str, passages: Sequence[Passage]) -> set[int]:
+    """The ids of `passages` the cross-lingual encoder finds the question near (QUOTE_NEAR)."""
+    cosines = twin.subjects.cosines(asked, [p.id for p in passages])
+    return {i for i, c in cosines.items() if c >= QUOTE_NEAR}
 
 
 def held_back(twin, asked: str, passages: Sequence[Passage]) -> bool:
@@ -300,10 +304,10 @@ def held_back(twin, asked: str, passages: Sequence[Passage]) -> bool:
         return False
     if twin.subjects is None:
         return True
-    cosines = twin.subjects.cosines(asked, [p.id for p in passages])
+    close = _near_ids(twin, asked, passages)
 
     def near(p: Passage) -> bool:
-        return cosines.get(p.id, 0.0) >= QUOTE_NEAR
+        return p.id in close
 
     return not near(passages[0]) or when.outdated(passages, near)
 
