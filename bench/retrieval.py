@@ -10,8 +10,9 @@ an answering document), e.g. bench/time's English questions:
 
     python bench/retrieval.py bench/time/corpus bench/time/questions.jsonl --language en
 
-A last row, hybrid+cross, adds the cross-lingual encoder's cosine (`search.cross`, weight
-`--cross`).
+Two last rows, hybrid+cross, add the cross-lingual encoder's cosine (`search.cross`, weight
+`--cross`), the second with the BM25 of the question's words it translates too (weight
+`--translated`, `retrieve.Weights.translated`), as the answers' search does.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ def main() -> None:
     ap.add_argument("--language", help="only the questions in this language (their 'lang' or 'language')")
     ap.add_argument("--split", help="only the questions of these splits (comma-separated)")
     ap.add_argument("--cross", type=float, default=1.5,
-                    help="weight of the cross-lingual encoder in the extra hybrid+cross row (search.cross)")
+                    help="weight of the cross-lingual encoder in the extra hybrid+cross rows (search.cross)")
+    ap.add_argument("--translated", type=float,
+                    help="weight of the translated words' BM25 in the last row (default: the answers' search's)")
     args = ap.parse_args()
 
     import _twin
@@ -53,8 +56,10 @@ def main() -> None:
     twin.subjects  # the cross-lingual vectors the answers' search may add (search.cross)
     cross_s = time.perf_counter() - t0
     if twin.subjects is not None:
-        results.append(retrieval.evaluate(twin.store, twin.embedder, questions, second=twin.subjects,
-                                          weights=retrieve.Weights(second=args.cross)))
+        for translated in (0.0, retrieve.Weights().translated if args.translated is None else args.translated):
+            row = retrieval.evaluate(twin.store, twin.embedder, questions, second=twin.subjects,
+                                     weights=retrieve.Weights(second=args.cross, translated=translated))
+            results.append(row | {"mode": row["mode"] + (f"+tr{translated:g}" if translated else "")})
     stats = twin.store.stats()
     twin.close()
     if args.json:
@@ -62,9 +67,9 @@ def main() -> None:
                           "units": stats["units"], "results": results}, indent=2))
         return
     print(f"ingest {ingest_s:.1f}s: {report.summary()}; cross-lingual vectors {cross_s:.1f}s")
-    print(f"{'mode':12} {'questions':>9} {'R@1':>6} {'R@5':>6} {'MRR@10':>7} {'seconds':>8}")
+    print(f"{'mode':18} {'questions':>9} {'R@1':>6} {'R@5':>6} {'MRR@10':>7} {'seconds':>8}")
     for r in results:
-        print(f"{r['mode']:12} {r['questions']:>9} {r['recall@1']:6.3f} {r['recall@5']:6.3f} "
+        print(f"{r['mode']:18} {r['questions']:>9} {r['recall@1']:6.3f} {r['recall@5']:6.3f} "
               f"{r['mrr@10']:7.3f} {r['seconds']:8.1f}")
 
 

@@ -1180,3 +1180,42 @@ def test_a_private_question_near_a_public_writing_in_other_words_is_answered_fro
     assert policy.kinds(twin, far, "it").personal and not policy.near_one(twin, far, passages)
     b = chat.answer(twin, far, candidates=1)
     assert b.abstained and b.reason == "personal" and len(model.calls) == calls
+
+
+LATIN = ("Why I still teach Latin", "A student asked me why she should sweat over Livy when a chatbot translates "
+         "it in two seconds. Teaching Latin to my students trains patience: in class we read each sentence "
+         "slowly, and every student weighs two meanings before choosing one.")
+
+
+def test_a_question_in_the_other_language_meets_the_writings_by_its_words_translated(twin, tmp_path):
+    from dataclasses import replace
+
+    from erre import retrieve
+
+    _dated_twin(twin, tmp_path)
+    _blog(twin, tmp_path / "blog", {"2024-03-15-latin.md": LATIN, "2024-02-19-telefono.md": TELEFONO,
+                                    "2019-05-02-ragu.md": RAGU})
+    weights = retrieve.Weights(second=twin.settings.search_cross)
+
+    def scores(question: str, w: retrieve.Weights) -> dict[str, float]:
+        found = retrieve.search(twin.store, twin.embedder, question, 8, second=twin.subjects, weights=w)
+        return {p.chunk.source.rsplit("/", 1)[-1]: p.score for p in found}
+
+    # "homework" is "compiti" among the candidates' Italian words, both ways: the BM25 of
+    # "compiti", over the best one's, joins the score of the posts that hold it, and only theirs
+    question = "What's your policy on homework for your students these days?"
+    before, after = scores(question, replace(weights, translated=0.0)), scores(question, weights)
+    added = {name: round(after[name] - before[name], 6) for name in before}
+    assert added["2013-09-16-elogio-dei-compiti.md"] > 0 and added["2023-10-05-classe-senza-compiti.md"] > 0
+    assert max(added.values()) == pytest.approx(weights.translated)
+    assert added["2024-03-15-latin.md"] == added["2019-05-02-ragu.md"] == added["2024-02-19-telefono.md"] == 0
+    # whether the writings come near the question is judged on the passages found first before
+    found = retrieve.find(twin.store, twin.embedder, question, 2, second=twin.subjects, weights=weights)
+    plain = retrieve.find(twin.store, twin.embedder, question, 2, second=twin.subjects,
+                          weights=replace(weights, translated=0.0))
+    assert [p.id for p in found.passages] != [p.id for p in plain.passages] and not plain.judged
+    assert [p.id for p in found.judged] == [p.id for p in plain.passages]
+    # a word spelt alike in both languages is matched by the question's own stems: nothing added;
+    # nor to a question in the index's main language
+    for same in ("Do you ever give a quiz?", "Cosa pensi dei compiti a casa?"):
+        assert scores(same, weights) == scores(same, replace(weights, translated=0.0))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 # ISO 639-1 -> Snowball algorithm (PyStemmer)
@@ -125,3 +126,40 @@ def query_terms(text: str, langs: tuple[str, ...]) -> list[str]:
         for t in terms(text, lang):
             seen.setdefault(t, None)
     return list(seen)
+
+
+TOPIC_ZIPF = 4.5  # a content word rarer than this in its language names the thing asked about
+TRANSLATED_ZIPF = 5.5  # a passage's words rarer than this are the translations looked among
+# how readers address the author: a greeting, a title, a name, before a comma ("Prof, …",
+# "Ciao Livia, …", "Gentile professoressa, …") or a title between commas ("…, prof, …")
+_GREETING = r"(?:ciao|salve|buongiorno|buonasera|gentil\w*|car[ao]|egregi[ao]|hi|hello|hey|dear)"
+_TITLE = (r"(?:prof(?:\.|\.?ssa)?|professor\w*|maestr[ao]|signor[ae]?|dott\w*|mrs?\.?|ms\.?|miss|dr\.?|"
+          r"madam|ma'am|sir|teacher)")
+_ADDRESS = re.compile(
+    rf"^\W*(?:{_GREETING}(?:\s+{_TITLE})?(?:\s+[A-Z][\w'-]*){{0,2}}|{_TITLE}(?:\s+[A-Z][\w'-]*){{0,2}})\s*[,!:]"
+    rf"|,\s*{_TITLE}(?:\s+[A-Z][\w'-]*)?\s*(?=[,?!.]|$)", re.IGNORECASE)
+
+
+def unaddressed(question: str) -> str:
+    """`question` without the words addressing the author: they are not what it asks about."""
+    return _ADDRESS.sub(" ", question)
+
+
+def content_words(text: str, lang: str, rarer: float = TOPIC_ZIPF) -> list[str]:
+    """The words of `text` (a question) rarer than `rarer` in its language (wordfreq's scale),
+    stopwords, numbers, words of two letters and the words addressing the author left out."""
+    stop = stopwords(lang)
+    return [w for w in words(unaddressed(text)) if w not in stop and not w.isdigit() and len(w) > 2
+            and zipf(w, lang) < rarer]
+
+
+Alike = Callable[[str, Sequence[str]], list[str]]  # the words of a list that translate a word
+
+
+def translations(word: str, theirs: Sequence[str], own: Sequence[str], alike: Alike) -> list[str]:
+    """The words of `theirs` (another language's) that translate `word` both ways: `alike`
+    (a cross-lingual encoder's nearest words: `Subjects.alike`) finds them among `theirs`,
+    and finds `word` first among `own` (the words of `word`'s language, `word` with them)
+    for each ("homework" -> "compiti" -> "homework"; "readers" -> "lettura" -> "reading" is
+    no translation)."""
+    return [t for t in alike(word, theirs) if alike(t, own)[:1] == [word]]

@@ -14,13 +14,13 @@ one `Retrieved`: the query, its language, the passages and the deeper pool they 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
 
 from . import language
-from .documents import Passage
+from .documents import Chunk, Passage
 from .embed import Embedder
 from .errors import EmbedderMismatch, NoIndex
 from .store import Store
@@ -36,6 +36,7 @@ class Weights:
     lexical_same_language: float = 0.4  # question in a language the index is mostly written in
     lexical_other_language: float = 0.1  # question in another language: names and numbers only
     second: float = 0.0  # a second encoder's cosine, min-max scaled over the candidates, added
+    translated: float = 0.4  # with a second encoder: BM25 of the question's words it translates, scaled, added
 
 
 class Second(Protocol):
@@ -44,6 +45,10 @@ class Second(Protocol):
     own language as e5 does)."""
 
     def cosines(self, query: str, ids: Sequence[int]) -> dict[int, float]: ...
+
+    def alike(self, word: str, candidates: Sequence[str]) -> list[str]:
+        """The words of `candidates` (another language's) that translate `word`."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,9 @@ class Retrieved:
     language: str
     passages: list[Passage]
     pool: list[Passage]
+    # the first k as ranked before the translated words' BM25 joined (`translated`), when it
+    # changed them: whether the writings come near the question is judged on these, as before
+    judged: list[Passage] = field(default_factory=list)
 
 
 def find(store: Store, embedder: Embedder | None, query: str, k: int = 8, *, pool: int = 0,
@@ -102,16 +110,27 @@ def find(store: Store, embedder: Embedder | None, query: str, k: int = 8, *, poo
     w_lex = {"dense": 0.0, "lexical": 1.0}.get(
         mode, weights.lexical_same_language if same else weights.lexical_other_language)
     rows = fuse(found, lexical, w_lexical=w_lex, unit=weights.unit)
+    chunks: dict[int, Chunk] = {}
+    judged: list[int] = []
     if second is not None and mode == "hybrid" and weights.second and not same:
         # across languages only: within one, e5 and BM25 do better alone (docs/retrieval.md)
         rows = rescore(rows, second.cosines(query, [r.id for r in rows]), weights.second)
+        if weights.translated:
+            rows = rows[:n]
+            chunks = store.chunks([r.id for r in rows])
+            first = [r.id for r in rows[:k]]
+            rows = translated(store, rows, chunks, query, qlang, langs, second, weights.translated)
+            judged = first if first != [r.id for r in rows[:k]] else []
+    every = {r.id: r for r in rows}
     rows = rows[:depth]
-    chunks = store.chunks([r.id for r in rows])
-    passages = [Passage(id=r.id, chunk=chunks[r.id], score=r.score, dense=r.dense, lexical=r.lexical,
-                        rank_dense=r.rank_dense, rank_lexical=r.rank_lexical, quote=r.span,
-                        extra={"language": qlang})
-                for r in rows if r.id in chunks]
-    return Retrieved(query, qlang, passages[:k], passages)
+    chunks.update(store.chunks([i for i in [r.id for r in rows] + judged if i not in chunks]))
+
+    def passage(r: _Row) -> Passage:
+        return Passage(id=r.id, chunk=chunks[r.id], score=r.score, dense=r.dense, lexical=r.lexical,
+                       rank_dense=r.rank_dense, rank_lexical=r.rank_lexical, quote=r.span, extra={"language": qlang})
+
+    passages = [passage(r) for r in rows if r.id in chunks]
+    return Retrieved(query, qlang, passages[:k], passages, [passage(every[i]) for i in judged if i in chunks])
 
 
 def search(store: Store, embedder: Embedder | None, query: str, k: int = 8, **options) -> list[Passage]:
@@ -144,6 +163,39 @@ def rescore(rows: list[_Row], cosines: dict[int, float], weight: float) -> list[
     lo, hi = min(cosines.values()), max(cosines.values())
     for r in rows:
         r.score += weight * ((cosines.get(r.id, lo) - lo) / (hi - lo) if hi > lo else 0.0)
+    return sorted(rows, key=lambda r: (-r.score, r.id))
+
+
+def translated(store: Store, rows: list[_Row], chunks: dict[int, Chunk], query: str, qlang: str,
+               langs: dict[str, int], second: Second, weight: float) -> list[_Row]:
+    """The candidates with `weight` times the BM25 score of the question's words translated
+    into the index's main other language, divided by the best, added to the score of those
+    in another language than the question's, best first (docs/retrieval.md). The
+    translations are the candidates' own words that the second encoder finds translate a
+    word of the question both ways (`language.translations`: "homework" -> "compiti"), so
+    the Italian posts on homework meet an English question on it by the word they use,
+    where e5, favouring the question's language, ranks an English post on another school
+    subject first. A word spelt alike in both ("Elo", "leaderboard") is matched by the
+    question's own stems already; and in the question's own language a stem alike is
+    chance ("studenti" and "students")."""
+    theirs: dict[str, None] = {}
+    for r in rows:
+        c = chunks.get(r.id)
+        if c is not None and c.language not in (qlang, None):
+            theirs.update(dict.fromkeys(language.content_words(c.context, c.language, language.TRANSLATED_ZIPF)))
+    asked = list(dict.fromkeys(language.content_words(query, qlang, language.TRANSLATED_ZIPF)))
+    own, candidates = list(dict.fromkeys(language.words(query))), list(theirs)
+    found = [t for w in asked for t in language.translations(w, candidates, own, second.alike) if t != w]
+    others = [lang for lang in langs if lang != qlang]
+    if not found or not others:
+        return rows
+    other = max(others, key=lambda lang: langs[lang])
+    lexical = dict(store.search_lexical(language.query_terms(" ".join(found), (other,)), len(rows)))
+    there = {r.id: lexical.get(r.id, 0.0) for r in rows
+             if (c := chunks.get(r.id)) is not None and c.language not in (qlang, None)}
+    top = max(there.values(), default=0.0) or 1.0
+    for r in rows:
+        r.score += weight * there.get(r.id, 0.0) / top
     return sorted(rows, key=lambda r: (-r.score, r.id))
 
 

@@ -17,13 +17,13 @@ Each check returns the reason to abstain (see `documents.ABSTAIN_REASONS`) or No
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .. import language
 from ..documents import Passage
 
-Alike = Callable[[str, Sequence[str]], list[str]]  # the words of a list that translate a word
+Alike = language.Alike
 
 # a token that may carry a name or a figure: letters and digits joined by . - + / _
 _TOKEN = re.compile(r"\w(?:[\w.+/'’-]*\w)?", re.UNICODE)
@@ -192,28 +192,8 @@ def missing_terms(question: str, lang: str, passages: Sequence[Passage], skip: I
     return Check("missing_terms", missing) if missing else Check(None)
 
 
-TOPIC_ZIPF = 4.5  # a content word rarer than this in its language names the thing asked about
-# how readers address the author: a greeting, a title, a name, before a comma ("Prof, …",
-# "Ciao Livia, …", "Gentile professoressa, …") or a title between commas ("…, prof, …")
-_GREETING = r"(?:ciao|salve|buongiorno|buonasera|gentil\w*|car[ao]|egregi[ao]|hi|hello|hey|dear)"
-_TITLE = (r"(?:prof(?:\.|\.?ssa)?|professor\w*|maestr[ao]|signor[ae]?|dott\w*|mrs?\.?|ms\.?|miss|dr\.?|"
-          r"madam|ma'am|sir|teacher)")
-_ADDRESS = re.compile(
-    rf"^\W*(?:{_GREETING}(?:\s+{_TITLE})?(?:\s+[A-Z][\w'-]*){{0,2}}|{_TITLE}(?:\s+[A-Z][\w'-]*){{0,2}})\s*[,!:]"
-    rf"|,\s*{_TITLE}(?:\s+[A-Z][\w'-]*)?\s*(?=[,?!.]|$)", re.IGNORECASE)
-
-
-def unaddressed(question: str) -> str:
-    """`question` without the words addressing the author: they are not what it asks about."""
-    return _ADDRESS.sub(" ", question)
-
-
-def content_words(text: str, lang: str, zipf: float = TOPIC_ZIPF) -> list[str]:
-    """The words of `text` (a question) rarer than `zipf` in its language (wordfreq's scale),
-    stopwords, numbers, words of two letters and the words addressing the author left out."""
-    stop = language.stopwords(lang)
-    return [w for w in language.words(unaddressed(text)) if w not in stop and not w.isdigit() and len(w) > 2
-            and language.zipf(w, lang) < zipf]
+TOPIC_ZIPF = language.TOPIC_ZIPF
+content_words, unaddressed = language.content_words, language.unaddressed
 
 
 def topic_terms(question: str, lang: str) -> list[str]:
@@ -356,15 +336,8 @@ def quantity(question: str) -> bool:
     return bool(_QUANTITY.search(question))
 
 
-TRANSLATED_WORDS_ZIPF = 5.5  # a passage's words rarer than this are the translations looked among
-
-
-def translations(word: str, theirs: Sequence[str], own: Sequence[str], alike: Alike) -> list[str]:
-    """The words of `theirs` (another language's) that translate `word` both ways: `alike`
-    finds them among `theirs`, and finds `word` first among `own` (the words of `word`'s
-    language, `word` with them) for each ("homework" -> "compiti" -> "homework"; "readers" ->
-    "lettura" -> "reading" is no translation)."""
-    return [t for t in alike(word, theirs) if alike(t, own)[:1] == [word]]
+TRANSLATED_WORDS_ZIPF = language.TRANSLATED_ZIPF
+translations = language.translations
 
 
 def _mostly_translated(question: str, lang: str, passages: Sequence[Passage], skip: Sequence[str],

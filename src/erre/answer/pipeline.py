@@ -547,7 +547,7 @@ class Reply:
                                   candidates=s.search_candidates, query_vector=vector if q == asked else None,
                                   second=twin.subjects if s.search_cross else None,
                                   weights=retrieve.Weights(second=s.search_cross))
-            return Found(found, policy.evidence(q, lang, found.passages, limit))
+            return Found(found, policy.evidence(q, lang, found.judged or found.passages, limit))
 
         previous = next((t.content for t in reversed(self.history) if t.role == "user"), None)
         if previous is None:
