@@ -1219,3 +1219,18 @@ def test_a_question_in_the_other_language_meets_the_writings_by_its_words_transl
     # nor to a question in the index's main language
     for same in ("Do you ever give a quiz?", "Cosa pensi dei compiti a casa?"):
         assert scores(same, weights) == scores(same, replace(weights, translated=0.0))
+
+
+def test_the_answers_search_takes_the_translated_words_weight_from_the_settings(twin, tmp_path, monkeypatch):
+    from erre import retrieve
+
+    _dated_twin(twin, tmp_path)
+    _blog(twin, tmp_path / "blog", {"2024-03-15-latin.md": LATIN})
+    _scripted(twin, "I no longer give homework [1].")
+    seen, find = [], retrieve.find
+    monkeypatch.setattr(retrieve, "find", lambda *a, **kw: seen.append(kw.get("weights")) or find(*a, **kw))
+    for weight in (0.4, 0.0):  # search.translated in erre.toml; 0 is off
+        twin.settings = twin.settings.with_(search_translated=weight)
+        seen.clear()
+        chat.answer(twin, "What's your policy on homework for your students these days?", candidates=1)
+        assert seen and seen[0].translated == weight and seen[0].second == twin.settings.search_cross

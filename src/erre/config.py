@@ -71,6 +71,10 @@ class Settings:
                        "Weight of the cross-lingual encoder's cosine (chat.related) added to the answers' "
                        "search score, for a question in a language under a fifth of the index: English "
                        "questions find the Italian writings e5 ranks low; 0 is off (docs/retrieval.md)")
+    search_translated: float = _setting(0.4,
+                       "With search.cross on, weight of the BM25 of the question's words translated among "
+                       "the candidates' words in the other language (homework -> compiti); 0 is off "
+                       "(docs/retrieval.md)")
     # -- llm
     llm_backend: str = _setting("llamacpp",
                        "Chat backend: llamacpp (embedded, default), openai (any OpenAI-compatible "

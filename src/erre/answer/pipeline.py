@@ -546,7 +546,7 @@ class Reply:
             found = retrieve.find(twin.store, twin.embedder, q, k, pool=EXEMPLAR_POOL, lang=detected,
                                   candidates=s.search_candidates, query_vector=vector if q == asked else None,
                                   second=twin.subjects if s.search_cross else None,
-                                  weights=retrieve.Weights(second=s.search_cross))
+                                  weights=retrieve.Weights(second=s.search_cross, translated=s.search_translated))
             return Found(found, policy.evidence(q, lang, found.judged or found.passages, limit))
 
         previous = next((t.content for t in reversed(self.history) if t.role == "user"), None)
