@@ -97,5 +97,6 @@ def answers_search(twin, questions: list[str], args) -> dict:
     return {"cross": s.search_cross, "translated": weights.translated, "questions": len(questions),
             "first_pass": percentiles(passes[0]), "repeats": percentiles([t for p in passes[1:] for t in p])}
 
+
 if __name__ == "__main__":
     main()
