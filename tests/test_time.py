@@ -321,6 +321,23 @@ def test_the_latest_writing_on_a_subject_is_the_newest_that_holds_its_word():
     assert when.latest(q, "it", [car, jazz], {"d6.md": 0.30, "d7.md": 0.16}.get) is jazz  # half as near: on it
 
 
+
+def test_a_writing_that_holds_the_subjects_word_in_passing_is_not_its_latest():
+    # "reading aloud": an English travel post reads a page aloud once; the Italian posts on
+    # reading to the class, nearer the subject by the cross-lingual encoder, hold no "aloud"
+    travel = _passage(1, "2018-03-03", 0.95, "In the shop the owner read a page aloud to us.")
+    voce = _passage(2, "2014-11-27", 0.70, "Leggo ad alta voce ai ragazzi di terza.")
+    ebook = _passage(3, "2019-02-03", 0.65, "Leggo sul lettore ogni sera.")
+    q = "What's the latest thing you wrote about reading aloud?"
+    near = {"d1.md": 0.21, "d2.md": 0.42, "d3.md": 0.30}.get
+    assert when.latest(q, "en", [travel, voce, ebook], near) is None  # under 0.6 of the nearest
+    assert when.latest(q, "en", [travel, voce, ebook], {"d1.md": 0.27, "d2.md": 0.42, "d3.md": 0.30}.get) is travel
+    # when the nearest writing holds the word, the bar is half of its nearness, as before
+    other = _passage(4, "2024-05-05", 0.60, "Reading aloud to the class, again.")
+    assert when.latest(q, "en", [travel, voce, other], {"d1.md": 0.21, "d2.md": 0.30, "d4.md": 0.40}.get) is other
+    assert when.latest(q, "en", [travel, voce], {"d1.md": 0.35, "d2.md": 0.42}.get) is travel
+
+
 def _record(model, sent: list[str]) -> None:
     """Keep the last message of every prompt `model` is sent."""
     original = model.stream
