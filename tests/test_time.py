@@ -1251,3 +1251,37 @@ def test_the_answers_search_takes_the_translated_words_weight_from_the_settings(
         seen.clear()
         chat.answer(twin, "What's your policy on homework for your students these days?", candidates=1)
         assert seen and seen[0].translated == weight and seen[0].second == twin.settings.search_cross
+
+
+def test_a_question_under_the_threshold_near_a_writing_across_languages_is_answered(twin, tmp_path):
+    from erre.answer import policy
+
+    _dated_twin(twin, tmp_path)
+    _blog(twin, tmp_path / "blog", {"2024-03-15-latin.md": LATIN, "2024-02-19-telefono.md": TELEFONO})
+    sent = _scripted(twin, "Non assegno più compiti a casa [1].")
+    near = "Do you still give your students homework?"
+    r = chat.reply(twin, near)
+    for _ in r:
+        pass
+    # e5 scores the English question under the threshold against the Italian posts on homework;
+    # the cross-lingual encoder finds it near them: answered
+    ev = r.evidence
+    assert ev is not None and ev.relevance < ev.threshold and ev.coverage < policy.COVERAGE_ENOUGH and ev.across
+    assert r.answer is not None and r.answer.reason != "not_covered" and sent, (r.answer.reason, r.answer.text)
+    assert "compiti a casa" in sent[-1]  # a post on homework is among the passages shown
+    # a question far from every writing stays refused, the model not asked
+    calls = len(sent)
+    far = "What do you think of school uniforms?"
+    b = chat.answer(twin, far, candidates=1)
+    assert b.abstained and b.reason == "not_covered" and len(sent) == calls
+    # the rule itself: only evidence that is not enough changes, and only near a passage
+    chunks = twin.store.chunks(list(map(int, twin.subjects.ids)))
+    passages = [Passage(id=i, chunk=c, score=1.0) for i, c in chunks.items()]
+    low = policy.Evidence(0.80, 0.0, 0.99)  # under the threshold, nothing of the question's words
+    assert policy.near_found(twin, near, "en", low, passages).enough
+    assert not policy.near_found(twin, far, "en", low, passages).enough
+    assert not policy.near_found(twin, near, "en", low, []).enough
+    ok = policy.Evidence(0.995, 0.0, 0.99)
+    assert policy.near_found(twin, far, "en", ok, passages) is ok
+    italian = [p for p in passages if p.chunk.language == "it"]
+    assert not policy.near_found(twin, near, "it", low, italian).enough  # within one language e5 decides

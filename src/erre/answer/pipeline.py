@@ -547,7 +547,8 @@ class Reply:
                                   candidates=s.search_candidates, query_vector=vector if q == asked else None,
                                   second=twin.subjects if s.search_cross else None,
                                   weights=retrieve.Weights(second=s.search_cross, translated=s.search_translated))
-            return Found(found, policy.evidence(q, lang, found.judged or found.passages, limit))
+            ev = policy.evidence(q, lang, judged := found.judged or found.passages, limit)
+            return Found(found, policy.near_found(twin, self.asked, lang, ev, judged))  # near across languages
 
         previous = next((t.content for t in reversed(self.history) if t.role == "user"), None)
         if previous is None:
