@@ -542,13 +542,13 @@ class Reply:
             vector = twin.embedder.queries([self.asked])[0]
 
         def search(q: str) -> Found:
-            # one search serves the evidence and, deeper, the voice's examples of form
+            # one search serves the evidence (near across languages: `policy.near_found`) and the voice's examples
             found = retrieve.find(twin.store, twin.embedder, q, k, pool=EXEMPLAR_POOL, lang=detected,
                                   candidates=s.search_candidates, query_vector=vector if q == asked else None,
                                   second=twin.subjects if s.search_cross else None,
                                   weights=retrieve.Weights(second=s.search_cross, translated=s.search_translated))
             ev = policy.evidence(q, lang, judged := found.judged or found.passages, limit)
-            return Found(found, policy.near_found(twin, self.asked, lang, ev, judged))  # near across languages
+            return Found(found, policy.near_found(twin, q if self.history else self.asked, lang, ev, judged))
 
         previous = next((t.content for t in reversed(self.history) if t.role == "user"), None)
         if previous is None:
