@@ -321,7 +321,6 @@ def test_the_latest_writing_on_a_subject_is_the_newest_that_holds_its_word():
     assert when.latest(q, "it", [car, jazz], {"d6.md": 0.30, "d7.md": 0.16}.get) is jazz  # half as near: on it
 
 
-
 def test_a_writing_that_holds_the_subjects_word_in_passing_is_not_its_latest():
     # "reading aloud": an English travel post reads a page aloud once; the Italian posts on
     # reading to the class, nearer the subject by the cross-lingual encoder, hold no "aloud"

@@ -49,7 +49,7 @@ class Evidence:
     relevance: float  # best cosine between the question and a passage (its best sentence)
     coverage: float  # best share of the question's content words found in one passage
     threshold: float
-    across: bool = False  # the cross-lingual encoder finds the question near a passage (`near_found`)
+    across: bool = False  # the cross-lingual encoder finds it near a passage in another language (`near_found`)
 
     @property
     def enough(self) -> bool:
