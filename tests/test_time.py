@@ -245,6 +245,52 @@ def test_a_passage_telling_an_earlier_view_gives_way_to_the_writing_of_then():
     assert when.arrange(when.When(when.NOW), [recalled, then, other], [], 4, topic)[0].id == 1
 
 
+def test_a_recollection_brings_the_older_writings_it_looks_back_on_oldest_first():
+    import numpy as np
+
+    from erre.answer import policy
+    from erre.subjects import Subjects
+
+    recalled = _passage(1, "2022-01-09", 0.90, "Quando ho aperto questo blog ero convinta che i social fossero "
+                                               "una sala professori globale.")
+    tired = _passage(2, "2017-05-14", 0.88, "Ho tolto l'applicazione dal telefono, la sera.")
+    then = _passage(3, "2011-03-20", 0.80, "I finally opened a Twitter account.")
+    other = _passage(4, "2014-11-27", 0.87, "Leggo ad alta voce ai ragazzi ogni venerdì.")
+    ebook = _passage(5, "2012-05-14", 0.86, "L'applicazione della biblioteca non mi convince.")
+    # 2011 and 2017 each have the 2022 post for their nearest writing; its own nearest is the post on
+    # reading aloud, whose nearest is the one on the e-book (no writing is its nearest's nearest)
+    vectors = np.array([[1.0, 0, 0, 0], [0.9, 0.44, 0, 0], [0.8, 0, 0.6, 0], [0.95, 0, 0, 0.31], [0.9, 0, 0, 0.44]])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    subjects = Subjects(None, np.arange(5), [f"d{i}.md" for i in range(1, 6)], vectors.astype(np.float16))
+    question = vectors[0].astype(np.float32)
+    far = np.array([1.0, 0, -0.6, 0], dtype=np.float32)  # far from 2011's post
+    far /= np.linalg.norm(far)
+    assert subjects.toward("d1.md", question) == ["d2.md", "d3.md"]
+    assert subjects.toward("d1.md", far) == ["d2.md"] and subjects.toward("d1.md", far, share=0.4) == ["d2.md", "d3.md"]
+    assert subjects.toward("d2.md", question) == [] and subjects.toward("nowhere.md", question) == []
+    # the passage of a writing it looks back on: the one found, or else the writing's nearest the question
+    nearest = {"d3.md": then}.get
+    assert [p.id for p in policy.looked_back(subjects, recalled, question, {"d2.md": tired}, set(), nearest)] == [2, 3]
+    assert [p.id for p in policy.looked_back(subjects, recalled, far, {"d2.md": tired}, set(), nearest)] == [2]
+    assert [p.id for p in policy.looked_back(subjects, recalled, question, {}, {"d2.md"}, nearest)] == [3]
+    assert policy.looked_back(subjects, other, question, {}, set(), nearest) == []  # no recollection
+    # the question names no word of those writings: the ones looked back on lead, oldest first, one
+    # not found joining; an older passage holding a topic word follows them
+    topic = language.terms("applicazione", "it")
+    arranged = when.arrange(when.When(when.PAST), [recalled, tired, other, ebook], [], 4, topic, [then])
+    assert [p.id for p in arranged] == [3, 2, 5, 1, 4]
+    assert [p.id for p in when.arrange(when.When(when.PAST), [recalled, tired, other], [], 4, (), [then, tired])] == [
+        3, 2, 1, 4]
+    # without them, the topic word alone, in the passages' order
+    assert [p.id for p in when.arrange(when.When(when.PAST), [recalled, tired, other, ebook], [], 4, topic)] == [
+        2, 5, 1, 4]
+    # the model reads the writings of then, not the later one telling of them (whether the writings
+    # answer the question is judged on all); with none before it, the same passages
+    assert [p.id for p in when.arrange(when.When(when.PAST), [recalled, tired, other], [], 4, (), [then, tired],
+                                       newest=True)] == [3, 2, 4]
+    assert [p.id for p in when.arrange(when.When(when.PAST), [recalled, other], [], 4, (), [], newest=True)] == [1, 4]
+
+
 def test_the_evidence_is_ordered_by_the_time_asked_about():
     old, new, other, undated = (_passage(1, "2013-09-16", 0.90), _passage(2, "2023-10-05", 0.89),
                                 _passage(3, "2018-09-12", 0.80), _passage(4, None, 0.885))

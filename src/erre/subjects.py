@@ -112,12 +112,9 @@ class Subjects:
         on a subject a reader's words find first may be nearest an older one, itself nearest
         the newest ("tradurre e trattare" of 2017 -> "a che serve il latino" of 2012 -> "Why I
         still teach Latin" of 2024)."""
-        i = self._row.get(source)
-        if i is None or len(self.writings) < 2:
+        if (at := self._asked(source, question)) is None:
             return []
-        asked = self.means @ question
-        if asked[i] <= 0:
-            return []
+        i, asked = at
         background = float(np.median(asked))
         out, seen, j = [], {i}, i
         for _ in range(hops):
@@ -128,6 +125,26 @@ class Subjects:
             if asked[j] >= share * asked[i] or (self.writings[j] in found and asked[j] > background):
                 out.append(self.writings[j])
         return out
+
+    def toward(self, source: str, question: np.ndarray, share: float = NEAR_SHARE) -> list[str]:
+        """The writings whose nearest writing is `source`, that `question` is at least `share`
+        as near as to `source`: one-way links back to it, the writings a later one may look
+        back on (the 2011 post on Twitter and the 2017 one on tiring of it each have for their
+        nearest the 2022 post that tells how the author gave social networks up)."""
+        if (at := self._asked(source, question)) is None:
+            return []
+        i, asked = at
+        return [self.writings[j] for j in np.flatnonzero(self._nearest_each() == i).tolist()
+                if j != i and asked[j] >= share * asked[i]]
+
+    def _asked(self, source: str, question: np.ndarray) -> tuple[int, np.ndarray] | None:
+        """`source`'s row and `question`'s nearness to each writing; None when `source` is not
+        indexed or the only writing, or the question is not near it at all."""
+        i = self._row.get(source)
+        if i is None or len(self.writings) < 2:
+            return None
+        asked = self.means @ question
+        return None if asked[i] <= 0 else (i, asked)
 
     def lead(self, sources: Sequence[str], question: np.ndarray, first: int | None = None,
              margin: float = LEAD) -> str | None:

@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import functools
 import re
-import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import guard, language, retrieve
@@ -29,6 +27,7 @@ from ..documents import Answer, Citation, Passage, Turn
 from ..errors import ErreError
 from . import answerable, grounding, policy, when
 from .citations import Markers, attribute, checked, citation, quote, strip_markers
+from .clock import Clock
 from .followup import condense
 from .policy import Evidence
 from .prompt import NoRoom, fit
@@ -88,35 +87,6 @@ class Found:
     def pool(self) -> list[Passage]:
         """The deeper pool the examples of form come from."""
         return self.retrieved.pool
-
-
-@dataclass
-class Clock:
-    """The answer's timings, in ms from its start, and the checks' own time."""
-
-    t0: float = field(default_factory=time.perf_counter)
-    timings: dict[str, float] = field(default_factory=dict)
-    checks: float = 0.0  # seconds
-
-    def ms(self) -> float:
-        return round((time.perf_counter() - self.t0) * 1000, 1)
-
-    def mark(self, key: str) -> None:
-        """The time of `key`, unless it has one already."""
-        self.timings.setdefault(key, self.ms())
-
-    @contextmanager
-    def checking(self) -> Iterator[None]:
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.checks += time.perf_counter() - start
-
-    def close(self) -> dict[str, float]:
-        self.timings["total_ms"] = self.ms()
-        self.timings["checks_ms"] = round(self.checks * 1000, 1)
-        return self.timings
 
 
 @dataclass
@@ -209,10 +179,11 @@ class Reply:
                 answerable.topic_terms(self.question, lang), *self._related(ordering, shown, lang, pool))
         translated = self._translated(lang)
         shown = when.arrange(*args, translated=translated)
-        # for a question about now the model reads the point's newest writing, not the older ones,
-        # and for one about the beginning its oldest (whether the writings answer it is judged on all)
+        # for a question about now the model reads the point's newest writing, not the older ones, for one
+        # about the beginning its oldest, for a time gone by the writings of then, not a later one telling
+        # of them (whether the writings answer it is judged on all)
         view = (when.arrange(*args, newest=True, translated=translated)
-                if ordering.kind in (when.NOW, when.EARLY) else shown)
+                if ordering.kind in (when.NOW, when.EARLY, when.PAST) else shown)
         refusal = None
         if s.chat_checks:
             with clock.checking():
@@ -369,7 +340,9 @@ class Reply:
         words finds the old writing first. The question need not be near that writing by the
         cross-lingual encoder when the search found it ("Would you recommend Twitter to a young
         teacher?" finds the 2011 post on Twitter and, lower, the 2022 one on leaving social
-        networks, which the 2011 post is nearest)."""
+        networks, which the 2011 post is nearest). For a time gone by or the beginning, the
+        older writings the first one looks back on when it tells of an earlier view join
+        `related` (policy.looked_back)."""
         if asked.kind == when.OFF or not shown or self.twin.subjects is None:
             return [], []
         subjects, first = self.twin.subjects, shown[0]
@@ -397,6 +370,9 @@ class Reply:
             near = None if source is None else self._nearest(source, question, first.score)
             if near is not None:
                 related.append(near)
+        if asked.kind in (when.PAST, when.EARLY):  # the older writings a recollection looks back on
+            related += policy.looked_back(subjects, first, question, have, {p.chunk.source for p in related},
+                                          lambda w: self._nearest(w, question, first.score))
         if asked.kind == when.EARLY and not related:
             # the beginning asked about: a writing in the other language, older than the point's,
             # found by the search, on what the question asks (its words without time or writing)

@@ -429,3 +429,19 @@ def linked_newer(twin, asked: str, lang: str, first: Passage, question, have: di
     text = "\n\n".join(found[i].text for i in ids if i in found)
     read = Passage(id=near.id, chunk=replace(near.chunk, text=text), score=near.score)
     return near if answerable.on_subject(asked, lang, read, author(twin.settings), subjects.alike) else None
+
+
+def looked_back(subjects, first: Passage, question, have: dict[str, Passage], known: set[str],
+                nearest: Callable[[str], Passage | None]) -> list[Passage]:
+    """For a question about a time gone by, when the first passage's sentence nearest it
+    tells of an earlier view (`when.recollection`): the passage (found by the search, in
+    `have`, or else `nearest` the question) of each older writing it looks back on, those
+    whose nearest writing is the first one's (`Subjects.toward`, in either language; not in
+    `known`). "Quando ho aperto questo blog ero convinta che i social…" (2022) looks back on
+    the 2011 post on Twitter and the 2017 one on tiring of it: neither may hold a word of
+    the question, nor be each other's nearest with the 2022 one."""
+    if not when.recollection(first.matched) or (then := when.year(first)) is None:
+        return []
+    return [near for w in subjects.toward(first.chunk.source, question)
+            if w not in known and (near := have.get(w) or nearest(w)) is not None and (when.year(near) or then) < then]
+

@@ -16,8 +16,9 @@ about (`arrange`):
   pensavi dei social?", "what case did you make for Latin?"): in the order of relevance, with
   every writing on the point, the old ones included; but when the best passage tells the
   earlier view from later on ("Quando ho aperto questo blog ero convinta…", "Ho cambiato
-  idea…"), the older writings holding the question's topic words first (`then_first`; for
-  the beginning too);
+  idea…"), the older writings on its subject first, oldest first, then those holding the
+  question's topic words (`then_first`; for the beginning too, the writings it looks back on
+  joining the evidence);
 - the latest writing ("qual è l'ultimo post su…", "your most recent piece on…"): answered
   without the model, by the newest writing on the topic, named with its date, and the
   author's own sentence from it (`latest`).
@@ -133,15 +134,31 @@ def recollection(sentence: str) -> bool:
     return retrospective(sentence) or bool(_CHANGED.search(sentence))
 
 
-def then_first(passages: Sequence[Passage], topic: Sequence[str]) -> list[Passage]:
+def then_first(passages: Sequence[Passage], topic: Sequence[str],
+               translated: Callable[[Passage], set[str]] | None = None,
+               related: Sequence[Passage] = ()) -> list[Passage]:
     """For a question about a time gone by: when the best passage's sentence nearest the
-    question tells of an earlier view (`recollection`), the passages of older writings that
-    hold one of the question's topic words (a stem as the start of a word: "stancavano",
-    "stanchezza") first, in their order; `passages` as they are otherwise."""
-    if not passages or not topic or not recollection(passages[0].matched) or (y := year(passages[0])) is None:
+    question tells of an earlier view (`recollection`), the passages of older writings on
+    its point first. Those of the writings on the first one's subject (`related`, found or
+    not, in either language: among them the writings it looks back on, policy.looked_back)
+    lead, oldest first: "Quando ho aperto questo blog ero convinta…" (2022) tells of the
+    2011 post, not of the 2017 one between them, and a question on it may name no word
+    either holds. Then, in their order, those holding one of the question's topic words (a
+    stem as the start of a word: "stancavano", "stanchezza") or their translation in
+    another language (`translated`, as `same_point` counts it). `passages` as they are
+    otherwise."""
+    if not passages or not recollection(passages[0].matched) or (y := year(passages[0])) is None:
         return list(passages)
-    older = [p for p in passages[1:] if (py := year(p)) is not None and py < y
-             and any(answerable.held(t, " ".join(language.words(p.chunk.context))) for t in topic)]
+    on = {p.chunk.source for p in related}
+
+    def holds(p: Passage) -> bool:
+        return (p.chunk.source in on
+                or any(answerable.held(t, " ".join(language.words(p.chunk.context))) for t in topic)
+                or (translated is not None and bool(translated(p))))
+    found = {p.id for p in passages}
+    older = [p for p in [*passages[1:], *(r for r in related if r.id not in found)]
+             if (py := year(p)) is not None and py < y and holds(p)]
+    older.sort(key=lambda p: (0, year(p) or 0) if p.chunk.source in on else (1, 0))
     ids = {p.id for p in older}
     return [*older, *(p for p in passages if p.id not in ids)]
 
@@ -338,11 +355,15 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
     nearest, found or not), put in time order with the point and never standing in for it.
     `newest`, for now: the point's writings CHANGED_YEARS or more older than its newest left
     out (`current`); for the beginning, those CHANGED_YEARS or more newer than its oldest
-    (`earliest`)."""
+    (`earliest`); for a time gone by, when older writings were put before the first
+    (`then_first`), the first one's writing, which tells of them from later on."""
     if when.kind == OFF:
         return list(passages)
     if when.kind == PAST:  # a time gone by, not named: the most relevant first, old ones too
-        return then_first(passages, topic)
+        then = then_first(passages, topic, translated, [*related, *alongside])
+        if newest and then and then[0] is not passages[0]:  # the model reads the writings of then, not the
+            return [p for p in then if p.chunk.source != passages[0].chunk.source]  # later one telling of them
+        return then
     if when.kind == YEARS:
         inside = [p for p in pool if when.holds(year(p))]
         best = {q.id for q in passages}
@@ -353,7 +374,7 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
         ids = {p.id for p in wanted}
         return [*wanted, *(p for p in passages if p.id not in ids)][:shown] if wanted else list(passages)
     if when.kind == EARLY:  # the best passage tells the early view from later on: the older ones lead
-        passages = then_first(passages, topic)
+        passages = then_first(passages, topic, translated)
     point = on_point(passages, topic, translated)
     wanted = _wanted(when, point, related)
     if wanted and when.kind == NOW:
