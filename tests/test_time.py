@@ -325,6 +325,11 @@ def test_the_evidence_is_ordered_by_the_time_asked_about():
     assert [p.id for p in when.arrange(when.When(when.EARLY), [first, old, undated], [], 4, topic,
                                        newest=True)] == [1]
     assert [p.id for p in when.arrange(when.When(when.EARLY), [first, part_one], [], 4, topic, newest=True)] == [9, 6]
+    # nor one on another subject written later ("Ho cambiato idea…" on e-books draws the model to
+    # itself, for the beginning of social networks); the evidence judged keeps it
+    assert [p.id for p in when.arrange(when.When(when.EARLY), [first, old, elsewhere], [], 4, topic,
+                                       newest=True)] == [1]
+    assert [p.id for p in when.arrange(when.When(when.EARLY), [first, old, elsewhere], [], 4, topic)] == [1, 6, 5]
     assert [p.id for p in when.arrange(when.When(when.CHANGE), found, found, 4, topic)] == [1, 6, 7]
     assert [p.id for p in when.arrange(when.When(when.CHANGE), found, found, 4)] == [7, 1, 6]
     found = [old, new, other]

@@ -403,6 +403,9 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
         group = current(group)
     elif newest and when.kind == EARLY:  # ... and a newer one telling of then for the early view
         group = earliest(group)
+        if (oldest := min((y for p in group if (y := year(p)) is not None), default=None)) is not None:
+            # nor one on another subject, written later ("Ho cambiato idea…" on e-books, for social networks)
+            rest = [p for p in rest if (y := year(p)) is not None and y < oldest + CHANGED_YEARS]
     arranged = sorted(group, key=key) + rest
     return arranged[:max(shown, len(passages))] if added else arranged
 
