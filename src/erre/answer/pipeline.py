@@ -325,28 +325,26 @@ class Reply:
     def _related(self, asked: when.When, shown: Sequence[Passage], lang: str,
                  pool: Sequence[Passage] = ()) -> tuple[list[Passage], list[Passage]]:
         """A passage of each other writing on the subject of the first passage's writing
-        (subjects.py), for the time ordering: where a language stands between that writing,
-        the first one or the question (`lang`), the passage shown already or the writing's
-        best for the question (`related`, which may stand in for the others); within one
-        language, the passage shown, to be put in time order beside the first (`alongside`,
-        never alone: "Leggere ad alta voce… roba da asilo?" gets the 2021 post before the
-        2014 one, on a subject the two tell in other words). Within one language a writing
-        on the subject that the search did not find is left out: the shared words would have
-        found it, had it been on the point (the second part of a series is not). For a
-        question about now, the first writing's own nearest (`Subjects.onward`, one-way), or
-        when that one is older, its own nearest, when newer than the first, joins `alongside`,
-        found or not, in either language (with the older one passed through, when found: on
-        the point, so left out with the other old ones): a reader who asks in the old view's
-        words finds the old writing first. The question need not be near that writing by the
-        cross-lingual encoder when the search found it ("Would you recommend Twitter to a young
-        teacher?" finds the 2011 post on Twitter and, lower, the 2022 one on leaving social
-        networks, which the 2011 post is nearest). For a time gone by or the beginning, the
-        older writings the first one looks back on when it tells of an earlier view join
-        `related` (policy.looked_back)."""
+        (subjects.py), for the time ordering: where a language stands between that writing, the
+        first one or the question (`lang`), the passage shown already or the writing's best for the
+        question (`related`, which may stand in for the others); within one language, the passage
+        shown, to be put in time order beside the first (`alongside`, never alone: "Leggere ad alta
+        voce… roba da asilo?" gets the 2021 post before the 2014 one, on a subject the two tell in
+        other words). Within one language a writing on the subject that the search did not find is
+        left out: the shared words would have found it, had it been on the point (the second part of
+        a series is not). For a question about now, the first writing's own nearest
+        (`Subjects.onward`, one-way), or when that one is older, its own nearest, when newer than
+        the first, joins `alongside`, found or not, in either language (with the older one passed
+        through, when found: on the point, so left out with the other old ones): a reader who asks
+        in the old view's words finds the old writing first. The question need not be near that
+        writing by the cross-lingual encoder when the search found it ("Would you recommend Twitter
+        to a young teacher?" finds the 2011 post on Twitter and, lower, the 2022 one on leaving
+        social networks, which the 2011 post is nearest)."""
         if asked.kind == when.OFF or not shown or self.twin.subjects is None:
             return [], []
         subjects, first = self.twin.subjects, shown[0]
         question = subjects.question(self.asked)
+        reach = functools.partial(self._nearest, question=question, score=first.score)
         have: dict[str, Passage] = {}
         for p in shown:
             have.setdefault(p.chunk.source, p)
@@ -354,7 +352,7 @@ class Reply:
         alongside: list[Passage] = []
         for source in subjects.related(first.chunk.source, question):
             if (near := have.get(source)) is None:
-                near = self._nearest(source, question, first.score)
+                near = reach(source)
                 if near is None or near.chunk.language == first.chunk.language == lang:
                     continue
             (alongside if near.chunk.language == first.chunk.language == lang else related).append(near)
@@ -367,12 +365,11 @@ class Reply:
             if source is None:  # or a writing of then on the subject of another writing shown
                 source = next((w for p in shown[1:] if p.chunk.source != first.chunk.source
                                for w in subjects.related(p.chunk.source, question) if w in then), None)
-            near = None if source is None else self._nearest(source, question, first.score)
+            near = None if source is None else reach(source)
             if near is not None:
                 related.append(near)
         if asked.kind in (when.PAST, when.EARLY):  # the older writings a recollection looks back on
-            related += policy.looked_back(subjects, first, question, have, {p.chunk.source for p in related},
-                                          lambda w: self._nearest(w, question, first.score))
+            related += policy.looked_back(subjects, first, question, have, {p.chunk.source for p in related}, reach)
         if asked.kind == when.EARLY and not related:
             # the beginning asked about: a writing in the other language, older than the point's,
             # found by the search, on what the question asks (its words without time or writing)
@@ -390,15 +387,14 @@ class Reply:
             known = {p.chunk.source for p in [*related, *alongside]}
             passed: list[str] = []
             for source in subjects.onward(first.chunk.source, question, found=have):  # through an older one
-                near = None if source in known else have.get(source) or self._nearest(source, question, first.score)
+                near = None if source in known else have.get(source) or reach(source)
                 if near is None or (when.year(near) or 0) > (when.year(first) or 9999):
                     if near is not None:  # the older writing passed through is on the point too, when found
                         alongside += [near, *(have[s] for s in passed if s in have)]
                     break
                 passed.append(source)
             else:  # or the writing the best one and it are each other's nearest, when newer and on the question
-                if (near := policy.linked_newer(self.twin, self.asked, lang, first, question, have, known,
-                                                lambda w: self._nearest(w, question, first.score))):
+                if (near := policy.linked_newer(self.twin, self.asked, lang, first, question, have, known, reach)):
                     alongside.append(near)
         return related, alongside
 
