@@ -444,4 +444,3 @@ def looked_back(subjects, first: Passage, question, have: dict[str, Passage], kn
         return []
     return [near for w in subjects.toward(first.chunk.source, question)
             if w not in known and (near := have.get(w) or nearest(w)) is not None and (when.year(near) or then) < then]
-

@@ -356,8 +356,8 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
     `newest`, for now: the point's writings CHANGED_YEARS or more older than its newest left
     out (`current`); for the beginning, those CHANGED_YEARS or more newer than its oldest
     (`earliest`), and the passages off the point written that much later (or undated); for a
-    time gone by, when older writings were put before the first
-    (`then_first`), the first one's writing, which tells of them from later on."""
+    time gone by, when older writings were put before the first (`then_first`), the first
+    one's writing, which tells of them from later on."""
     if when.kind == OFF:
         return list(passages)
     if when.kind == PAST:  # a time gone by, not named: the most relevant first, old ones too
