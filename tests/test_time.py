@@ -1335,3 +1335,42 @@ def test_a_question_under_the_threshold_near_a_writing_across_languages_is_answe
     assert policy.near_found(twin, far, "en", ok, passages) is ok
     italian = [p for p in passages if p.chunk.language == "it"]
     assert not policy.near_found(twin, near, "it", low, italian).enough  # within one language e5 decides
+def test_a_name_is_set_aside_when_the_cross_lingual_encoder_finds_the_question_very_near_a_post(twin, tmp_path):
+    """A reader asks in other words than the post's and names a brand it never names: e5 scores
+    the question under its own margin, and few of its words are in the post; the cross-lingual
+    encoder finds it very near (QUOTE_NEAR + NEAR_MARGIN): the brand is set aside, the rest
+    answered from the post. A question whose subject is the name stays unanswered."""
+    from erre.answer import answerable, policy
+    from erre import retrieve
+
+    _blog(twin, tmp_path / "blog", {
+        "2012-05-14-lettrice-di-carta.md": (
+            "Perché non comprerò un lettore di ebook", "Resto, ostinatamente, una lettrice di carta. Un libro "
+            "per me è un oggetto con una storia: ha un odore, ha un peso, ha i margini dove scrivo a matita le "
+            "mie domande. Su uno schermo grigio tutte le pagine si assomigliano."),
+        "2019-02-03-lettrice-convertita.md": (
+            "Confessioni di una lettrice convertita", "Su questo blog avevo scritto che non avrei mai avuto "
+            "bisogno di un lettore elettronico. Ho cambiato idea: da Natale ne uso uno tutti i giorni. Sul "
+            "lettore ingrandisco i caratteri con due dita e leggo a letto senza accendere la lampada. Con la "
+            "tessera della biblioteca prendo in prestito romanzi appena usciti. I libri che amo davvero li "
+            "compro ancora stampati, ma la lettura di tutti i giorni ormai passa da lì."),
+        "2018-06-20-ricette.md": RAGU,
+    })
+    model = ScriptedModel("Leggo ogni giorno sul lettore elettronico [1].")
+    twin.use(model=model)
+    question = "Prof, i romanzi li legge sul Kindle o preferisce il cartaceo?"
+    s = twin.settings
+    limit = policy.threshold(s, twin.embedder.name)
+    found = retrieve.search(twin.store, twin.embedder, question, s.chat_passages)
+    shown, ev = policy.shown(found, s.chat_passages, limit), policy.evidence(question, "it", found, limit)
+    assert answerable.missing_terms(question, "it", shown).terms == ("Kindle",)
+    # not near by e5's margin, nor by the words the post holds: only the cross-lingual encoder
+    assert ev.enough and not ev.near and not answerable.aside(question, "it", shown, ("Kindle",))
+    assert policy.very_near(twin, question, shown)
+    a = chat.answer(twin, question, candidates=1)
+    assert not a.abstained and a.uncovered == ("Kindle",) and len(model.calls) == 1, (a.reason, a.text)
+    assert a.text.endswith("Su «Kindle», invece, non ho scritto nulla.")
+    assert [c.source.rsplit("/", 1)[-1] for c in a.citations] == ["2019-02-03-lettrice-convertita.md"]
+    # a question on the name alone, or a bare one beside it, is not that near: nothing set aside
+    for q in ("Leggi sul Kobo?", "Cosa pensi di Harry Potter?"):
+        assert not policy.very_near(twin, q, shown)
