@@ -307,7 +307,7 @@ def very_near(twin, asked: str, passages: Sequence[Passage]) -> bool:
     hardly shares), which e5 scores under its own margin. Of bench/time's 36 questions on
     what the author never wrote about refused for a name, one sits over it (0.41, a saga of
     novels to a teacher who wrote on summer reading; the grounding check still refuses it);
-    at QUOTE_NEAR itself five did, and answers citing an old post came with them. False
+    at QUOTE_NEAR itself five did, and stale current views came with them. False
     without the encoder."""
     return bool(twin.subjects is not None and passages
                 and _near_ids(twin, asked, passages, QUOTE_NEAR + answerable.NEAR_MARGIN))
