@@ -1,7 +1,7 @@
 """Time-aware answers: does the twin give the newest view as the author's current one, the
 view of the time asked about, and the writings of a topic when asked how a view evolved?
 
-    python bench/time.py [--home DIR] [--split dev|test] [--out answers.jsonl]
+    python bench/time.py [--home DIR] [--split dev|test] [--ids ID,...] [--out answers.jsonl]
 
 The corpus and questions are bench/time/ (an imaginary author whose views changed on five
 topics and stayed on two; see its README). The index is brought up to date with the corpus
@@ -118,6 +118,7 @@ def main() -> None:
                     help="only the questions of this split")
     ap.add_argument("--out", help="write each answer and its verdict here (JSON Lines)")
     ap.add_argument("--limit", type=int)
+    ap.add_argument("--ids", help="only these questions (ids, comma-separated): those a change can alter")
     ap.add_argument("--no-time", action="store_true", help="chat.time = false: evidence in order of relevance")
     ap.add_argument("--no-related", action="store_true",
                     help="chat.related = false: no writings on the same subject in the other language")
@@ -138,6 +139,11 @@ def main() -> None:
     topics = writings_by_topic(items, dated)  # from every question, whatever the split
     if args.split:
         items = [i for i in items if i["split"] == args.split]
+    if args.ids:
+        wanted = set(args.ids.split(","))
+        if unknown := wanted - {i["id"] for i in items}:
+            raise SystemExit(f"no question with id {', '.join(sorted(unknown))} (see bench/time/questions.jsonl)")
+        items = [i for i in items if i["id"] in wanted]
     items = items[:args.limit] if args.limit else items
     if args.no_time:
         twin.settings = dataclasses.replace(twin.settings, chat_time=False)

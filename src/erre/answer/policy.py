@@ -287,16 +287,16 @@ def near_found(twin, asked: str, lang: str, ev: Evidence, passages: Sequence[Pas
     return replace(ev, across=near_one(twin, asked, other))
 
 
-def near_one(twin, asked: str, passages: Sequence[Passage]) -> bool:
+def near_one(twin, asked: str, passages: Sequence[Passage], floor: float = QUOTE_NEAR) -> bool:
     """Whether the cross-lingual encoder finds the question near one of `passages`
-    (QUOTE_NEAR), in either language: a private question ("Tu cosa guidi oggi?") near a
+    (`floor`, QUOTE_NEAR), in either language: a private question ("Tu cosa guidi oggi?") near a
     passage on it (an English post on the electric car she bought) asks what the author wrote
     of in public, which the words of `published` miss across languages and in other words.
     The private questions refused on bench/time and the ddbit sets that the writings never
     touch sit under 0.25; one beside a post can pass ("Hai figli? Quanti anni hanno…", 0.36 of
     a post on summer reading for her students), and is then answered from what the post says
     or not at all (the grounding check). False without the encoder."""
-    return bool(twin.subjects is not None and passages and _near_ids(twin, asked, passages))
+    return bool(twin.subjects is not None and passages and _near_ids(twin, asked, passages, floor))
 
 
 def very_near(twin, asked: str, passages: Sequence[Passage]) -> bool:
@@ -309,8 +309,7 @@ def very_near(twin, asked: str, passages: Sequence[Passage]) -> bool:
     novels to a teacher who wrote on summer reading; the grounding check still refuses it);
     at QUOTE_NEAR itself five did, and stale current views came with them. False
     without the encoder."""
-    return bool(twin.subjects is not None and passages
-                and _near_ids(twin, asked, passages, QUOTE_NEAR + answerable.NEAR_MARGIN))
+    return near_one(twin, asked, passages, QUOTE_NEAR + answerable.NEAR_MARGIN)
 
 
 def _near_ids(twin, asked: str, passages: Sequence[Passage], floor: float = QUOTE_NEAR) -> set[int]:
