@@ -1335,6 +1335,8 @@ def test_a_question_under_the_threshold_near_a_writing_across_languages_is_answe
     assert policy.near_found(twin, far, "en", ok, passages) is ok
     italian = [p for p in passages if p.chunk.language == "it"]
     assert not policy.near_found(twin, near, "it", low, italian).enough  # within one language e5 decides
+
+
 def test_a_name_is_set_aside_when_the_cross_lingual_encoder_finds_the_question_very_near_a_post(twin, tmp_path):
     """A reader asks in other words than the post's and names a brand it never names: e5 scores
     the question under its own margin, and few of its words are in the post; the cross-lingual
