@@ -1376,3 +1376,77 @@ def test_a_name_is_set_aside_when_the_cross_lingual_encoder_finds_the_question_v
     # a question on the name alone, or a bare one beside it, is not that near: nothing set aside
     for q in ("Leggi sul Kobo?", "Cosa pensi di Harry Potter?"):
         assert not policy.very_near(twin, q, shown)
+
+
+DIARY = (
+    "Maggio a Bologna. Sabato siamo saliti a San Luca a piedi sotto il portico, seicentosessantasei archi, "
+    "e in cima il vento portava l'odore dei tigli. Poi giù verso il centro, un gelato in via San Vitale e due "
+    "ore in libreria a sfogliare guide di Lisbona per l'estate.\n\n"
+    "In cucina ho provato di nuovo il lievito madre: tre giorni di rinfreschi, un impasto morbido, una crosta "
+    "che canta quando esce dal forno. Mia nonna diceva che il pane insegna la pazienza, e aveva ragione.\n\n"
+    "La sera, al Pratello, un quartetto suonava standard jazz: il sassofono teneva le note lunghe come una "
+    "voce, e la gente ballava tra i tavolini fino a mezzanotte.\n\n"
+    "Domenica pioggia: ho riletto Le città invisibili sul divano, con il gatto acciambellato sulle gambe, e "
+    "ho segnato a matita le città che vorrei vedere davvero. Poi ho telefonato a mia sorella a Lisbona, che "
+    "mi racconta dei tram gialli in salita e dei pastéis de nata ancora caldi. Ad agosto andremo a trovarla, "
+    "con un treno notturno fino a Parigi e poi un volo: il viaggio lento è metà della vacanza, e un libro "
+    "lungo lo rende perfetto.\n\n## A scuola\n\n"
+    "Compiti per casa ai miei studenti? Non più: quello che serve lo facciamo insieme in aula."
+)
+
+
+def test_a_newer_writing_off_the_question_s_subject_is_not_put_first_as_its_current_view(twin, tmp_path,
+                                                                                        monkeypatch):
+    from erre.answer import policy
+
+    old, new = _passage(1, "2013-09-16", 0.90), _passage(2, "2023-10-05", 0.89)
+    latin = _passage(3, "2024-02-01", 0.895, "Compiti di latino: tradurre Livio.")  # a topic word, another subject
+    topic = language.terms("compiti", "it")
+    now = when.When(when.NOW)
+    assert [p.id for p in when.arrange(now, [old, latin, new], [], 4, topic)] == [3, 2, 1]
+    assert [p.id for p in when.arrange(now, [old, latin, new], [], 4, topic, apart={"d3.md"})] == [2, 1, 3]
+    assert [p.id for p in when.arrange(now, [old, latin, new], [], 4, topic, newest=True, apart={"d3.md"})] == [2, 3]
+    # only for a question about now
+    assert [p.id for p in when.arrange(when.When(when.CHANGE), [old, latin, new], [], 4, topic,
+                                       apart={"d3.md"})] == [1, 2, 3]
+    # the writings apart: newer than the first, neither the writing the question is nearest of
+    # all nor linked to it, and even their nearest passage farther from the question than its
+    _blog(twin, tmp_path / "blog", {
+        "2013-09-16-elogio-dei-compiti.md": (
+            "Elogio dei compiti", "Do molti compiti a casa: ogni pomeriggio esercizi di grammatica, perché la "
+            "disciplina si impara con la fatica."),
+        "2023-10-05-classe-senza-compiti.md": (
+            "Una classe senza compiti", "Da quest'anno niente compiti a casa: si lavora in classe, in laboratorio, "
+            "e i pomeriggi restano liberi."),
+        "2024-02-01-why-i-still-teach-latin.md": LATIN,
+        "2012-03-01-a-che-serve-il-latino.md": (
+            "A che serve il latino", "Il latino insegna a leggere piano: tradurre Livio o Cicerone chiede "
+            "pazienza e precisione, e dovrebbe restare aperto a tutti gli studenti."),
+        "2014-11-10-telefono-sul-banco.md": TELEFONO,
+        "2018-06-20-ricette.md": RAGU,
+        "2025-05-10-diario-di-maggio.md": ("Diario di maggio", DIARY),
+        "2021-09-12-sabato-a-bologna.md": (
+            "Sabato a Bologna", "A piedi fino a San Luca sotto il portico, poi un gelato in centro, una libreria, il "
+            "pane col lievito madre e la sera jazz al Pratello, tra sassofono e tavolini."),
+    })
+    by = {s.rsplit("/", 1)[-1][:4]: s for s in twin.subjects.writings}
+    assert twin.subjects.linked(by["2024"], by["2012"])  # Latin, in either language
+    ids = {s.rsplit("/", 1)[-1][:4]: int(i) for i, s in zip(twin.subjects.ids, twin.subjects.sources)}
+    chunks = twin.store.chunks(list(ids.values()))
+    shown = [Passage(id=ids[y], chunk=chunks[ids[y]], score=1.0) for y in ("2013", "2024", "2023")]
+    asked = "Dai ancora tanti compiti per casa ai tuoi studenti?"
+    assert twin.subjects.subject(twin.subjects.question(asked)) in (by["2013"], by["2023"])
+    assert policy.apart(twin, asked, shown) == {by["2024"]}
+    assert policy.apart(twin, asked, shown[:1]) == frozenset()
+    # a question near no writing has no subject to go by
+    question = twin.subjects.question(asked)
+    monkeypatch.setattr(policy, "QUOTE_NEAR", twin.subjects.nearness(twin.subjects.subject(question), question) + 0.01)
+    assert policy.apart(twin, asked, shown) == frozenset()
+    monkeypatch.undo()
+    # a long writing on many things, far from the question by its mean, holds a passage on it
+    diary = [Passage(id=ids[y], chunk=chunks[ids[y]], score=1.0) for y in ("2013", "2025")]
+    question = twin.subjects.question(asked)
+    assert not twin.subjects.linked(twin.subjects.subject(question), by["2025"])
+    assert policy.apart(twin, asked, diary) == frozenset()
+    latin_first = [Passage(id=ids[y], chunk=chunks[ids[y]], score=1.0) for y in ("2024", "2013")]
+    assert policy.apart(twin, asked, latin_first) == frozenset()  # only newer writings than the first

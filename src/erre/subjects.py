@@ -170,6 +170,12 @@ class Subjects:
             return None  # the first passage itself is as near: a long writing on many things
         return best
 
+    def subject(self, question: np.ndarray) -> str | None:
+        """Of all the writings, the one `question` is nearest (None with fewer than two)."""
+        if len(self.writings) < 2:
+            return None
+        return self.writings[int(np.argmax(self.means @ question))]
+
     def closest(self, sources: Sequence[str], question: np.ndarray, than: str,
                 share: float = SHARE) -> str | None:
         """Of `sources`, the writing `question` is nearest, when it is at least `share` as
@@ -247,6 +253,13 @@ class Subjects:
         """The cosine between `source`'s mean vector and `question` (-1 for a writing unknown)."""
         i = self._row.get(source)
         return -1.0 if i is None else float(self.means[i] @ question)
+
+    def reach(self, source: str, question: np.ndarray) -> float:
+        """The cosine between `question` and `source`'s chunk nearest it (-1 for a writing
+        unknown): a long writing on many things is far from a question by its mean, and may
+        hold a passage on it."""
+        rows = np.flatnonzero(self._of == self._row.get(source, -1))
+        return float(np.max(self.vectors[rows].astype(np.float32) @ question)) if len(rows) else -1.0
 
     def _nearest(self, i: int, near: int) -> list[int]:
         """The rows of writing `i`'s `near` nearest writings, nearest first (for one, the cached

@@ -178,11 +178,12 @@ class Reply:
         args = (ordering, shown, pool, s.chat_passages,
                 answerable.topic_terms(self.question, lang), *self._related(ordering, shown, lang, pool))
         translated = self._translated(lang)
-        shown = when.arrange(*args, translated=translated)
+        apart = policy.apart(twin, self.asked, shown) if ordering.kind == when.NOW else frozenset()
+        shown = when.arrange(*args, translated=translated, apart=apart)
         # for a question about now the model reads the point's newest writing, not the older ones, for one
         # about the beginning its oldest, for a time gone by the writings of then, not a later one telling
         # of them (whether the writings answer it is judged on all)
-        view = (when.arrange(*args, newest=True, translated=translated)
+        view = (when.arrange(*args, newest=True, translated=translated, apart=apart)
                 if ordering.kind in (when.NOW, when.EARLY, when.PAST) else shown)
         refusal = None
         if s.chat_checks:

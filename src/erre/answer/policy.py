@@ -355,6 +355,30 @@ def lead(twin, asked: str, shown: Sequence[Passage]) -> list[Passage]:
     return when.led(shown, source)
 
 
+def apart(twin, asked: str, shown: Sequence[Passage]) -> frozenset[str]:
+    """For a question about now, the writings shown that are off its subject: newer than the
+    first passage's, not linked to the writing of all the question is nearest (by the
+    cross-lingual encoder, the mean of each writing's chunks: `Subjects.subject`,
+    `Subjects.linked`), and whose nearest chunk is NEAR_MARGIN farther from the question than
+    that writing's (`Subjects.reach`: a long writing on many things, far by its mean, may
+    hold a passage on the question). None when the question is not near that writing either
+    (under QUOTE_NEAR: its nearest of all is then no subject). A word the question shares with
+    a newer post on another subject joins it to the point, and the time ordering would put it
+    first as the current view."""
+    found = twin.subjects
+    if found is None or not shown:
+        return frozenset()
+    question = found.question(when.timeless(asked))
+    subject = found.subject(question)
+    if subject is None or found.nearness(subject, question) < QUOTE_NEAR:  # near no writing: no subject
+        return frozenset()
+    first, then = shown[0].chunk.source, when.year(shown[0]) or 0
+    far = found.reach(subject, question) - answerable.NEAR_MARGIN
+    return frozenset(p.chunk.source for p in shown[1:]
+                     if p.chunk.source not in (first, subject) and (when.year(p) or 0) > then
+                     and not found.linked(subject, p.chunk.source) and found.reach(p.chunk.source, question) < far)
+
+
 def restated(asked: str, lang: str, cut_reasons: Sequence[tuple[str, str]], passages: Sequence[Passage],
               twin) -> bool:
     """Whether a draft cut whole only restated the question (its sentences echo it or flip

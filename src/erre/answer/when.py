@@ -27,7 +27,7 @@ about (`arrange`):
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from .. import language
@@ -337,7 +337,8 @@ def same_point(passages: Sequence[Passage], topic: Sequence[str],
 def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], shown: int,
             topic: Sequence[str] = (), related: Sequence[Passage] = (),
             alongside: Sequence[Passage] = (), newest: bool = False,
-            translated: Callable[[Passage], set[str]] | None = None) -> list[Passage]:
+            translated: Callable[[Passage], set[str]] | None = None,
+            apart: Collection[str] = ()) -> list[Passage]:
     """The passages to show for a question asking about `when`: `passages` (the best, already
     judged to cover the question) reordered, or for a time span the passages of `pool` written
     then, best first, when the best passages include some of that time.
@@ -377,6 +378,8 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
     if when.kind == EARLY:  # the best passage tells the early view from later on: the older ones lead
         passages = then_first(passages, topic, translated)
     point = on_point(passages, topic, translated)
+    if when.kind == NOW and apart:  # a newer writing off the question's subject is not its current view
+        point = [p for p in point if p.chunk.source not in apart]
     wanted = _wanted(when, point, related)
     if wanted and when.kind == NOW:
         return list(wanted)
