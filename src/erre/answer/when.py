@@ -403,15 +403,22 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
 
     ids = {p.id for p in group}
     rest = [] if added and when.kind == CHANGE else [p for p in passages if p.id not in ids]
-    if newest and when.kind == NOW:  # the model takes an older writing beside the newest for the current view
-        group = current(group)
-    elif newest and when.kind == EARLY:  # ... and a newer one telling of then for the early view
+    if newest:
+        group, rest = _narrowed(when, group, rest)
+    arranged = sorted(group, key=key) + rest
+    return arranged[:max(shown, len(passages))] if added else arranged
+
+
+def _narrowed(when: When, group: list[Passage], rest: list[Passage]) -> tuple[list[Passage], list[Passage]]:
+    """The passages on the point and the others that the model reads (`arrange`'s `newest`)."""
+    if when.kind == NOW:  # the model takes an older writing beside the newest for the current view
+        return current(group), rest
+    if when.kind == EARLY:  # ... and a newer one telling of then for the early view
         group = earliest(group)
         if (oldest := min((y for p in group if (y := year(p)) is not None), default=None)) is not None:
             # nor one on another subject, written later ("Ho cambiato idea…" on e-books, for social networks)
             rest = [p for p in rest if (y := year(p)) is not None and y < oldest + CHANGED_YEARS]
-    arranged = sorted(group, key=key) + rest
-    return arranged[:max(shown, len(passages))] if added else arranged
+    return group, rest
 
 
 def current(group: Sequence[Passage]) -> list[Passage]:
