@@ -1445,7 +1445,6 @@ def test_a_newer_writing_off_the_question_s_subject_is_not_put_first_as_its_curr
     monkeypatch.undo()
     # a long writing on many things, far from the question by its mean, holds a passage on it
     diary = [Passage(id=ids[y], chunk=chunks[ids[y]], score=1.0) for y in ("2013", "2025")]
-    question = twin.subjects.question(asked)
     assert not twin.subjects.linked(twin.subjects.subject(question), by["2025"])
     assert policy.apart(twin, asked, diary) == frozenset()
     latin_first = [Passage(id=ids[y], chunk=chunks[ids[y]], score=1.0) for y in ("2024", "2013")]

@@ -258,8 +258,8 @@ class Subjects:
         """The cosine between `question` and `source`'s chunk nearest it (-1 for a writing
         unknown): a long writing on many things is far from a question by its mean, and may
         hold a passage on it."""
-        rows = np.flatnonzero(self._of == self._row.get(source, -1))
-        return float(np.max(self.vectors[rows].astype(np.float32) @ question)) if len(rows) else -1.0
+        sims = self._chunk_cosines(source, question)[1]
+        return float(sims.max()) if len(sims) else -1.0
 
     def _nearest(self, i: int, near: int) -> list[int]:
         """The rows of writing `i`'s `near` nearest writings, nearest first (for one, the cached
@@ -276,9 +276,13 @@ class Subjects:
 
     def nearest_chunks(self, source: str, question: np.ndarray, k: int) -> list[int]:
         """The ids of `source`'s `k` chunks nearest `question`, nearest first."""
-        rows = np.flatnonzero(self._of == self._row.get(source, -1))
-        sims = self.vectors[rows].astype(np.float32) @ question
+        rows, sims = self._chunk_cosines(source, question)
         return [int(self.ids[rows[n]]) for n in np.argsort(-sims, kind="stable")[:k]]
+
+    def _chunk_cosines(self, source: str, question: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of `source`'s chunks and their cosines to `question` (none for a writing unknown)."""
+        rows = np.flatnonzero(self._of == self._row.get(source, -1))
+        return rows, self.vectors[rows].astype(np.float32) @ question
 
 
 @functools.cache
