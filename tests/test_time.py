@@ -490,6 +490,32 @@ def test_the_latest_writing_is_named_dated_and_quoted_without_the_model(twin, tm
         "dell'11 febbraio 2021", "dell'8 marzo 2024", "del 5 febbraio 2021"]
 
 
+def test_a_question_for_the_latest_writing_read_as_a_task_is_answered_by_that_writing(twin, tmp_path, tiny_model,
+                                                                                       monkeypatch):
+    from dataclasses import replace
+
+    from erre.answer import policy
+
+    _dated_twin(twin, tmp_path)
+    kinds = policy.kinds
+    order = {"flag": False}
+    # the task classifier reads a reader's message as a task as a whole (its greeting and the
+    # sentence after the question): `order` when one of its sentences reads as an order by itself
+    monkeypatch.setattr(policy, "kinds", lambda *a: replace(kinds(*a), task=True, order=order["flag"]))
+    question = "Ciao! Qual è l'ultima cosa che hai scritto sui compiti a casa? La cerco per mia figlia."
+    a = _without_model(twin, tiny_model, question)
+    assert a.reason == "latest" and [c.date for c in a.citations] == ["2023-10-05"], a.text
+    # no writing holds the subject: declined as a task, not answered by the model about now
+    b = _without_model(twin, tiny_model, "Ciao! Qual è l'ultima cosa che hai scritto sulle criptovalute? Grazie.")
+    assert b.abstained and b.reason == "task", b.text
+    # an order about the latest writing asks nothing; a sentence that reads as an order stands
+    c = _without_model(twin, tiny_model, "Riscrivi la tua ultima cosa scritta sui compiti per dei bambini.")
+    assert c.abstained and c.reason == "task"
+    order["flag"] = True
+    d = _without_model(twin, tiny_model, question)
+    assert d.abstained and d.reason == "task"
+
+
 def test_a_year_the_author_wrote_in_but_not_on_this_is_not_a_subject_never_written_about(twin, tmp_path):
     from erre.answer import policy
 

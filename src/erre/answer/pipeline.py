@@ -117,6 +117,7 @@ class Reply:
         self.asked = self.question  # what the model answers: the parts the writings cover
         self.uncovered: tuple[str, ...] = ()  # the parts they do not
         self.aside: tuple[str, ...] = ()  # names no writing holds, in a question on what the writings do
+        self.task = False  # read as a task for an assistant: declined unless the latest writing answers it
         self.cut: list[list[tuple[str, str]]] = []  # per draft, the sentences the grounding check cut, and why
         self.history = list(history)
         self.answer: Answer | None = None
@@ -157,8 +158,11 @@ class Reply:
             return
         with clock.checking():  # the checks' own time (the question's vector included)
             kinds = policy.kinds(twin, self.question, lang) if s.chat_checks else policy.unchecked(twin, self.question)
-        if kinds.task:  # a task for an assistant (write, translate, play a role): declined in the author's voice
-            yield from self._abstain(texts["decline_task"], lang, clock, reason="task")
+        # a task for an assistant (write, translate, play a role): declined in the author's voice; a
+        # question for the latest writing is answered by its words when found (policy.asks_latest)
+        self.task = kinds.task
+        if self.task and not policy.asks_latest(self.question, kinds):
+            yield from self._decline_task(lang, clock)
             return
         limit = policy.threshold(s, twin.embedder.name)
         if s.chat_checks and not self.history:
@@ -206,6 +210,9 @@ class Reply:
                 self.passages = [newest]
                 yield from self._quoted(lang, clock, found.query, latest=True)
                 return
+        if self.task:
+            yield from self._decline_task(lang, clock)
+            return
         if s.chat_answer == "quote":  # the author's own words, no model run
             self.passages = shown
             yield from self._quoted(lang, clock, found.query)
@@ -432,6 +439,9 @@ class Reply:
         refusal = None
         if newest is not None and self.twin.settings.chat_checks:  # the question's checks, against that writing
             refusal = policy.unanswerable(self.twin, self.asked, lang, [newest], kinds, found.evidence)
+        if newest is None and self.task:
+            yield from self._decline_task(lang, clock)
+            return
         if newest is None or refusal is not None:
             text = policy.abstention(prompts(lang), lang, found.query, found.passages, limit)
             yield from self._abstain(text, lang, clock, found.query, reason="not_covered")
@@ -540,6 +550,9 @@ class Reply:
                 result = again
         clock.timings["retrieve_ms"] = clock.ms()
         return result
+
+    def _decline_task(self, lang: str, clock: Clock) -> Iterator[Event]:
+        yield from self._abstain(prompts(lang)["decline_task"], lang, clock, reason="task")
 
     def _abstain(self, text: str, lang: str, clock: Clock, query: str = "", *, reason: str) -> Iterator[Event]:
         if self.evidence is None:  # decided before any search

@@ -95,6 +95,7 @@ class Kinds:
     parts: tuple = ()  # the question's parts (answerable.Part), when it has more than one
     asked: tuple = ()  # (part, its vector) for each part that asks something
     private: tuple = ()  # of a private message, the parts asking something that alone ask a private fact
+    order: bool = False  # a sentence of it that asks nothing reads as an order by itself (a task whatever else)
 
 
 def kinds(twin, question: str, lang: str) -> Kinds:
@@ -119,12 +120,26 @@ def kinds(twin, question: str, lang: str) -> Kinds:
         scope, part_bar = classify.load(classify.SCOPE, twin.embedder, cache), PART_TASK
         p = scope.probability(x[rows])
     bar = max(scope.threshold, WH_TASK) if answerable.wh_question(question) else scope.threshold
-    task = bool(p[0] >= bar or any(q >= max(scope.threshold, part_bar) for q in p[1:]))
+    order = any(q >= max(scope.threshold, part_bar) for q in p[1:])
+    task = bool(p[0] >= bar or order)
     flags = classify.load(classify.PERSONAL, twin.embedder, cache).flags(vectors)
     personal = bool(flags[0])
     asked = [(p, v) for p, v in zip(pieces, vectors[1:]) if p.question] if len(pieces) > 1 else []
     private = tuple(p.text for p, f in zip(pieces, flags[1:]) if p.question and f) if personal else ()
-    return Kinds(vectors[0], task, personal, tuple(pieces) if len(pieces) > 1 else (), tuple(asked), private)
+    return Kinds(vectors[0], task, personal, tuple(pieces) if len(pieces) > 1 else (), tuple(asked), private, order)
+
+
+def asks_latest(question: str, kinds: Kinds) -> bool:
+    """Whether a message read as a task as a whole asks, in a sentence that is a question,
+    for the author's latest writing on a subject, and no sentence of it reads as an order by
+    itself: "Ciao! Qual è l'ultima cosa che hai scritto sul latino? La cerco per mia figlia."
+    That question is answered without the model, by the newest writing's own words, so the
+    reading as a task is set aside for it; when no writing is found it stands. "Riscrivi il
+    tuo ultimo articolo per bambini" asks nothing: declined."""
+    if not kinds.task or kinds.order:
+        return False
+    pieces = answerable.parts(question)
+    return any(p.question and when.asked(p.text).kind == when.LATEST for p in pieces)
 
 
 def unchecked(twin, question: str) -> Kinds:
