@@ -951,27 +951,6 @@ def test_a_draft_that_restates_the_question_and_talks_about_the_passages_gives_w
     assert a.abstained and a.reason == "unsupported", (a.reason, a.text)
 
 
-def test_a_draft_that_talks_about_the_author_gives_way_to_her_words_on_a_question_near_them_in_other_words(
-        twin, tmp_path):
-    _dated_twin(twin, tmp_path)
-    question = "What do you think about kids doing schoolwork at home in the afternoon?"
-    third_person = "The author writes that the work is done in class [1]."  # about her, not as her: cut
-    _scripted(twin, third_person)
-    # none of the question's words is in the Italian posts, translated or not; the cross-lingual
-    # encoder finds it near the 2023 post, whose words answer it
-    a = chat.answer(twin, question, candidates=1)
-    assert a.reason == "quoted" and [c.date for c in a.citations] == ["2023-10-05"], (a.reason, a.text)
-    assert "author" not in a.text and "Non assegno più compiti a casa" in a.text
-    # far from every writing by the encoder, and none of its words held: refused as before
-    _scripted(twin, "L'autrice scrive che il lavoro si fa in classe [1].")
-    b = chat.answer(twin, "Come la vedi sul carico di studio a casa?", candidates=1)
-    assert b.abstained and b.reason == "unsupported", (b.reason, b.text)
-    # a draft that declines: the model found nothing to say
-    _scripted(twin, "As an AI, I cannot say what the author thinks about schoolwork.")
-    c = chat.answer(twin, question, candidates=1)
-    assert c.abstained and c.reason == "unsupported", (c.reason, c.text)
-
-
 @pytest.mark.parametrize("draft", [
     "Mi dispiace, ma non ho accesso a dati personali o passaggi specifici.",  # declining as an assistant
     "Quanti compiti dai oggi agli studenti.",  # the question restated

@@ -204,14 +204,9 @@ class Reply:
         shown = view
         aside = answerable.named(self.asked, self.aside)  # as the question writes them
         self.uncovered += aside  # said plainly after the answer, like the parts not covered
-        if asked_when.kind == when.LATEST:  # the newest writing on the subject, named and quoted
-            newest = self._newest(lang, limit)
-            if newest is not None:
-                self.passages = [newest]
-                yield from self._quoted(lang, clock, found.query, latest=True)
-                return
-        if self.task:
-            yield from self._decline_task(lang, clock)
+        newest = self._newest(lang, limit) if asked_when.kind == when.LATEST else None
+        if newest is not None or self.task:  # the newest writing on the subject, named and quoted
+            yield from self._latest(newest, lang, clock, found.query)
             return
         if s.chat_answer == "quote":  # the author's own words, no model run
             self.passages = shown
@@ -550,6 +545,13 @@ class Reply:
                 result = again
         clock.timings["retrieve_ms"] = clock.ms()
         return result
+
+    def _latest(self, newest: Passage | None, lang: str, clock: Clock, query: str) -> Iterator[Event]:
+        if newest is None:  # read as a task, and no latest writing answers it
+            yield from self._decline_task(lang, clock)
+            return
+        self.passages = [newest]
+        yield from self._quoted(lang, clock, query, latest=True)
 
     def _decline_task(self, lang: str, clock: Clock) -> Iterator[Event]:
         yield from self._abstain(prompts(lang)["decline_task"], lang, clock, reason="task")

@@ -397,32 +397,25 @@ def apart(twin, asked: str, shown: Sequence[Passage]) -> frozenset[str]:
 def restated(asked: str, lang: str, cut_reasons: Sequence[tuple[str, str]], passages: Sequence[Passage],
               twin) -> bool:
     """Whether a draft cut whole only restated the question (its sentences echo it or flip
-    a passage's stance, or speak of the author or the passages instead of as the author,
-    without declining) and the first passage, the one the author's words would be quoted
-    from, is on the question's subject (`answerable.on_subject`, across languages too, or
-    the cross-lingual encoder finds the question near it: `near_one`) and no newer writing
-    shown is on it (the question's subject, its nearness, or the first writing's nearest
+    a passage's stance) and the first passage, the one the author's words would be quoted
+    from, is on the question's subject (`answerable.on_subject`, across languages too) and
+    no newer writing shown is on it (the question's subject, or the first writing's nearest
     writing, or the other way round: `Subjects.linked`): "Cosa pensi dei compiti?" answered
-    "Penso che i compiti…" with nothing of the passages; "Prof, in classe i telefoni li
-    sequestra ancora?" answered "L'autrice scrive che…" beside the 2024 post on the tin box
-    for phones, which holds none of its words. Not a draft that declines or names what the
-    passages lack, nor a question asking for a detail (how many, which, when…: not
+    "Penso che i compiti…" with nothing of the passages. Not a draft that declines or names
+    what the passages lack, nor a question asking for a detail (how many, which, when…: not
     `answerable.opinion`): the model may be right, and the writings may not hold it."""
-    if (not cut_reasons or not passages or answerable.quantity(asked) or not answerable.opinion(asked)
-            or any(p not in ("echo", "stance", "persona") or p == "persona" and grounding.DECLINES.search(s)
-                   for p, s in cut_reasons)):
+    if (not cut_reasons or not passages or any(p not in ("echo", "stance") for p, _ in cut_reasons)
+            or answerable.quantity(asked) or not answerable.opinion(asked)):
         return False
     found = twin.subjects
     alike = found.alike if found is not None else None
     skip = author(twin.settings)
-    near = _near_ids(twin, asked, passages) if found is not None else set()
 
     def on(p: Passage) -> bool:
-        return answerable.on_subject(asked, lang, p, skip, alike) or p.id in near or (
+        return answerable.on_subject(asked, lang, p, skip, alike) or (
             found is not None and found.linked(passages[0].chunk.source, p.chunk.source))
 
-    return (answerable.on_subject(asked, lang, passages[0], skip, alike) or passages[0].id in near) \
-        and not when.outdated(passages, on)
+    return answerable.on_subject(asked, lang, passages[0], skip, alike) and not when.outdated(passages, on)
 
 
 def shown(found: Sequence[Passage], n: int, limit: float) -> list[Passage]:
