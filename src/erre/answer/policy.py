@@ -468,12 +468,7 @@ def linked_newer(twin, asked: str, lang: str, first: Passage, question, have: di
     tin box): the cross-lingual encoder's share, which `Subjects.onward` asks, is not met,
     but the two writings are on one subject, and the newer one holds the question's words
     (in more than one passage: the 2024 post names the phones once, in its first lines). A
-    bounded read: a book's hundreds of passages are not gone through on each question. Or,
-    without its words, when the first writing is the one of all the question is nearest
-    (`Subjects.subject`), at least QUOTE_NEAR: the question asks about that writing's subject
-    as a whole, which the newer one takes up ("Which calculator app do your students use in
-    class?", 0.41 of a 2014 post on the phone as calculator on the desk and 0.04 of a 2024
-    one on phones switched off: the newer writing says what stands now)."""
+    bounded read: a book's hundreds of passages are not gone through on each question."""
     subjects = twin.subjects
     source = subjects.mutual(first.chunk.source)
     if source is None or source in known:
@@ -481,9 +476,6 @@ def linked_newer(twin, asked: str, lang: str, first: Passage, question, have: di
     near = have.get(source) or nearest(source)
     if near is None or (when.year(near) or 0) <= (when.year(first) or 9999):
         return None
-    old = first.chunk.source
-    if subjects.subject(question) == old and subjects.nearness(old, question) >= QUOTE_NEAR:
-        return near
     ids = subjects.nearest_chunks(source, question, LINKED_CHUNKS)
     found = twin.store.chunks(ids)
     text = "\n\n".join(found[i].text for i in ids if i in found)
