@@ -434,15 +434,11 @@ class Reply:
         refusal = None
         if newest is not None and self.twin.settings.chat_checks:  # the question's checks, against that writing
             refusal = policy.unanswerable(self.twin, self.asked, lang, [newest], kinds, found.evidence)
-        if newest is None and self.task:
-            yield from self._decline_task(lang, clock)
-            return
-        if newest is None or refusal is not None:
+        if (newest is None and not self.task) or refusal is not None:
             text = policy.abstention(prompts(lang), lang, found.query, found.passages, limit)
             yield from self._abstain(text, lang, clock, found.query, reason="not_covered")
             return
-        self.passages = [newest]
-        yield from self._quoted(lang, clock, found.query, latest=True)
+        yield from self._latest(newest, lang, clock, found.query)  # declined as a task when none is found
 
     def _newest(self, lang: str, limit: float) -> Passage | None:
         """For a question asking for the latest writing on a subject: the newest writing's
@@ -547,6 +543,8 @@ class Reply:
         return result
 
     def _latest(self, newest: Passage | None, lang: str, clock: Clock, query: str) -> Iterator[Event]:
+        """The latest writing on the subject, named and quoted without the model; a message read
+        as a task that asked for it (policy.asks_latest) is declined when none is found."""
         if newest is None:  # read as a task, and no latest writing answers it
             yield from self._decline_task(lang, clock)
             return
