@@ -309,6 +309,34 @@ def test_a_name_set_aside_is_said_plainly_and_never_claimed(sample_twin):
     assert b.abstained and len(model.calls) == calls
 
 
+@pytest.mark.parametrize("draft", [
+    "Moleskine è il mio quaderno preferito [1].",  # the name opens the sentence, where no name is counted
+    "Sì. Moleskine, sempre [1].",
+])
+def test_a_name_set_aside_is_cut_wherever_the_draft_says_it(sample_twin, draft):
+    _use(sample_twin, "Ogni mattina riempio due pagine di un quaderno a righe [1]. " + draft)
+    a = chat.answer(sample_twin, "Scrivi ancora a mano ogni mattina, magari su una Moleskine?", candidates=1)
+    assert not a.abstained and a.uncovered == ("Moleskine",), (a.reason, a.text)
+    assert a.text.startswith("Ogni mattina riempio") and a.text.count("Moleskine") == 1, a.text
+
+
+def test_a_name_that_holds_a_figure_is_set_aside_a_figure_is_not(sample_twin):
+    """A model name with a digit ("S24", "500e") is a name: set aside as one; a figure or a year
+    is asked of the passages themselves."""
+    from erre import retrieve
+
+    assert not answerable.figure("500e") and not answerable.figure("S24")
+    assert answerable.figure("2014") and answerable.figure("3,5")
+    question = "Ti ho vista scrivere su un quadernone in treno: perché non usi un Galaxy S24?"
+    s = sample_twin.settings
+    found = retrieve.search(sample_twin.store, sample_twin.embedder, question, s.chat_passages)
+    shown = policy.shown(found, s.chat_passages, policy.threshold(s, sample_twin.embedder.name))
+    assert answerable.missing_terms(question, "it", shown).terms == ("Galaxy", "S24")
+    assert answerable.aside(question, "it", shown, ("Galaxy", "S24"), near=True)
+    assert not answerable.aside("Ti ho vista scrivere in treno: scrivi 2024 pagine?", "it", shown, ("2024",),
+                                near=True)
+
+
 def test_a_name_is_set_aside_when_the_question_is_very_near_a_passage(sample_twin):
     """Few of its words in the post, but very near it (relevance past the threshold by
     NEAR_MARGIN): the brand is a detail of a question on what the post says."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import numpy as np
 import pytest
 
 from erre import chat, language, sync
@@ -1070,25 +1071,30 @@ def test_the_link_to_a_newer_writing_may_go_through_an_older_one():
         "2012-latino.md", "2024-latin.md"]
 
 
+PHONE_POSTS = {  # the newer post on the subject in other words: none of the question's below
+    "2014-04-10-telefono-sul-banco.md": (
+        "Il telefono sul banco", "In classe il cellulare resta sul banco: è un dizionario di latino, una "
+        "calcolatrice, un quiz. Lo uso come alleato della lezione."),
+    "2024-02-19-la-scatola-di-latta.md": (
+        "Telefoni spenti", "A lezione i telefoni degli studenti stanno spenti in una scatola di latta: in "
+        "classe si studia senza schermi."),
+    "2019-05-02-ragu.md": RAGU,
+}
+
+
 def test_a_question_in_the_old_view_s_words_gets_the_newer_writing_on_its_subject_first(twin, tmp_path,
                                                                                        monkeypatch):
     from erre import subjects
 
-    _blog(twin, tmp_path / "phones", {
-        "2014-04-10-telefono-sul-banco.md": (
-            "Il telefono sul banco", "In classe il cellulare resta sul banco: è un dizionario di latino, una "
-            "calcolatrice, un quiz. Lo uso come alleato della lezione."),
-        "2024-02-19-la-scatola-di-latta.md": (  # on its subject in other words: none of the question's
-            "Telefoni spenti", "A lezione i telefoni degli studenti stanno spenti in una scatola di latta: in "
-            "classe si studia senza schermi."),
-        "2019-05-02-ragu.md": RAGU,
-    })
+    _blog(twin, tmp_path / "phones", PHONE_POSTS)
     question = "Posso usare il cellulare come dizionario di latino in classe?"
     sent = _scripted(twin, "Oggi i telefoni restano spenti nella scatola [1].")
     chat.answer(twin, question, candidates=1)
     assert sent and 'scritto="2024-02-19"' in sent[-1] and 'scritto="2014-04-10"' not in sent[-1]
-    # without the one-way link the old view, which the question's words find, came first
+    # without the one-way link (nor the link both ways, which the question's nearness to the old writing
+    # as a whole brings too: `policy.linked_newer`) the old view, which the question's words find, came first
     monkeypatch.setattr(subjects.Subjects, "onward", lambda self, source, question, **kw: [])
+    monkeypatch.setattr(subjects.Subjects, "mutual", lambda self, source: None)
     sent.clear()
     chat.answer(twin, question, candidates=1)
     assert sent and sent[-1].index('scritto="2014-04-10"') < sent[-1].find('scritto="2024-02-19"')
@@ -1135,17 +1141,59 @@ def test_a_newer_writing_linked_both_ways_comes_first_when_it_holds_the_question
     assert sent and 'written="2014-04-10"' in sent[-1] and 'written="2024-02-19"' not in sent[-1]
 
 
+def test_a_question_on_the_old_writing_s_subject_gets_the_newer_writing_that_takes_up_its_passage(
+        twin, tmp_path, monkeypatch):
+    """A reader's words may be the old writing's and not the newer one's: the question is nearest
+    the old writing as a whole, and the newer writing, the two being each other's nearest, holds
+    a passage near the old passage itself (`policy.linked_newer`): it is the current view."""
+    from erre import subjects
+    from erre.answer import policy
+
+    _blog(twin, tmp_path / "phones", PHONE_POSTS)
+    found = twin.subjects
+    by = {s.rsplit("/", 1)[-1][:4]: s for s in found.writings}
+    assert found.mutual(by["2014"]) == by["2024"]
+    (old,) = [int(i) for n, i in enumerate(found.ids) if found.sources[n] == by["2014"]]
+    assert found.reach(by["2024"], found.vector(old)) >= policy.QUOTE_NEAR  # a passage near the old one
+    monkeypatch.setattr(subjects.Subjects, "onward", lambda self, source, q, **kw: [])  # no one-way link
+    sent = _scripted(twin, "Oggi i telefoni restano spenti nella scatola [1].")
+    question = "Posso usare il cellulare come dizionario di latino in classe?"
+    assert found.subject(found.question(question)) == by["2014"]
+    assert found.nearness(by["2014"], found.question(question)) >= policy.QUOTE_NEAR
+    chat.answer(twin, question, candidates=1)
+    assert sent and 'scritto="2024-02-19"' in sent[-1] and 'scritto="2014-04-10"' not in sent[-1]
+    # a newer writing none of whose passages is near the old passage takes up another subject, however
+    # near the two writings are in a small blog (an electric car and a recipe: their passages sit at 0.19)
+    monkeypatch.setattr(subjects.Subjects, "vector", lambda self, chunk: np.zeros(found.vectors.shape[1], np.float32))
+    sent.clear()
+    chat.answer(twin, question, candidates=1)
+    assert sent and sent[-1].index('scritto="2014-04-10"') < sent[-1].find('scritto="2024-02-19"')
+
+
+def test_a_newer_writing_that_leaves_out_a_name_the_question_and_the_old_passage_hold_is_not_on_it():
+    from erre.answer import answerable
+
+    def passage(text, source):
+        return Passage(id=1, chunk=Chunk(source=source, title="", text=text, start=0, end=len(text), language="it"),
+                       score=0.5)
+
+    lisbon = passage("A Lisbona ho preso il tram 28 fino all'Alfama e ho ascoltato il fado.", "2014-lisbona.md")
+    florence = passage("Cinque giorni a piedi da Bologna a Firenze, sull'Appennino.", "2023-firenze.md")
+    assert answerable.names_left("Mi consigli un posto a Lisbona per il fado?", "it", lisbon, florence) == ("Lisbona",)
+    assert answerable.names_left("Il tram 28 vale la pena?", "it", lisbon, florence) == ("28",)
+    assert answerable.names_left("What's the best walk in Lisbon?", "en", lisbon, florence) == ("Lisbon",)
+    # a name neither holds, or both hold, leaves nothing out
+    assert answerable.names_left("Cosa pensi di Madrid?", "it", lisbon, florence) == ()
+    both = passage("Dopo Lisbona, a piedi fino a Firenze.", "2023-firenze.md")
+    assert answerable.names_left("Mi consigli un posto a Lisbona per il fado?", "it", lisbon, both) == ()
+
+
 def test_the_link_to_a_newer_writing_goes_on_past_an_older_one(twin, tmp_path, monkeypatch):
     from erre import subjects
 
     _blog(twin, tmp_path / "phones", {
         "2011-09-01-lavagne.md": ("Lavagne", "Nel 2011 la classe aveva ancora lavagne di ardesia e gessetti."),
-        "2014-04-10-telefono-sul-banco.md": (
-            "Il telefono sul banco", "In classe il cellulare resta sul banco: è un dizionario di latino, una "
-            "calcolatrice, un quiz. Lo uso come alleato della lezione."),
-        "2024-02-19-la-scatola-di-latta.md": (
-            "Telefoni spenti", "A lezione i telefoni degli studenti stanno spenti in una scatola di latta: in "
-            "classe si studia senza schermi."),
+        **{name: post for name, post in PHONE_POSTS.items() if "ragu" not in name},
     })
     by = {s.rsplit("/", 1)[-1][:4]: s for s in twin.subjects.writings}
     question = "Posso usare il cellulare come dizionario di latino in classe?"
@@ -1155,7 +1203,10 @@ def test_the_link_to_a_newer_writing_goes_on_past_an_older_one(twin, tmp_path, m
     chat.answer(twin, question, candidates=1)
     assert sent and 'scritto="2024-02-19"' in sent[-1] and 'scritto="2014-04-10"' not in sent[-1]
     assert 'scritto="2011-09-01"' not in sent[-1]  # the older writing passed through is on the point: left out
+    # without that link (nor the one both ways, which the question's nearness to the 2014 post brings
+    # too: `policy.linked_newer`), the old view came first
     monkeypatch.setattr(subjects.Subjects, "onward", lambda self, source, q, **kw: [by["2011"]])
+    monkeypatch.setattr(subjects.Subjects, "mutual", lambda self, source: None)
     sent.clear()
     chat.answer(twin, question, candidates=1)
     assert sent and sent[-1].index('scritto="2014-04-10"') < sent[-1].find('scritto="2024-02-19"')

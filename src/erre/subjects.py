@@ -261,6 +261,11 @@ class Subjects:
         sims = self._chunk_cosines(source, question)[1]
         return float(sims.max()) if len(sims) else -1.0
 
+    def vector(self, chunk: int) -> np.ndarray | None:
+        """The vector of chunk id `chunk` (None for a chunk unknown)."""
+        row = self._at.get(int(chunk))
+        return None if row is None else self.vectors[row].astype(np.float32)
+
     def _nearest(self, i: int, near: int) -> list[int]:
         """The rows of writing `i`'s `near` nearest writings, nearest first (for one, the cached
         `_nearest_each`)."""

@@ -305,7 +305,7 @@ _QUANTITY = re.compile(r"\b(?:quant[oaie]|how (?:many|much))\b", re.IGNORECASE)
 def aside(question: str, lang: str, passages: Sequence[Passage], missing: Sequence[str],
           skip: Iterable[str] = (), near: bool = False, alike: Alike | None = None) -> bool:
     """Whether the names in `missing` (no passage holds them) can be set aside and the rest
-    of the question answered: they are names, not figures or years, and one passage in the
+    of the question answered: they are names, not figures or years (`figure`), and one passage in the
     question's language holds most of the question's other words ("Leggi sul Kindle o sei
     ancora fedele ai libri di carta?" to an author who wrote on reading on paper and on a
     screen: the answer says what she wrote on that, and that she never wrote of the Kindle),
@@ -319,7 +319,7 @@ def aside(question: str, lang: str, passages: Sequence[Passage], missing: Sequen
     a passage in another language counts when it holds translations of most of the
     question's topic words (`_mostly_translated`: "Do you read on a Kobo, or are you a
     paper-only purist?" to an author who wrote in Italian of reading on paper and on a screen)."""
-    if not missing or any(any(c.isdigit() for c in t) for t in missing):
+    if not missing or any(figure(t) for t in missing):
         return False
     skipped = tuple(skip) + tuple(missing)
     if _mostly_held(language.terms(question, lang), lang, passages, skipped):
@@ -329,6 +329,26 @@ def aside(question: str, lang: str, passages: Sequence[Passage], missing: Sequen
     return not quantity(question) and (
         near or _mostly_held(topic_terms(question, lang), lang, passages, skipped)
         or (alike is not None and _mostly_translated(question, lang, passages, skipped, alike)))
+
+
+def names_left(question: str, lang: str, old: Passage, new: Passage, skip: Iterable[str] = ()) -> tuple[str, ...]:
+    """The names and figures of the question (`specific_terms`) that `old` holds and `new`
+    does not: a newer writing without them is not on what the question asks of the old one
+    ("Lisbona", or the number of a tram, in a question on a 2014 walk through Lisbon, which a
+    2023 walk to Florence never names). A term is held as the start of a word (`held`):
+    "Lisbon" asked in English of "Lisbona"."""
+    def folded(p: Passage) -> str:
+        return " ".join(language.words(p.chunk.context))
+
+    before, after = folded(old), folded(new)
+    return tuple(t for t in specific_terms(question, lang, skip)
+                 if held(t, before) and not held(t, after))
+
+
+def figure(term: str) -> bool:
+    """Whether `term` is a figure or a year ("2014", "3,5"), not a name that holds digits
+    ("500e", "iPhone15"): a figure is asked of the passages themselves."""
+    return any(c.isdigit() for c in term) and not any(c.isalpha() for c in term)
 
 
 def quantity(question: str) -> bool:

@@ -285,8 +285,12 @@ class Sentences:
     sentence that is taken back; the first words wait for the first sentence."""
 
     def __init__(self, question: str, lang: str, passages: Sequence[Passage], skip: Sequence[str] = (), *,
-                 enabled: bool = True):
+                 enabled: bool = True, aside: Sequence[str] = ()):
         self.enabled = enabled  # False: every piece passes as it comes (the unchecked pipeline)
+        # names the writings never hold, set aside from the question: a sentence that says them
+        # is cut wherever they stand ("Valditara è d'accordo…" opens a sentence, where
+        # `specific_terms` counts no name)
+        self.aside = tuple(aside)
         source = " ".join(p.chunk.context for p in passages) + " " + question
         # a passage's date is shown with it: a sentence citing it may tell it ("In 2014 I wrote…")
         self.dates = [date_words(p.chunk.date) for p in passages]
@@ -339,6 +343,8 @@ class Sentences:
                 continue
             problem = check_sentence(sentence, self.question, self.lang, self.evidence, self.numbers,
                                      self.headings, self.skip, self.units, self.dates)
+            if problem is None and any(held(t, " ".join(language.words(sentence))) for t in self.aside):
+                problem = "name"
             self._dropped = bool(problem)
             if problem:
                 self.cut.append(Verdict(a, b, sentence, problem))

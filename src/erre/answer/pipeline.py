@@ -277,7 +277,7 @@ class Reply:
             stream = twin.model.stream(messages, max_tokens=s.llm_max_tokens, temperature=temperature)
             # a name set aside is no evidence: a sentence that names it is cut
             sentences_ = grounding.Sentences(answerable.without(self.asked, self.aside), lang, self.passages,
-                                             policy.author(s), enabled=s.chat_checks)
+                                             policy.author(s), enabled=s.chat_checks, aside=self.aside)
             for piece in sentences_.feed(checked(stream, markers)):
                 if piece:
                     clock.mark("first_token_ms")
