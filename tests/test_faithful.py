@@ -320,6 +320,13 @@ def test_a_name_set_aside_is_cut_wherever_the_draft_says_it(sample_twin, draft):
     assert a.text.startswith("Ogni mattina riempio") and a.text.count("Moleskine") == 1, a.text
 
 
+def test_a_set_aside_name_is_cut_as_a_word_not_as_the_start_of_another():
+    sentence = "Scrivo a mano ogni mattina, poi leggo romanzi [2]."
+    for aside in ((), ("Roma",)):  # "romanzi" begins like "Roma" and is not it
+        s = grounding.Sentences("Scrivi a mano ogni mattina?", "it", PASSAGES, aside=aside)
+        assert "".join(s.feed([sentence])) == sentence and not s.cut, (aside, s.cut)
+
+
 def test_a_name_that_holds_a_figure_is_set_aside_a_figure_is_not(sample_twin):
     """A model name with a digit ("S24", "500e") is a name: set aside as one; a figure or a year
     is asked of the passages themselves."""

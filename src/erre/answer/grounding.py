@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from .. import language
 from ..documents import Passage
 from ..ingest.dates import date_words
-from .answerable import held, specific_terms
+from .answerable import held, held_as_word, specific_terms
 
 _HTML = r"/?(?:b|i|u|s|em|strong|code|br|p|a|span|sub|sup)\b"  # tags, not slots
 PLACEHOLDER = re.compile(r"\[(?!\d)[^\]\n]{1,40}\]|<(?!" + _HTML + r")[^>\n]{1,40}>|\bX{3,}\b|\bTODO\b|\bN/A\b",
@@ -287,9 +287,9 @@ class Sentences:
     def __init__(self, question: str, lang: str, passages: Sequence[Passage], skip: Sequence[str] = (), *,
                  enabled: bool = True, aside: Sequence[str] = ()):
         self.enabled = enabled  # False: every piece passes as it comes (the unchecked pipeline)
-        # names the writings never hold, set aside from the question: a sentence that says them
-        # is cut wherever they stand ("Valditara è d'accordo…" opens a sentence, where
-        # `specific_terms` counts no name)
+        # names the writings never hold, set aside from the question: a sentence that says one,
+        # as a word (not "Zoe" in "zoologia"), is cut wherever it stands ("Valditara è
+        # d'accordo…" opens a sentence, where `specific_terms` counts no name)
         self.aside = tuple(aside)
         source = " ".join(p.chunk.context for p in passages) + " " + question
         # a passage's date is shown with it: a sentence citing it may tell it ("In 2014 I wrote…")
@@ -343,7 +343,7 @@ class Sentences:
                 continue
             problem = check_sentence(sentence, self.question, self.lang, self.evidence, self.numbers,
                                      self.headings, self.skip, self.units, self.dates)
-            if problem is None and any(held(t, " ".join(language.words(sentence))) for t in self.aside):
+            if problem is None and any(held_as_word(t, " ".join(language.words(sentence))) for t in self.aside):
                 problem = "name"
             self._dropped = bool(problem)
             if problem:
