@@ -27,8 +27,10 @@ llm/llamacpp.py `Reader`). Its weights ship for the default embedder and the def
 for another GGUF model `python -m erre.answer.classify --home TWIN` reads the data through
 it (minutes) into the twin's cache. Until then, and for models served elsewhere, the
 embedder-only classifier decides. It is trained on more data (`scope-more`: readers'
-greetings and statements, questions with context, polite tasks) that the embedder-only
-classifier does not take: with the embedder's vectors alone they cost it attacks it caught.
+greetings and statements, questions with context, polite tasks, and readers' questions on the
+author's own practice put as requests: "Would you let…", "Lasceresti…", "Dovrei…") that the
+embedder-only classifier does not take: with the embedder's vectors alone they cost it
+attacks it caught.
 """
 
 from __future__ import annotations
