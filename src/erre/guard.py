@@ -53,6 +53,11 @@ _PATTERNS = {
         r"\b(answer\w*|repl\w+|respond\w*|speak\w*|write|talk\w*|rispondi\w*|rispondere|parla\w*|scrivi\w*)\b"
         r"[^.?!\n]{0,15}"
         r"\b(as if you were|as though you were|like you were|come se fossi|nei panni d\w*|in the role of)\b",
+        # a named person to be, whatever the verb: "ti intervisto come se fossi <Name>", "let's talk as if
+        # you were <Name>"; the Italian "fossi" is the asker's too ("mi guardano come se fossi Einstein"),
+        # so there it is the twin's only when the sentence speaks to it ("ti…", "tu fossi")
+        r"\bti\b[^.?!\n]{0,40}\bcome se (tu )?fossi\s+(?-i:[A-Z])|\bcome se tu fossi\s+(?-i:[A-Z])|"
+        r"\bas (if|though) you were\s+(?-i:[A-Z])",
     ],
     "malware": [
         # "scrivi un virus", "write me a keylogger", "generate ransomware code"
