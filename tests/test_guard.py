@@ -64,6 +64,7 @@ def test_orders_are_declined(question, kind):
     "Cosa risponderesti se fossi il ministro?",
     "Mi sento come se fossi Sisifo: tu come fai a non mollare?",
     "A scuola mi guardavano come se fossi Einstein. Tu eri bravo in matematica?",
+    "Ti racconto: al liceo mi trattavano come se fossi Einstein. Tu come vivevi i voti alti?",
     "Spiegamelo come se fossi un bambino di dieci anni: cos'è un LLM?",
 ])
 def test_questions_about_the_subjects_are_answered(question):

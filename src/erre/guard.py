@@ -55,8 +55,10 @@ _PATTERNS = {
         r"\b(as if you were|as though you were|like you were|come se fossi|nei panni d\w*|in the role of)\b",
         # a named person to be, whatever the verb: "ti intervisto come se fossi <Name>", "let's talk as if
         # you were <Name>"; the Italian "fossi" is the asker's too ("mi guardano come se fossi Einstein"),
-        # so there it is the twin's only when the sentence speaks to it ("ti…", "tu fossi")
-        r"\bti\b[^.?!\n]{0,40}\bcome se (tu )?fossi\s+(?-i:[A-Z])|\bcome se tu fossi\s+(?-i:[A-Z])|"
+        # so there it is the twin's only when the sentence speaks to it ("ti…", "tu fossi") and the asker
+        # does not speak of themself in between ("ti racconto: mi trattavano come se fossi Cenerentola")
+        r"\bti\b(?:(?!\b(?:mi|io|me)\b)[^.?!\n]){0,40}\bcome se (tu )?fossi\s+(?-i:[A-Z])|"
+        r"\bcome se tu fossi\s+(?-i:[A-Z])|"
         r"\bas (if|though) you were\s+(?-i:[A-Z])",
     ],
     "malware": [
