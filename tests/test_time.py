@@ -140,6 +140,13 @@ def test_the_file_time_never_counts_and_ingest_names_the_undated(twin, tmp_path)
     ("Leggevi ancora ad alta voce durante la didattica a distanza?", when.PAST, 0, 9999),
     ("During lockdown, did you still read aloud to your class?", when.PAST, 0, 9999),
     ("Quella volta al convegno, cosa ha risposto all'economista?", when.PAST, 0, 9999),
+    # ... the third person imperfect of the author addressed formally, or of what befell them
+    ("Al convegno qualcuno voleva abolire il latino: lei come aveva risposto?", when.PAST, 0, 9999),
+    ("Prima del lettore elettronico, cosa ti teneva lontana dagli ebook?", when.PAST, 0, 9999),
+    ("Le sembrava giusto dare tanti compiti?", when.PAST, 0, 9999),
+    ("Mia nonna diceva che il latino non serve: tu che ne pensi?", when.NOW, 0, 9999),  # not the author's
+    ("Come lei diceva, il latino insegna a leggere piano?", when.NOW, 0, 9999),  # the writing referred to
+    ("Lei aveva ragione sui compiti: li dà ancora?", when.NOW, 0, 9999),  # a word of now
     # ...but a word of now, a present "ancora", a reference to the writing are of now
     ("Usavi il telefono in classe: e oggi?", when.NOW, 0, 9999),
     ("Vai ancora al lavoro in bici, come scrivevi?", when.NOW, 0, 9999),
@@ -1413,6 +1420,22 @@ def test_a_question_under_the_threshold_near_a_writing_across_languages_is_answe
     italian = [p for p in passages if p.chunk.language == "it"]
     assert not policy.near_found(twin, near, "it", low, italian).enough  # within one language e5 decides
 
+
+
+def test_a_question_asking_about_a_year_is_read_across_languages_without_its_year(twin, tmp_path):
+    _dated_twin(twin, tmp_path)
+    sent = _scripted(twin, "Back then I thought homework taught discipline [1].")
+    asked = "Back in 2013, did you think homework built discipline?"
+    r = chat.reply(twin, asked)
+    for _ in r:
+        pass
+    # e5 reads it without its year and scores it under the threshold against the Italian posts;
+    # the cross-lingual encoder, given the year too, found it far from them (a passage's text
+    # holds no date): without it, near the 2013 post, and the question is answered from it
+    ev = r.evidence
+    assert ev is not None and ev.relevance < ev.threshold and ev.across, ev
+    assert r.answer is not None and r.answer.reason != "not_covered" and sent, (r.answer.reason, r.answer.text)
+    assert 'written="2013-09-16"' in sent[-1]
 
 def test_a_name_is_set_aside_when_the_cross_lingual_encoder_finds_the_question_very_near_a_post(twin, tmp_path):
     """A reader asks in other words than the post's and names a brand it never names: e5 scores

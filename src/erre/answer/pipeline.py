@@ -510,8 +510,10 @@ class Reply:
         # the passages' words (nor read by the cross-lingual encoder); its years only there (a
         # passage's text holds no date: dates.date_words), not by meaning; e5 reads the rest as asked
         asked = when.timeless(self.asked) if s.chat_time else self.asked
+        near = self.asked  # what the cross-lingual encoder reads: the question without its years, as e5
         if s.chat_time and when.asked(self.asked).kind == when.YEARS:
-            vector = twin.embedder.queries([when.undated(self.asked)])[0]
+            near = when.undated(self.asked)
+            vector = twin.embedder.queries([near])[0]
         elif asked != self.asked and vector is None:
             vector = twin.embedder.queries([self.asked])[0]
 
@@ -522,7 +524,7 @@ class Reply:
                                   second=twin.subjects if s.search_cross else None,
                                   weights=retrieve.Weights(second=s.search_cross, translated=s.search_translated))
             ev = policy.evidence(q, lang, judged := found.judged or found.passages, limit)
-            return Found(found, policy.near_found(twin, q if self.history else self.asked, lang, ev, judged))
+            return Found(found, policy.near_found(twin, q if self.history else near, lang, ev, judged))
 
         previous = next((t.content for t in reversed(self.history) if t.role == "user"), None)
         if previous is None:

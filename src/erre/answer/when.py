@@ -91,6 +91,9 @@ _PAST_EN = re.compile(r"\b(?:did|were|had)\s+you\b(?!\s+ever\b)", re.IGNORECASE)
 _IMPERFECT = re.compile(r"(\w+)(av|ev|iv)i")
 _IMPERFECT_IRREGULAR = frozenset({"eri", "facevi", "dicevi", "bevevi", "traducevi", "proponevi", "ponevi",
                                   "piaceva", "piacevano"})  # "ti piaceva…"
+_IMPERFECT_3 = re.compile(r"(\w+)(av|ev|iv)(?:a|ano)")
+_IMPERFECT_THIRD = frozenset({"era", "erano", "faceva", "facevano", "diceva", "dicevano", "traduceva", "proponeva",
+                              "poneva", "beveva", "piaceva", "piacevano"})
 _NOT_IMPERFECT = frozenset({"chiavi", "divi", "bevi"})  # whose stem + -are/-ere/-ire is a verb: nouns, a present
 _INFINITIVE = {"av": "are", "ev": "ere", "iv": "ire"}
 VERB_ZIPF = 2.5  # the stem + the infinitive's ending is a verb when at least this common (wordfreq)
@@ -190,14 +193,21 @@ def past_tense(question: str) -> bool:
     if _PAST_EN.search(question) or _OCCASION.search(question):
         return True
     # "come dicevi", "come scrivevi": the writing the question refers to, not a time it asks about
-    return any(_imperfect(w) and not (i and words[i - 1] in ("come", "as")) for i, w in enumerate(words))
-
-
-def _imperfect(word: str) -> bool:
-    """Whether `word` (lower case) is an Italian verb of the second person imperfect."""
-    if word in _IMPERFECT_IRREGULAR:
+    if any(_imperfect(w) and not (i and words[i - 1] in ("come", "as")) for i, w in enumerate(words)):
         return True
-    m = _IMPERFECT.fullmatch(word)
+    # the same verb to the author addressed formally, or what befell them: a third person imperfect
+    # after "lei" ("lei come aveva ribattuto?"), or right after "ti" or "le" ("cosa ti teneva
+    # lontana…?", "le sembrava giusto?"); not "come lei diceva"
+    return any(_imperfect(w, third=True) and i and (words[i - 1] in ("ti", "le") or "lei" in words[max(0, i - 3):i])
+               and "come lei" not in " ".join(words[max(0, i - 3):i]) for i, w in enumerate(words))
+
+
+def _imperfect(word: str, third: bool = False) -> bool:
+    """Whether `word` (lower case) is an Italian verb of the second person imperfect, or, with
+    `third`, of the third ("aveva", "teneva", "erano")."""
+    if word in (_IMPERFECT_THIRD if third else _IMPERFECT_IRREGULAR):
+        return True
+    m = (_IMPERFECT_3 if third else _IMPERFECT).fullmatch(word)
     if m is None or word in _NOT_IMPERFECT:
         return False
     return language.zipf(m[1] + _INFINITIVE[m[2]], "it") >= VERB_ZIPF
