@@ -115,6 +115,10 @@ def test_the_file_time_never_counts_and_ingest_names_the_undated(twin, tmp_path)
     ("My eyesight isn't what it used to be. Would you recommend an e-reader?", when.NOW, 0, 9999),  # not hers
     ("In the early days, did you read on a screen?", when.EARLY, 0, 9999),
     ("Qualche anno fa cosa pensavi dei tablet?", when.EARLY, 0, 9999),
+    ("Agli inizi del blog cosa pensavi dei social, allora?", when.EARLY, 0, 9999),
+    ("I social ti stancavano: in che modo li usavi allora?", when.EARLY, 0, 9999),
+    ("Allora prof, cosa ne pensa dei compiti?", when.NOW, 0, 9999),  # "so", not "then"
+    ("Niente traduzioni a casa, è vero? E allora come si impara il latino?", when.NOW, 0, 9999),
     ("Cosa c'entra un generale di 2500 anni fa con la sicurezza?", when.NOW, 0, 9999),  # not the author's past
     ("Quando hai cambiato idea sui compiti?", when.CHANGE, 0, 9999),
     ("How did your view on electric cars evolve?", when.CHANGE, 0, 9999),

@@ -231,11 +231,23 @@ def asked(question: str) -> When:
         return When(YEARS, years[0], years[-1])
     if _LATEST.search(question):
         return When(LATEST)
-    if _EARLY.search(question):
+    if any(not _so(question, m) for m in _EARLY.finditer(question)):
         return When(EARLY)
     if past_tense(question):
         return When(PAST)
     return When(NOW)
+
+
+# "allora" opening a clause that goes on is "so", not "then": "È vero? E allora come fanno a
+# imparare il latino?", "Allora prof, cosa ne pensa?"; "cosa pensavi allora?", "da allora" are then
+_SO_BEFORE = re.compile(r"(?:^|[.?!,:;(]|\b(?:e|ed|ma|ok|okay|beh|bene|ecco))\s*$", re.IGNORECASE)
+_SO_AFTER = re.compile(r"^[\s,]*\w")
+
+
+def _so(question: str, m: re.Match) -> bool:
+    """Whether the match of `_EARLY` is "allora" said as "so"."""
+    return (m[0].lower() == "allora" and bool(_SO_BEFORE.search(question[:m.start()]))
+            and bool(_SO_AFTER.match(question[m.end():])))
 
 
 def timed(question: str) -> bool:
