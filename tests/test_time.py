@@ -1032,6 +1032,25 @@ def test_a_passage_is_on_a_question_s_subject_when_it_holds_its_topic_words_in_e
     assert not answerable.opinion("Quanti compiti dai?") and not answerable.opinion("Which e-reader do you use?")
 
 
+@pytest.mark.parametrize("draft", [
+    "Cosa pensavo dei compiti a casa.",  # the question restated
+    "Mi dispiace, ma non ho accesso a dati personali o passaggi specifici.",  # declining
+    "Davo 12 esercizi a settimana [1].",  # a figure no passage holds
+])
+def test_a_past_the_verb_names_asking_what_the_author_thought_gets_the_writing_of_then_quoted(twin, tmp_path, draft):
+    _dated_twin(twin, tmp_path)
+    _scripted(twin, draft)
+    # what the author thought at a time gone by, named by the verb alone: the writing of then, first,
+    # in the author's own words, as for a time named in words
+    a = chat.answer(twin, "Cosa pensavi dei compiti a casa?", candidates=1)
+    assert a.reason == "quoted" and [c.date for c in a.citations] == ["2013-09-16"], (a.reason, a.text)
+    assert "disciplina" in a.text and "Mi dispiace" not in a.text and "12" not in a.text
+    # a detail of a time gone by stays a refusal: the writings may not hold it
+    _scripted(twin, "Mi dispiace, ma non ho accesso a dati personali o passaggi specifici.")
+    b = chat.answer(twin, "Quanti compiti davi agli studenti?", candidates=1)
+    assert b.abstained and b.reason == "unsupported", (b.reason, b.text)
+
+
 def test_a_change_asked_about_whose_draft_is_cut_whole_is_not_told_by_one_quote(twin, tmp_path):
     _dated_twin(twin, tmp_path)  # the quote of one writing would give one view as the whole story
     _scripted(twin, "Mi dispiace, ma non ho accesso a dati personali o passaggi specifici.")
