@@ -1417,9 +1417,7 @@ def test_a_question_under_the_threshold_near_a_writing_across_languages_is_answe
     _blog(twin, tmp_path / "blog", {"2024-03-15-latin.md": LATIN, "2024-02-19-telefono.md": TELEFONO})
     sent = _scripted(twin, "Non assegno più compiti a casa [1].")
     near = "Do you still give your students homework?"
-    r = chat.reply(twin, near)
-    for _ in r:
-        pass
+    r = _replied(twin, near)
     # e5 scores the English question under the threshold against the Italian posts on homework;
     # the cross-lingual encoder finds it near them: answered
     ev = r.evidence
@@ -1444,19 +1442,22 @@ def test_a_question_under_the_threshold_near_a_writing_across_languages_is_answe
     assert not policy.near_found(twin, near, "it", low, italian).enough  # within one language e5 decides
 
 
+def _replied(twin, question: str):
+    """The reply to `question`, read to its end."""
+    r = chat.reply(twin, question)
+    for _ in r:
+        pass
+    return r
+
 
 def test_a_question_asking_about_a_year_is_read_across_languages_without_its_year(twin, tmp_path):
     _dated_twin(twin, tmp_path)
     sent = _scripted(twin, "Back then I thought homework taught discipline [1].")
-    asked = "Back in 2013, did you think homework built discipline?"
-    r = chat.reply(twin, asked)
-    for _ in r:
-        pass
+    r = _replied(twin, "Back in 2013, did you think homework built discipline?")
     # e5 reads it without its year and scores it under the threshold against the Italian posts;
     # the cross-lingual encoder, given the year too, found it far from them (a passage's text
     # holds no date): without it, near the 2013 post, and the question is answered from it
-    ev = r.evidence
-    assert ev is not None and ev.relevance < ev.threshold and ev.across, ev
+    assert r.evidence is not None and r.evidence.relevance < r.evidence.threshold and r.evidence.across, r.evidence
     assert r.answer is not None and r.answer.reason != "not_covered" and sent, (r.answer.reason, r.answer.text)
     assert 'written="2013-09-16"' in sent[-1]
 
