@@ -119,6 +119,9 @@ def test_the_file_time_never_counts_and_ingest_names_the_undated(twin, tmp_path)
     ("I social ti stancavano: in che modo li usavi allora?", when.EARLY, 0, 9999),
     ("Allora prof, cosa ne pensa dei compiti?", when.NOW, 0, 9999),  # "so", not "then"
     ("Niente traduzioni a casa, è vero? E allora come si impara il latino?", when.NOW, 0, 9999),
+    ("Una volta pensavi che i compiti servissero?", when.EARLY, 0, 9999),
+    ("Leggi ad alta voce ai ragazzi una volta a settimana?", when.NOW, 0, 9999),  # how often
+    ("Una volta che il telefono è nella scatola, cosa fanno i ragazzi?", when.NOW, 0, 9999),
     ("Cosa c'entra un generale di 2500 anni fa con la sicurezza?", when.NOW, 0, 9999),  # not the author's past
     ("Quando hai cambiato idea sui compiti?", when.CHANGE, 0, 9999),
     ("How did your view on electric cars evolve?", when.CHANGE, 0, 9999),

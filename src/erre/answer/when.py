@@ -231,7 +231,7 @@ def asked(question: str) -> When:
         return When(YEARS, years[0], years[-1])
     if _LATEST.search(question):
         return When(LATEST)
-    if any(not _so(question, m) for m in _EARLY.finditer(question)):
+    if any(not _so(question, m) and not _how_often(question, m) for m in _EARLY.finditer(question)):
         return When(EARLY)
     if past_tense(question):
         return When(PAST)
@@ -248,6 +248,19 @@ def _so(question: str, m: re.Match) -> bool:
     """Whether the match of `_EARLY` is "allora" said as "so"."""
     return (m[0].lower() == "allora" and bool(_SO_BEFORE.search(question[:m.start()]))
             and bool(_SO_AFTER.match(question[m.end():])))
+
+
+# "una volta" counting, not the time gone by: "una volta a settimana", "una volta al mese", "una
+# volta ogni tanto", "una volta che…", "ancora una volta", "almeno una volta", "una volta per tutte"
+_ONCE_AFTER = re.compile(r"^\s+(?:a|al|alla|all'|all’|allo|ogni|per|che|tanto|l'anno|la settimana|il mese)\b",
+                         re.IGNORECASE)
+_ONCE_BEFORE = re.compile(r"\b(?:ancora|almeno|più di|piu di|solo|soltanto|neanche|nemmeno|mai|per)\s*$", re.IGNORECASE)
+
+
+def _how_often(question: str, m: re.Match) -> bool:
+    """Whether the match of `_EARLY` is "una volta" counting how often, not "once upon a time"."""
+    return m[0].lower() == "una volta" and bool(_ONCE_AFTER.match(question[m.end():])
+                                                or _ONCE_BEFORE.search(question[:m.start()]))
 
 
 def timed(question: str) -> bool:
