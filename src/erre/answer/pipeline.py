@@ -237,13 +237,13 @@ class Reply:
         drafts = yield from self._drafts(messages, lang, clock)
         # grounding first, style second: the draft with most of its own sentences kept
         best = max(drafts, key=lambda d: (d.spoken, -d.cut, -1.0 if d.score is None else d.score))
-        timed = twin.settings.chat_time and when.timed(self.question)
-        now = twin.settings.chat_time and when.asked(self.question).kind == when.NOW
-        # a time gone by the verb names, asking what the author thought then or yes or no: the
-        # writing of then is first, as for a time named in words (not a detail of an occasion,
-        # "What temperature did you set…?")
-        timed = timed or (twin.settings.chat_time and when.asked(self.question).kind == when.PAST
-                          and answerable.opinion(self.asked))
+        kind = when.asked(self.question).kind if twin.settings.chat_time else None
+        now = kind == when.NOW
+        # a time named in words, or a time gone by the verb names asking what the author thought
+        # then or yes or no: the writing of then is first (not a detail of an occasion, "What
+        # temperature did you set…?")
+        timed = twin.settings.chat_time and (when.timed(self.question)
+                                             or kind == when.PAST and answerable.opinion(self.asked))
         cuts = [c for cs in self.cut for c in cs]
         if not best.spoken and not best.text and (
                 (timed or policy.quotable(self.asked, cuts, self.passages, self.aside))

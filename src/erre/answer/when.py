@@ -231,7 +231,7 @@ def asked(question: str) -> When:
         return When(YEARS, years[0], years[-1])
     if _LATEST.search(question):
         return When(LATEST)
-    if any(not _so(question, m) and not _how_often(question, m) for m in _EARLY.finditer(question)):
+    if any(not _not_then(question, m) for m in _EARLY.finditer(question)):
         return When(EARLY)
     if past_tense(question):
         return When(PAST)
@@ -244,12 +244,6 @@ _SO_BEFORE = re.compile(r"(?:^|[.?!,:;(]|\b(?:e|ed|ma|ok|okay|beh|bene|ecco))\s*
 _SO_AFTER = re.compile(r"^[\s,]*\w")
 
 
-def _so(question: str, m: re.Match) -> bool:
-    """Whether the match of `_EARLY` is "allora" said as "so"."""
-    return (m[0].lower() == "allora" and bool(_SO_BEFORE.search(question[:m.start()]))
-            and bool(_SO_AFTER.match(question[m.end():])))
-
-
 # "una volta" counting, not the time gone by: "una volta a settimana", "una volta al mese", "una
 # volta ogni tanto", "una volta che…", "ancora una volta", "almeno una volta", "una volta per tutte"
 _ONCE_AFTER = re.compile(r"^\s+(?:a|al|alla|all'|all’|allo|ogni|per|che|tanto|l'anno|la settimana|il mese)\b",
@@ -257,10 +251,13 @@ _ONCE_AFTER = re.compile(r"^\s+(?:a|al|alla|all'|all’|allo|ogni|per|che|tanto|
 _ONCE_BEFORE = re.compile(r"\b(?:ancora|almeno|più di|piu di|solo|soltanto|neanche|nemmeno|mai|per)\s*$", re.IGNORECASE)
 
 
-def _how_often(question: str, m: re.Match) -> bool:
-    """Whether the match of `_EARLY` is "una volta" counting how often, not "once upon a time"."""
-    return m[0].lower() == "una volta" and bool(_ONCE_AFTER.match(question[m.end():])
-                                                or _ONCE_BEFORE.search(question[:m.start()]))
+def _not_then(question: str, m: re.Match) -> bool:
+    """Whether the match of `_EARLY` names no time gone by: "allora" said as "so", "una volta"
+    counting how often."""
+    before, after, word = question[:m.start()], question[m.end():], m[0].lower()
+    if word == "allora":
+        return bool(_SO_BEFORE.search(before) and _SO_AFTER.match(after))
+    return word == "una volta" and bool(_ONCE_AFTER.match(after) or _ONCE_BEFORE.search(before))
 
 
 def timed(question: str) -> bool:
