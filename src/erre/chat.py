@@ -15,7 +15,8 @@ entry points of the answer pipeline in `answer/`, stage by stage:
 from __future__ import annotations
 
 from .answer.citations import footnotes, strip_markers
-from .answer.pipeline import Done, Reading, Reply, Token, answer, reply
+from .answer.events import Done, Reading, Token
+from .answer.pipeline import Reply, answer, reply
 from .answer.texts import LANGUAGE_NAMES, prompts
 
 __all__ = ["Done", "LANGUAGE_NAMES", "Reading", "Reply", "Token", "answer", "footnotes", "prompts", "reply",

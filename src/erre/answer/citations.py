@@ -145,10 +145,12 @@ def citation(n: int, p: Passage, support: tuple[int, int] | None = None) -> Cita
 
 
 def quote(passages: Sequence[Passage], lang: str, texts: dict[str, str],
-          intro: str = "", avoid: Callable[[str], bool] | None = None) -> tuple[str, tuple[int, int] | None]:
+          intro: str = "", avoid: Callable[[str], bool] | None = None,
+          frame: str = "quote_intro") -> tuple[str, tuple[int, int] | None]:
     """The author's own sentence that best matches the question, from the first passage,
     framed in first person and cited: "Ne ho scritto così: «…» [1]"; with its span. `intro`:
-    another frame than "Ne ho scritto così:". `avoid`: sentences not to quote when a later
+    another frame than "Ne ho scritto così:"; `frame`: the prompt text that frames it (and
+    its `_other` form, for a passage in another language). `avoid`: sentences not to quote when a later
     one of the passage will do (one telling what the author thought years ago, for a
     question about now)."""
     p = passages[0]
@@ -165,6 +167,6 @@ def quote(passages: Sequence[Passage], lang: str, texts: dict[str, str],
         end = spans[i + 1][1]  # a short sentence takes the next one along (a sentence, not a heading)
     words = " ".join(c.text[start - c.start:end - c.start].split())
     left, right = _QUOTES.get(lang, ("«", "»"))
-    intro = intro or (texts["quote_intro"] if c.language in (lang, None)
-                      else texts["quote_intro_other"].format(language=LANGUAGE_NAMES.get(c.language or "", c.language)))
+    intro = intro or (texts[frame] if c.language in (lang, None)
+                      else texts[f"{frame}_other"].format(language=LANGUAGE_NAMES.get(c.language or "", c.language)))
     return f"{intro} {left}{words}{right} [1]", (start, end)

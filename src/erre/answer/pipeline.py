@@ -23,11 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import guard, language, retrieve
-from ..documents import Answer, Citation, Passage, Turn
+from ..documents import Answer, Passage, Turn
 from ..errors import ErreError
 from . import answerable, grounding, policy, when
 from .citations import Markers, attribute, checked, citation, quote, strip_markers
 from .clock import Clock
+from .events import Done, Event, Reading, Token
 from .followup import condense
 from .policy import Evidence
 from .prompt import NoRoom, fit
@@ -35,37 +36,6 @@ from .texts import prompts, quoted, spoken_date
 from .voice import EXEMPLAR_POOL, voices
 
 ALTERNATIVE_TEMPERATURE = 0.8  # for the second and later drafts of a best-of-n answer
-
-
-@dataclass(frozen=True)
-class Token:
-    """A piece of the answer's text, as it streams."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Done:
-    """The answer, whole: the last event."""
-
-    answer: Answer
-
-
-@dataclass(frozen=True)
-class Reading:
-    """The passages the model is about to read, numbered as in its prompt, sent before it
-    writes: reading them is most of the wait for the first word, so channels show them (and
-    that the twin is writing) at once."""
-
-    sources: tuple[Citation, ...]
-    language: str  # the answer's
-
-    def brief(self) -> list[dict]:
-        """The passages as channels send them before the answer: no quote yet."""
-        return [{"n": c.n, "title": c.title, "source": c.source, "date": c.date} for c in self.sources]
-
-
-Event = Token | Reading | Done
 
 
 @dataclass(frozen=True)
@@ -266,7 +236,9 @@ class Reply:
             yield Done(Answer(text=text, abstained=True, language=lang, timings=clock.close(), query=found.query,
                               model=twin.model.name, reason="unsupported"))
             return
-        yield from self._spoken(best, drafts, lang, clock, found.query, limit)
+        yield from self._spoken(best, drafts, lang, clock, found.query, limit, found.passages,
+                                twin.settings.chat_time and twin.settings.chat_checks
+                                and kind in (when.NOW, when.LATEST))
 
     def _drafts(self, messages, lang: str, clock: Clock):  # -> Generator[Event, None, list[Draft]]
         """`candidates` drafts, each checked as it streams (the first one streams out when it
@@ -299,8 +271,9 @@ class Reply:
         return drafts
 
     def _spoken(self, draft: Draft, drafts: list[Draft], lang: str, clock: Clock, query: str,
-                limit: float) -> Iterator[Event]:
-        """The chosen draft, the uncovered parts said plainly, its citations."""
+                limit: float, found: Sequence[Passage] = (), now: bool = False) -> Iterator[Event]:
+        """The chosen draft, the uncovered parts said plainly, its citations. `now`: a question
+        about now (or the latest writing), `found`: the passages found, for a refusal."""
         twin, texts = self.twin, prompts(lang)
         text, cited = draft.text, draft.cited
         # the parts the writings do not cover, said plainly after the answer (no passage is
@@ -319,6 +292,24 @@ class Reply:
             text = text.rstrip() + tail
         if not cited:  # nothing attributable: the passages shown are the sources
             cited = list(range(1, min(3, len(self.passages)) + 1))
+        # a question about now answered from none of the point's newest writing, first: its
+        # words follow, or, the question far from all it rests on, a refusal (policy.strayed)
+        strayed = policy.strayed(twin, self.asked, self.passages, cited) if now else None
+        if strayed == "quote":
+            words, span = quote(self.passages, lang, texts, avoid=when.retrospective, frame="quote_point")
+            if self.candidates == 1:
+                yield Token("\n\n" + words)
+            text, cited = text.rstrip() + "\n\n" + words, [*cited, 1]
+            if span is not None:
+                support[1] = span
+        elif strayed == "refuse":
+            refusal = texts["abstain_unsupported"] + policy.nearest_sentence(texts, lang, query, found,
+                                                                              limit)
+            if self.candidates == 1:
+                yield Token("\n\n" + refusal)
+            yield Done(Answer(text=text.rstrip() + "\n\n" + refusal, abstained=True, language=lang,
+                              timings=clock.close(), query=query, model=twin.model.name, reason="strayed"))
+            return
         timings = clock.close()
         style: dict | None = None
         if draft.score is not None:
