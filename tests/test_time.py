@@ -1578,7 +1578,7 @@ def test_a_newer_writing_off_the_question_s_subject_is_not_put_first_as_its_curr
     assert policy.apart(twin, asked, latin_first) == frozenset()  # only newer writings than the first
 
 
-def test_a_question_about_now_answered_from_another_writing_than_the_point_s_newest_gets_it_or_a_refusal(
+def test_a_question_about_now_answered_from_another_writing_than_the_point_s_newest_gets_its_words(
         twin, tmp_path):
     _dated_twin(twin, tmp_path)
     twin.settings = twin.settings.with_(chat_abstain_below="0.0")  # the tiny corpus: every question reaches the model
@@ -1586,13 +1586,14 @@ def test_a_question_about_now_answered_from_another_writing_than_the_point_s_new
     # author's words on the point follow, cited
     _scripted(twin, "Il ragù vuole tre ore a fuoco lento [2].")
     a = chat.answer(twin, "Cosa pensi dei compiti a casa?", candidates=1)
-    assert not a.abstained and "Sul punto, però, ho scritto così: «Non assegno più compiti" in a.text, a.text
+    assert not a.abstained and a.text.startswith("Il ragù vuole tre ore"), a.text  # what streamed stays
+    assert "Sul punto, però, ho scritto così: «Non assegno più compiti" in a.text, a.text
     assert "2023-10-05" in [c.date for c in a.citations], a.citations
-    # the question far from every writing it rests on (a uniform to a teacher who never wrote of one): refused
+    # a question far from the first passage (a uniform, to a teacher who never wrote of one): no words of
+    # hers answer it, the answer stands as the checks left it
     _scripted(twin, "Il ragù vuole tre ore a fuoco lento [2].")
     b = chat.answer(twin, "Porti la divisa quando insegni?", candidates=1)
-    assert b.abstained and b.reason == "strayed" and not b.citations, (b.reason, b.text)
-    assert b.text.startswith("Il ragù") and "non trovo una risposta precisa" in b.text  # what streamed stays
+    assert b.text == "Il ragù vuole tre ore a fuoco lento [2].", (b.reason, b.text)
     # an answer resting on the point's newest writing is left as it is
     _scripted(twin, "Non assegno più compiti a casa [1].")
     c = chat.answer(twin, "Cosa pensi dei compiti a casa?", candidates=1)
@@ -1600,4 +1601,4 @@ def test_a_question_about_now_answered_from_another_writing_than_the_point_s_new
     # a time gone by is not a question about now: the draft stands
     _scripted(twin, "Il ragù vuole tre ore a fuoco lento [2].")
     d = chat.answer(twin, "Nel 2013 cosa pensavi dei compiti a casa?", candidates=1)
-    assert "Sul punto" not in d.text and d.reason != "strayed", (d.reason, d.text)
+    assert "Sul punto" not in d.text, (d.reason, d.text)

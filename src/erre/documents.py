@@ -205,7 +205,6 @@ ABSTAIN_REASONS = {
     "after_writings": "the question is about a time after the latest writing",
     "personal": "a private fact the writings do not state",
     "unsupported": "the draft answer was not supported by the passages",
-    "strayed": "the draft answer, to a question about now, rested on passages far from the question",
 }
 
 

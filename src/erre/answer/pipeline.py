@@ -236,7 +236,7 @@ class Reply:
             yield Done(Answer(text=text, abstained=True, language=lang, timings=clock.close(), query=found.query,
                               model=twin.model.name, reason="unsupported"))
             return
-        yield from self._spoken(best, drafts, lang, clock, found.query, limit, found.passages,
+        yield from self._spoken(best, drafts, lang, clock, found.query, limit,
                                 twin.settings.chat_time and twin.settings.chat_checks
                                 and kind in (when.NOW, when.LATEST))
 
@@ -271,9 +271,9 @@ class Reply:
         return drafts
 
     def _spoken(self, draft: Draft, drafts: list[Draft], lang: str, clock: Clock, query: str,
-                limit: float, found: Sequence[Passage] = (), now: bool = False) -> Iterator[Event]:
+                limit: float, now: bool = False) -> Iterator[Event]:
         """The chosen draft, the uncovered parts said plainly, its citations. `now`: a question
-        about now (or the latest writing), `found`: the passages found, for a refusal."""
+        about now (or the latest writing)."""
         twin, texts = self.twin, prompts(lang)
         text, cited = draft.text, draft.cited
         # the parts the writings do not cover, said plainly after the answer (no passage is
@@ -292,24 +292,15 @@ class Reply:
             text = text.rstrip() + tail
         if not cited:  # nothing attributable: the passages shown are the sources
             cited = list(range(1, min(3, len(self.passages)) + 1))
-        # a question about now answered from none of the point's newest writing, first: its
-        # words follow, or, the question far from all it rests on, a refusal (policy.strayed)
-        strayed = policy.strayed(twin, self.asked, self.passages, cited) if now else None
-        if strayed == "quote":
+        # a question about now answered from none of the point's newest writing, first, near
+        # the question: the author's words of that writing follow (policy.strayed)
+        if now and policy.strayed(twin, self.asked, self.passages, cited):
             words, span = quote(self.passages, lang, texts, avoid=when.retrospective, frame="quote_point")
             if self.candidates == 1:
                 yield Token("\n\n" + words)
             text, cited = text.rstrip() + "\n\n" + words, [*cited, 1]
             if span is not None:
                 support[1] = span
-        elif strayed == "refuse":
-            refusal = texts["abstain_unsupported"] + policy.nearest_sentence(texts, lang, query, found,
-                                                                              limit)
-            if self.candidates == 1:
-                yield Token("\n\n" + refusal)
-            yield Done(Answer(text=text.rstrip() + "\n\n" + refusal, abstained=True, language=lang,
-                              timings=clock.close(), query=query, model=twin.model.name, reason="strayed"))
-            return
         timings = clock.close()
         style: dict | None = None
         if draft.score is not None:

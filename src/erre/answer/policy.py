@@ -40,8 +40,6 @@ WRITTEN_LOOKUP = 20  # passages of the whole index looked at for a term the near
 # Cross-lingual cosine (subjects.py) from which the question is near the passage whose words
 # would answer it: see `held_back` and `near_one`; past it by NEAR_MARGIN, `very_near`
 QUOTE_NEAR = 0.32
-# under it, the question is far from a passage: see `strayed`
-STRAYED_FAR = 0.25
 
 
 @dataclass(frozen=True)
@@ -358,26 +356,20 @@ def held_back(twin, asked: str, passages: Sequence[Passage]) -> bool:
     return not near(passages[0]) or when.outdated(passages, near)
 
 
-def strayed(twin, asked: str, passages: Sequence[Passage], cited: Sequence[int]) -> str | None:
-    """For a question about now whose answer cites none of the first writing's passages (the
-    point's newest writing, which the time ordering put first): "quote" when the
-    cross-lingual encoder finds the question near the first passage (QUOTE_NEAR), whose words
-    are the author's current view on it; "refuse" when it finds it near neither the first
-    passage nor any cited one (STRAYED_FAR): the answer speaks of writings off the question;
-    None otherwise, or without the encoder. The 1.5B model answered "…che rapporto ha oggi con
+def strayed(twin, asked: str, passages: Sequence[Passage], cited: Sequence[int]) -> bool:
+    """For a question about now, whether its answer cites none of the first writing's passages
+    (the point's newest writing, which the time ordering put first) while the cross-lingual
+    encoder finds the question near the first passage (QUOTE_NEAR): the answer rests on an
+    older writing or on one off the question, and the author's words of the first passage,
+    their current view, are to follow it. The 1.5B model answered "…che rapporto ha oggi con
     Facebook e simili? Li usa ancora…?" from the post on a class without homework though the
-    2022 post on closing her accounts came first, and "Cosa pensi del liceo in quattro anni
-    invece che in cinque?", never written about, from a post on piano scales."""
+    2022 post on closing her accounts came first. False without the encoder."""
     if twin.subjects is None or not passages or not cited:
-        return None
+        return False
     first = passages[0].chunk.source
     if any(passages[n - 1].chunk.source == first for n in cited if 1 <= n <= len(passages)):
-        return None
-    cosines = twin.subjects.cosines(asked, [p.id for p in passages])
-    if cosines.get(passages[0].id, 0.0) >= QUOTE_NEAR:
-        return "quote"
-    near = max((cosines.get(passages[n - 1].id, 0.0) for n in cited if 1 <= n <= len(passages)), default=0.0)
-    return "refuse" if max(near, cosines.get(passages[0].id, 0.0)) < STRAYED_FAR else None
+        return False
+    return near_one(twin, asked, passages[:1])
 
 
 def lead(twin, asked: str, shown: Sequence[Passage]) -> list[Passage]:
