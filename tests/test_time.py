@@ -1589,6 +1589,12 @@ def test_a_question_about_now_answered_from_another_writing_than_the_point_s_new
     assert not a.abstained and a.text.startswith("Il ragù vuole tre ore"), a.text  # what streamed stays
     assert "Sul punto, però, ho scritto così: «Non assegno più compiti" in a.text, a.text
     assert "2023-10-05" in [c.date for c in a.citations], a.citations
+    for n in (1, 2):  # streamed, or delivered whole: what the channel is sent is the answer
+        _scripted(twin, "Il ragù vuole tre ore a fuoco lento [2].")
+        events = list(chat.reply(twin, "Cosa pensi dei compiti a casa?", candidates=n).events())
+        done = events[-1].answer
+        assert "".join(e.text for e in events if isinstance(e, chat.Token)).strip() == done.text.strip(), done.text
+        assert "Sul punto, però" in done.text
     # a question far from the first passage (a uniform, to a teacher who never wrote of one): no words of
     # hers answer it, the answer stands as the checks left it
     _scripted(twin, "Il ragù vuole tre ore a fuoco lento [2].")

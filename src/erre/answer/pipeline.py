@@ -296,8 +296,7 @@ class Reply:
         # the question: the author's words of that writing follow (policy.strayed)
         if now and policy.strayed(twin, self.asked, self.passages, cited):
             words, span = quote(self.passages, lang, texts, avoid=when.retrospective, frame="quote_point")
-            if self.candidates == 1:
-                yield Token("\n\n" + words)
+            yield Token("\n\n" + words)  # after the draft, streamed or whole
             text, cited = text.rstrip() + "\n\n" + words, [*cited, 1]
             if span is not None:
                 support[1] = span
