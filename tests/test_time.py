@@ -1353,10 +1353,50 @@ def test_a_private_question_near_a_public_writing_in_other_words_is_answered_fro
     assert ragu in twin.subjects.neighbours(spina)
     # a private question far from every writing stays unanswered, the model not asked
     calls = len(model.calls)
-    far = "In che via abiti? Hai il garage sotto casa?"
+    far = "In che via abiti? Quanto paghi di affitto?"
     assert policy.kinds(twin, far, "it").personal and not policy.near_one(twin, far, passages)
+    assert not policy.wrote_of(twin, far, "it", passages)
     b = chat.answer(twin, far, candidates=1)
-    assert b.abstained and b.reason == "personal" and len(model.calls) == calls
+    assert b.abstained and len(model.calls) == calls
+
+
+def test_a_private_question_on_what_a_writing_is_about_is_answered_from_it(twin, tmp_path):
+    from erre.answer import answerable, policy
+
+    _blog(twin, tmp_path / "blog", {
+        "2022-01-09-ho-spento-le-bacheche.md": (
+            "Ho spento le bacheche", "A gennaio ho cancellato tutti i miei profili social, uno dopo l'altro. Per "
+            "dieci anni ho seguito colleghi e studenti sulle bacheche; adesso chi vuole leggermi trova i miei "
+            "scritti solo qui, sul blog, e nella newsletter del mese."),
+        "2014-11-10-telefono-sul-banco.md": TELEFONO,
+        "2018-06-20-ricette.md": RAGU,
+        "2019-05-02-parole.md": (
+            "Parole bolognesi", "A Bologna si dice ancora «soccmel» e «tiro» per la porta: le parole del "
+            "dialetto che i miei studenti usano senza saperlo."),
+    })
+    model = ScriptedModel("Ho cancellato tutti i miei profili social: mi trovi solo sul blog e nella newsletter [1].")
+    twin.use(model=model)
+    passages = sorted((Passage(id=i, chunk=c, score=1.0)
+                       for i, c in twin.store.chunks(list(map(int, twin.subjects.ids))).items()),
+                      key=lambda p: "bacheche" not in p.chunk.source)  # the post on it first
+    question = "Ti seguo da anni: su quale social ti trovo?"
+    assert policy.kinds(twin, question, "it").personal  # read as a private fact...
+    # ... that no name, word count or cosine shows the author made public, but a post is on it
+    assert not answerable.published(question, "it", passages) and not policy.near_one(twin, question, passages)
+    assert policy.wrote_of(twin, question, "it", passages)
+    assert not policy.wrote_of(twin, question, "it", passages[1:] + passages[:1])  # the first, its words quoted
+    # answered in her own words from that post: the model, which could put a private life in her
+    # mouth, is not asked
+    a = chat.answer(twin, question, candidates=1)
+    assert not a.abstained and a.reason == "quoted" and not model.calls, (a.reason, a.text)
+    assert [c.source.rsplit("/", 1)[-1] for c in a.citations] == ["2022-01-09-ho-spento-le-bacheche.md"]
+    assert "«" in a.text and "profili social" in a.text
+    # a question sharing a word with a post is not on it, nor one of common words only: still private
+    calls = len(model.calls)
+    for far in ("Sei tifosa del Bologna? Vai mai allo stadio Dall'Ara?", "Hai figli? Quanti anni hanno?"):
+        assert policy.kinds(twin, far, "it").personal and not policy.wrote_of(twin, far, "it", passages), far
+        b = chat.answer(twin, far, candidates=1)
+        assert b.abstained and len(model.calls) == calls, (far, b.reason, b.text)
 
 
 LATIN = ("Why I still teach Latin", "A student asked me why she should sweat over Livy when a chatbot translates "

@@ -86,6 +86,7 @@ class Reply:
         self.question = " ".join(question.split())
         self.asked = self.question  # what the model answers: the parts the writings cover
         self.uncovered: tuple[str, ...] = ()  # the parts they do not
+        self.own_words = False  # a private question a writing is on: her words only (policy.private)
         self.aside: tuple[str, ...] = ()  # names no writing holds, in a question on what the writings do
         self.task = False  # read as a task for an assistant: declined unless the latest writing answers it
         self.cut: list[list[tuple[str, str]]] = []  # per draft, the sentences the grounding check cut, and why
@@ -162,8 +163,7 @@ class Reply:
         refusal = None
         if s.chat_checks:
             with clock.checking():
-                self.aside = policy.set_aside(twin, self.asked, lang, shown, found.evidence)
-                refusal = policy.unanswerable(twin, self.asked, lang, shown, kinds, found.evidence, self.aside)
+                refusal = self._check(lang, shown, kinds, found)
         clock.timings["checks_ms"] = round(clock.checks * 1000, 1)
         if refusal is not None:
             reason, text = refusal
@@ -178,7 +178,7 @@ class Reply:
         if newest is not None or self.task:  # the newest writing on the subject, named and quoted
             yield from self._latest(newest, lang, clock, found.query)
             return
-        if s.chat_answer == "quote":  # the author's own words, no model run
+        if s.chat_answer == "quote" or self.own_words:  # the author's own words, no model run
             self.passages = shown
             yield from self._quoted(lang, clock, found.query)
             return
@@ -186,6 +186,15 @@ class Reply:
         if aside:  # the model is told to say nothing of them; the check cuts what it says
             note = (note + "\n\n" + texts["aside"].format(terms=quoted(aside, lang))).strip()
         yield from self._write(lang, clock, found, shown, limit, note)
+
+    def _check(self, lang: str, shown: list[Passage], kinds: policy.Kinds, found: Found) -> tuple[str, str] | None:
+        """The checks before the model: the names set aside (policy.set_aside), whether a private
+        question is answered in the author's own words (policy.private), and the refusal, if any
+        (policy.unanswerable)."""
+        args = (self.twin, self.asked, lang, shown, kinds, found.evidence)
+        self.aside = policy.set_aside(*args[:4], found.evidence)
+        self.own_words = policy.private(*args, self.question) == policy.OWN_WORDS
+        return policy.unanswerable(*args, self.aside, self.question)
 
     def _write(self, lang: str, clock: Clock, found: Found, shown: list[Passage], limit: float,
                note: str = "") -> Iterator[Event]:
@@ -419,7 +428,8 @@ class Reply:
         newest = self._newest(lang, limit) if latest else None
         refusal = None
         if newest is not None and self.twin.settings.chat_checks:  # the question's checks, against that writing
-            refusal = policy.unanswerable(self.twin, self.asked, lang, [newest], kinds, found.evidence)
+            refusal = policy.unanswerable(self.twin, self.asked, lang, [newest], kinds, found.evidence,
+                                          question=self.question)
         if (newest is None and not self.task) or refusal is not None:
             text = policy.abstention(prompts(lang), lang, found.query, found.passages, limit)
             yield from self._abstain(text, lang, clock, found.query, reason="not_covered")
@@ -483,7 +493,8 @@ class Reply:
         yield Token(text)
         yield Done(Answer(text=text, abstained=False, language=lang, timings=clock.close(), query=query,
                           citations=(citation(1, self.passages[0], span),),
-                          model="" if self.twin.settings.chat_answer == "quote" or latest else self.twin.model.name,
+                          model="" if self.twin.settings.chat_answer == "quote" or latest or self.own_words
+                          else self.twin.model.name,
                           reason="latest" if latest else "quoted", uncovered=self.uncovered))
 
     def _find(self, detected: str, lang: str, limit: float, clock: Clock, vector=None) -> Found:

@@ -210,7 +210,7 @@ def set_aside(twin, asked: str, lang: str, shown: Sequence[Passage], ev: Evidenc
 
 
 def unanswerable(twin, asked: str, lang: str, shown: Sequence[Passage], kinds: Kinds,
-                 ev: Evidence, aside: Sequence[str] = ()) -> tuple[str, str] | None:
+                 ev: Evidence, aside: Sequence[str] = (), question: str = "") -> tuple[str, str] | None:
     """(reason, what the twin says) when the passages cannot answer the question although
     they come close to it; None when they may. `aside`: names set aside (`set_aside`), not
     asked of the passages."""
@@ -219,10 +219,8 @@ def unanswerable(twin, asked: str, lang: str, shown: Sequence[Passage], kinds: K
     later = answerable.after_writings(asked, latest, shown)
     if later.reason and latest:
         return later.reason, texts["abstain_after"].format(last=latest[:4], years=", ".join(later.terms))
-    private = answerable.personal(kinds.personal, ev.relevance, ev.threshold, kinds.personal and (
-        answerable.published(asked, lang, shown, author(twin.settings)) or near_one(twin, asked, shown)))
-    if private.reason:
-        return private.reason, texts["abstain_personal"]
+    if private(twin, asked, lang, shown, kinds, ev, question) == PRIVATE:
+        return PRIVATE, texts["abstain_personal"]
     missing = answerable.missing_terms(asked, lang, shown, author(twin.settings) + tuple(aside))
     if missing.reason and (terms := unwritten(twin.store, missing.terms, shown)) != missing.terms:
         missing = answerable.Check("missing_terms", terms) if terms else answerable.Check(None)
@@ -235,6 +233,44 @@ def unanswerable(twin, asked: str, lang: str, shown: Sequence[Passage], kinds: K
         key = "abstain_terms_elsewhere" if written(twin.store, missing.terms) else "abstain_terms"
         return missing.reason, texts[key].format(terms=quoted(missing.terms, lang))
     return None
+
+
+PRIVATE, OWN_WORDS = "personal", "own_words"
+
+
+def private(twin, asked: str, lang: str, shown: Sequence[Passage], kinds: Kinds, ev: Evidence,
+            question: str = "") -> str | None:
+    """How a question the private-question classifier flags is answered: None when it is not
+    flagged, or a passage shows the author made it public (`answerable.personal`: very close,
+    every name it uses held, `near_one`); OWN_WORDS when only a passage on what it asks does
+    (`wrote_of`): then in the author's own words from the passages, not the model's, so that
+    nothing of a private life is put in her mouth; PRIVATE otherwise (refused). `question`:
+    the message as asked, when `asked` is what is left of it once parts the writings do not
+    cover are set aside: a message read as private as a whole is on a writing as a whole
+    (a reader asking whether to give her mother an e-reader or paper books is not on a post
+    on Bolognese words because its last part alone, "Tu cosa le consiglieresti?", is: the
+    post holds "consigli")."""
+    if not kinds.personal or not answerable.personal(True, ev.relevance, ev.threshold, (
+            answerable.published(asked, lang, shown, author(twin.settings)) or near_one(twin, asked, shown))).reason:
+        return None
+    return OWN_WORDS if wrote_of(twin, question or asked, lang, shown) else PRIVATE
+
+
+def wrote_of(twin, asked: str, lang: str, shown: Sequence[Passage]) -> bool:
+    """Whether the first passage shown, whose words an answer would quote, is on what a
+    question asks (`answerable.on_subject`, in either language): a question the
+    private-question classifier flags that it is on asks what the author made public ("Ti
+    seguo da anni: su quale social ti trovo?" to an author who wrote of closing her
+    accounts), though it names something no passage holds, or shares words with the passage
+    but not enough of them for `answerable.published`, or sits under `near_one`'s bar. It is
+    then answered in the author's own words (`private`). A question that merely shares a
+    word with a passage is not on it ("Sei tifosa del Bologna? Vai mai allo stadio
+    Dall'Ara?" and a post on Bolognese words), nor one with no less common word, whose
+    common words any passage may hold ("Hai figli? Quanti anni hanno?")."""
+    if not answerable.topic_terms(asked, lang):
+        return False
+    alike = twin.subjects.alike if twin.subjects is not None else None
+    return bool(shown) and answerable.on_subject(asked, lang, shown[0], author(twin.settings), alike)
 
 
 def written_in(store, terms: Sequence[str]) -> list[str]:
