@@ -163,7 +163,7 @@ class Reply:
         refusal = None
         if s.chat_checks:
             with clock.checking():
-                refusal = self._check(lang, shown, kinds, found)
+                refusal = self._check(lang, shown, kinds, found, view)
         clock.timings["checks_ms"] = round(clock.checks * 1000, 1)
         if refusal is not None:
             reason, text = refusal
@@ -187,14 +187,15 @@ class Reply:
             note = (note + "\n\n" + texts["aside"].format(terms=quoted(aside, lang))).strip()
         yield from self._write(lang, clock, found, shown, limit, note)
 
-    def _check(self, lang: str, shown: list[Passage], kinds: policy.Kinds, found: Found) -> tuple[str, str] | None:
+    def _check(self, lang: str, shown: list[Passage], kinds: policy.Kinds, found: Found,
+               view: list[Passage]) -> tuple[str, str] | None:
         """The checks before the model: the names set aside (policy.set_aside), whether a private
-        question is answered in the author's own words (policy.private), and the refusal, if any
-        (policy.unanswerable)."""
+        question is answered in the author's own words (policy.private; from `view`, what the
+        model would read), and the refusal, if any (policy.unanswerable)."""
         args = (self.twin, self.asked, lang, shown, kinds, found.evidence)
         self.aside = policy.set_aside(*args[:4], found.evidence)
-        self.own_words = policy.private(*args, self.question) == policy.OWN_WORDS
-        return policy.unanswerable(*args, self.aside, self.question)
+        self.own_words = policy.private(*args, self.question, view) == policy.OWN_WORDS
+        return policy.unanswerable(*args, self.aside, self.question, view)
 
     def _write(self, lang: str, clock: Clock, found: Found, shown: list[Passage], limit: float,
                note: str = "") -> Iterator[Event]:

@@ -210,16 +210,17 @@ def set_aside(twin, asked: str, lang: str, shown: Sequence[Passage], ev: Evidenc
 
 
 def unanswerable(twin, asked: str, lang: str, shown: Sequence[Passage], kinds: Kinds,
-                 ev: Evidence, aside: Sequence[str] = (), question: str = "") -> tuple[str, str] | None:
+                 ev: Evidence, aside: Sequence[str] = (), question: str = "",
+                 view: Sequence[Passage] = ()) -> tuple[str, str] | None:
     """(reason, what the twin says) when the passages cannot answer the question although
     they come close to it; None when they may. `aside`: names set aside (`set_aside`), not
-    asked of the passages."""
+    asked of the passages; `question`, `view`: as for `private`."""
     texts = prompts(lang)
     latest = twin.store.dates()[1]
     later = answerable.after_writings(asked, latest, shown)
     if later.reason and latest:
         return later.reason, texts["abstain_after"].format(last=latest[:4], years=", ".join(later.terms))
-    if private(twin, asked, lang, shown, kinds, ev, question) == PRIVATE:
+    if private(twin, asked, lang, shown, kinds, ev, question, view) == PRIVATE:
         return PRIVATE, texts["abstain_personal"]
     missing = answerable.missing_terms(asked, lang, shown, author(twin.settings) + tuple(aside))
     if missing.reason and (terms := unwritten(twin.store, missing.terms, shown)) != missing.terms:
@@ -239,7 +240,7 @@ PRIVATE, OWN_WORDS = "personal", "own_words"
 
 
 def private(twin, asked: str, lang: str, shown: Sequence[Passage], kinds: Kinds, ev: Evidence,
-            question: str = "") -> str | None:
+            question: str = "", view: Sequence[Passage] = ()) -> str | None:
     """How a question the private-question classifier flags is answered: None when it is not
     flagged, or a passage shows the author made it public (`answerable.personal`: very close,
     every name it uses held, `near_one`); OWN_WORDS when only a passage on what it asks does
@@ -249,11 +250,13 @@ def private(twin, asked: str, lang: str, shown: Sequence[Passage], kinds: Kinds,
     cover are set aside: a message read as private as a whole is on a writing as a whole
     (a reader asking whether to give her mother an e-reader or paper books is not on a post
     on Bolognese words because its last part alone, "Tu cosa le consiglieresti?", is: the
-    post holds "consigli")."""
+    post holds "consigli"). `view`: the passages its answer would quote from, in their order
+    (the view the model would read: for a question about now, the point's newest writing
+    first), when not `shown`."""
     if not kinds.personal or not answerable.personal(True, ev.relevance, ev.threshold, (
             answerable.published(asked, lang, shown, author(twin.settings)) or near_one(twin, asked, shown))).reason:
         return None
-    return OWN_WORDS if wrote_of(twin, question or asked, lang, shown) else PRIVATE
+    return OWN_WORDS if wrote_of(twin, question or asked, lang, view or shown) else PRIVATE
 
 
 def wrote_of(twin, asked: str, lang: str, shown: Sequence[Passage]) -> bool:
