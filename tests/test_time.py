@@ -1322,6 +1322,11 @@ def test_a_question_about_now_leads_with_the_writing_it_is_on_not_one_sharing_it
     assert policy.lead(twin, "Cosa pensi dei cellulari in classe?", newest) == newest
 
 
+def _writings(twin) -> list[Passage]:
+    """Every writing of a small blog as a passage (one chunk each), as the checks are shown them."""
+    return [Passage(id=i, chunk=c, score=1.0) for i, c in twin.store.chunks(list(map(int, twin.subjects.ids))).items()]
+
+
 def test_a_private_question_near_a_public_writing_in_other_words_is_answered_from_it(twin, tmp_path):
     from erre.answer import answerable, policy
 
@@ -1337,8 +1342,7 @@ def test_a_private_question_near_a_public_writing_in_other_words_is_answered_fro
     twin.use(model=model)
     question = "Che macchina hai adesso? Elettrica o a benzina?"
     assert policy.kinds(twin, question, "it").personal  # it asks a private fact...
-    passages = [Passage(id=i, chunk=c, score=1.0)
-                for i, c in twin.store.chunks(list(map(int, twin.subjects.ids))).items()]
+    passages = _writings(twin)
     car = [p for p in passages if "spina" in p.chunk.source]
     # ... that the author told in public, in other words ("auto", not "macchina"; nothing on petrol)
     assert not answerable.published(question, "it", car)
@@ -1376,9 +1380,7 @@ def test_a_private_question_on_what_a_writing_is_about_is_answered_from_it(twin,
     })
     model = ScriptedModel("Ho cancellato tutti i miei profili social: mi trovi solo sul blog e nella newsletter [1].")
     twin.use(model=model)
-    passages = sorted((Passage(id=i, chunk=c, score=1.0)
-                       for i, c in twin.store.chunks(list(map(int, twin.subjects.ids))).items()),
-                      key=lambda p: "bacheche" not in p.chunk.source)  # the post on it first
+    passages = sorted(_writings(twin), key=lambda p: "bacheche" not in p.chunk.source)  # the post on it first
     question = "Ti seguo da anni: su quale social ti trovo?"
     assert policy.kinds(twin, question, "it").personal  # read as a private fact...
     # ... that no name, word count or cosine shows the author made public, but a post is on it

@@ -193,7 +193,7 @@ class Reply:
         question is answered in the author's own words (policy.private; from `view`, what the
         model would read), and the refusal, if any (policy.unanswerable)."""
         args = (self.twin, self.asked, lang, shown, kinds, found.evidence)
-        self.aside = policy.set_aside(*args[:4], found.evidence)
+        self.aside = policy.set_aside(self.twin, self.asked, lang, shown, found.evidence)
         self.own_words = policy.private(*args, self.question, view) == policy.OWN_WORDS
         return policy.unanswerable(*args, self.aside, self.question, view)
 

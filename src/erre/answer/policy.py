@@ -253,8 +253,10 @@ def private(twin, asked: str, lang: str, shown: Sequence[Passage], kinds: Kinds,
     post holds "consigli"). `view`: the passages its answer would quote from, in their order
     (the view the model would read: for a question about now, the point's newest writing
     first), when not `shown`."""
-    if not kinds.personal or not answerable.personal(True, ev.relevance, ev.threshold, (
-            answerable.published(asked, lang, shown, author(twin.settings)) or near_one(twin, asked, shown))).reason:
+    if not kinds.personal:
+        return None
+    public = answerable.published(asked, lang, shown, author(twin.settings)) or near_one(twin, asked, shown)
+    if not answerable.personal(True, ev.relevance, ev.threshold, public).reason:
         return None
     return OWN_WORDS if wrote_of(twin, question or asked, lang, view or shown) else PRIVATE
 
