@@ -959,7 +959,10 @@ def test_a_draft_that_restates_the_question_and_talks_about_the_passages_gives_w
     a = chat.answer(twin, "Assegni ancora compiti a casa agli studenti?", candidates=1)
     assert a.reason == "quoted" and [c.date for c in a.citations] == ["2023-10-05"], (a.reason, a.text)
     assert "autrice" not in a.text
-    # ... but not one that declines to answer: the model found nothing to say
+    # ... but not one that declines to answer (the model found nothing to say), on a point of one
+    # writing (written of over the years, the newest writing's words answer: policy.newest_words)
+    (tmp_path / "blog" / "2013-09-16-elogio-dei-compiti.md").unlink()
+    twin.ingest([str(tmp_path / "blog")])
     _scripted(twin, "Sì, assegno compiti a casa agli studenti. Mi dispiace, ma non ho alcun passaggio "
                     "che ne parli.")
     a = chat.answer(twin, "Assegni compiti a casa agli studenti?", candidates=1)
@@ -981,7 +984,11 @@ def test_a_question_naming_its_time_whose_draft_is_cut_whole_gets_the_writing_of
     _scripted(twin, draft.replace("Oggi", "Nel 2013").replace("oggi", "nel 2013"))
     a = chat.answer(twin, "Quanti compiti davi nel 2013 agli studenti?", candidates=1)
     assert a.reason == "quoted" and [c.date for c in a.citations] == ["2013-09-16"], (a.reason, a.text)
-    # no time named: the draft cut whole on a question asking for a detail stays a refusal
+    # no time named, on a point of one writing: the draft cut whole on a question asking for a
+    # detail stays a refusal (on a point written of over the years, the newest writing's words
+    # answer it: policy.newest_words)
+    (tmp_path / "blog" / "2013-09-16-elogio-dei-compiti.md").unlink()
+    twin.ingest([str(tmp_path / "blog")])
     _scripted(twin, draft.replace("Oggi a", "A").replace(" oggi", ""))
     a = chat.answer(twin, "Quanti compiti dai agli studenti?", candidates=1)
     assert a.abstained and a.reason == "unsupported", (a.reason, a.text)
@@ -995,6 +1002,10 @@ def test_a_question_naming_its_time_whose_draft_is_cut_whole_gets_the_writing_of
 def test_a_question_about_now_restated_by_the_draft_gets_the_author_s_words_when_they_are_on_its_subject(
         twin, tmp_path, draft, quoted):
     _dated_twin(twin, tmp_path)
+    # a point of one writing (written of over the years, any draft cut whole gives way to the
+    # newest writing's words: policy.newest_words)
+    (tmp_path / "blog" / "2013-09-16-elogio-dei-compiti.md").unlink()
+    twin.ingest([str(tmp_path / "blog")])
     _scripted(twin, draft)
     a = chat.answer(twin, "Cosa pensi dei compiti a casa?", candidates=1)
     if quoted:  # the newest writing on the point, first, in the author's own words
@@ -1650,3 +1661,30 @@ def test_a_question_about_now_answered_from_another_writing_than_the_point_s_new
     _scripted(twin, "Il ragù vuole tre ore a fuoco lento [2].")
     d = chat.answer(twin, "Nel 2013 cosa pensavi dei compiti a casa?", candidates=1)
     assert "Sul punto" not in d.text, (d.reason, d.text)
+
+
+@pytest.mark.parametrize("draft", [
+    "Ne do 15 ogni settimana [1].",  # a figure of its own
+    "Mi dispiace, ma non ho alcun passaggio che ne parli.",  # declining as an assistant
+])
+def test_a_question_about_now_on_a_point_written_of_over_the_years_gets_the_newest_words_when_the_draft_is_cut(
+        twin, tmp_path, draft):
+    _dated_twin(twin, tmp_path)
+    twin.settings = twin.settings.with_(chat_passages=4, chat_abstain_below="0.0")
+    question = "Quanti compiti a casa dai ai tuoi ragazzi per il weekend?"
+    sent = _scripted(twin, draft)
+    a = chat.answer(twin, question, candidates=1)
+    # the 2013 post on the point is left out of what the model reads; its draft cut whole, the
+    # newest writing's own words answer, cited: the author's current view, not a refusal
+    assert len(sent) == 1 and "Elogio" not in sent[0]
+    assert not a.abstained and a.reason == "quoted", (a.reason, a.text)
+    assert [c.date for c in a.citations] == ["2023-10-05"] and "pomeriggi" in a.text
+    # with the 2013 post gone, nothing on the point is left out: the draft cut whole is refused
+    (tmp_path / "blog" / "2013-09-16-elogio-dei-compiti.md").unlink()
+    twin.ingest([str(tmp_path / "blog")])
+    _scripted(twin, draft)
+    b = chat.answer(twin, question, candidates=1)
+    assert b.abstained and b.reason == "unsupported", (b.reason, b.text)
+    left = sorted(_writings(twin), key=lambda p: p.chunk.date or "", reverse=True)  # 2023, then the 2018 ragù
+    assert not when.left_older(left, left) and when.left_older(left, left[:1])
+    assert not when.left_older(left, left[1:])  # a newer writing left out is no older view

@@ -87,6 +87,7 @@ class Reply:
         self.asked = self.question  # what the model answers: the parts the writings cover
         self.uncovered: tuple[str, ...] = ()  # the parts they do not
         self.own_words = False  # a private question a writing is on: her words only (policy.private)
+        self.left_older = False  # for now: the view left out the point's older writings (when.left_older)
         self.aside: tuple[str, ...] = ()  # names no writing holds, in a question on what the writings do
         self.task = False  # read as a task for an assistant: declined unless the latest writing answers it
         self.cut: list[list[tuple[str, str]]] = []  # per draft, the sentences the grounding check cut, and why
@@ -171,6 +172,7 @@ class Reply:
                 text += policy.nearest_sentence(texts, lang, found.query, found.passages, limit)
             yield from self._abstain(text, lang, clock, found.query, reason=reason)
             return
+        self.left_older = ordering.kind == when.NOW and when.left_older(shown, view)
         shown = view
         aside = answerable.named(self.asked, self.aside)  # as the question writes them
         self.uncovered += aside  # said plainly after the answer, like the parts not covered
@@ -228,11 +230,13 @@ class Reply:
         if not best.spoken and not best.text and (
                 (timed or policy.quotable(self.asked, cuts, self.passages, self.aside))
                 and not (now and policy.held_back(twin, self.asked, self.passages))
-                or now and policy.restated(self.asked, lang, cuts, self.passages, twin)):
+                or now and (policy.restated(self.asked, lang, cuts, self.passages, twin)
+                            or policy.newest_words(twin, self.asked, self.passages, self.left_older))):
             # a yes/no question the model answered by restating it, or a question saying the
             # time it asks about, whose writing of then is first: the author's own words answer
             # it, unless held back for a question about now (policy.held_back); or a question
-            # about now restated, whose first passage is on its subject and no newer one shown is
+            # about now restated, whose first passage is on its subject and no newer one shown is;
+            # or one about now on a point written of over the years, near its newest writing
             yield from self._quoted(lang, clock, found.query)
             return
         if not best.spoken:  # nothing the passages support survived the check

@@ -397,6 +397,19 @@ def held_back(twin, asked: str, passages: Sequence[Passage]) -> bool:
     return not near(passages[0]) or when.outdated(passages, near)
 
 
+def newest_words(twin, asked: str, passages: Sequence[Passage], left_older: bool) -> bool:
+    """Whether a question about now whose every draft the grounding check cut is answered by
+    the author's own words of the first passage rather than refused: the view left older
+    writings on the point out (`when.left_older`: the author wrote on it more than once, years
+    apart, and the first passage is the newest of them), the cross-lingual encoder finds the
+    question near that passage (QUOTE_NEAR) and no newer writing shown holds it back
+    (`held_back`). The writings then are on the point and the 1.5B model failed to ground its
+    answer in them ("I'm sorry, I can't…", a figure of its own); the newest writing's words are
+    the author's current view. A question the writings never touch finds passages by chance, far
+    from it, or on one writing only."""
+    return left_older and near_one(twin, asked, passages[:1]) and not held_back(twin, asked, passages)
+
+
 def strayed(twin, asked: str, passages: Sequence[Passage], cited: Sequence[int]) -> bool:
     """For a question about now, whether its answer cites none of the first writing's passages
     (the point's newest writing, which the time ordering put first) while the cross-lingual

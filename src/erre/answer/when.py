@@ -334,6 +334,16 @@ def outdated(passages: Sequence[Passage], on: Callable[[Passage], bool] | None =
                                      for p in passages[1:])
 
 
+def left_older(shown: Sequence[Passage], view: Sequence[Passage]) -> bool:
+    """Whether `view`, what a question about now reads (the point's newest writing first,
+    `current`), leaves out a passage of `shown` written before its first: the author wrote on
+    the point more than once, years apart, and the first passage is the later view."""
+    first = year(view[0]) if view else None
+    kept = {p.id for p in view}
+    return first is not None and any(p.id not in kept and (y := year(p)) is not None and y < first
+                                     for p in shown)
+
+
 def same_point(passages: Sequence[Passage], topic: Sequence[str],
                translated: Callable[[Passage], set[str]] | None = None) -> list[Passage]:
     """The passages about the same point as the first: holding one of the question's topic
