@@ -445,6 +445,13 @@ def _dated_twin(twin, tmp_path):
     })
 
 
+def _drop_2013(twin, tmp_path):
+    """The 2013 post of `_dated_twin` deleted and the blog ingested again: homework is then a
+    point of one writing, the 2023 post."""
+    (tmp_path / "blog" / "2013-09-16-elogio-dei-compiti.md").unlink()
+    twin.ingest([str(tmp_path / "blog")])
+
+
 def test_dated_evidence_reaches_the_prompt_and_the_citations(twin, tmp_path):
     _dated_twin(twin, tmp_path)
     sent = _scripted(twin, "Oggi non assegno più compiti a casa [1].")
@@ -961,8 +968,7 @@ def test_a_draft_that_restates_the_question_and_talks_about_the_passages_gives_w
     assert "autrice" not in a.text
     # ... but not one that declines to answer (the model found nothing to say), on a point of one
     # writing (written of over the years, the newest writing's words answer: policy.newest_words)
-    (tmp_path / "blog" / "2013-09-16-elogio-dei-compiti.md").unlink()
-    twin.ingest([str(tmp_path / "blog")])
+    _drop_2013(twin, tmp_path)
     _scripted(twin, "Sì, assegno compiti a casa agli studenti. Mi dispiace, ma non ho alcun passaggio "
                     "che ne parli.")
     a = chat.answer(twin, "Assegni compiti a casa agli studenti?", candidates=1)
@@ -987,8 +993,7 @@ def test_a_question_naming_its_time_whose_draft_is_cut_whole_gets_the_writing_of
     # no time named, on a point of one writing: the draft cut whole on a question asking for a
     # detail stays a refusal (on a point written of over the years, the newest writing's words
     # answer it: policy.newest_words)
-    (tmp_path / "blog" / "2013-09-16-elogio-dei-compiti.md").unlink()
-    twin.ingest([str(tmp_path / "blog")])
+    _drop_2013(twin, tmp_path)
     _scripted(twin, draft.replace("Oggi a", "A").replace(" oggi", ""))
     a = chat.answer(twin, "Quanti compiti dai agli studenti?", candidates=1)
     assert a.abstained and a.reason == "unsupported", (a.reason, a.text)
@@ -1004,8 +1009,7 @@ def test_a_question_about_now_restated_by_the_draft_gets_the_author_s_words_when
     _dated_twin(twin, tmp_path)
     # a point of one writing (written of over the years, any draft cut whole gives way to the
     # newest writing's words: policy.newest_words)
-    (tmp_path / "blog" / "2013-09-16-elogio-dei-compiti.md").unlink()
-    twin.ingest([str(tmp_path / "blog")])
+    _drop_2013(twin, tmp_path)
     _scripted(twin, draft)
     a = chat.answer(twin, "Cosa pensi dei compiti a casa?", candidates=1)
     if quoted:  # the newest writing on the point, first, in the author's own words
@@ -1680,8 +1684,7 @@ def test_a_question_about_now_on_a_point_written_of_over_the_years_gets_the_newe
     assert not a.abstained and a.reason == "quoted", (a.reason, a.text)
     assert [c.date for c in a.citations] == ["2023-10-05"] and "pomeriggi" in a.text
     # with the 2013 post gone, nothing on the point is left out: the draft cut whole is refused
-    (tmp_path / "blog" / "2013-09-16-elogio-dei-compiti.md").unlink()
-    twin.ingest([str(tmp_path / "blog")])
+    _drop_2013(twin, tmp_path)
     _scripted(twin, draft)
     b = chat.answer(twin, question, candidates=1)
     assert b.abstained and b.reason == "unsupported", (b.reason, b.text)

@@ -87,7 +87,6 @@ class Reply:
         self.asked = self.question  # what the model answers: the parts the writings cover
         self.uncovered: tuple[str, ...] = ()  # the parts they do not
         self.own_words = False  # a private question a writing is on: her words only (policy.private)
-        self.left_older = False  # for now: the view left out the point's older writings (when.left_older)
         self.aside: tuple[str, ...] = ()  # names no writing holds, in a question on what the writings do
         self.task = False  # read as a task for an assistant: declined unless the latest writing answers it
         self.cut: list[list[tuple[str, str]]] = []  # per draft, the sentences the grounding check cut, and why
@@ -172,7 +171,7 @@ class Reply:
                 text += policy.nearest_sentence(texts, lang, found.query, found.passages, limit)
             yield from self._abstain(text, lang, clock, found.query, reason=reason)
             return
-        self.left_older = ordering.kind == when.NOW and when.left_older(shown, view)
+        left_older = ordering.kind == when.NOW and when.left_older(shown, view)  # the point's older writings
         shown = view
         aside = answerable.named(self.asked, self.aside)  # as the question writes them
         self.uncovered += aside  # said plainly after the answer, like the parts not covered
@@ -187,7 +186,7 @@ class Reply:
         note = when.note(ordering, shown, texts)
         if aside:  # the model is told to say nothing of them; the check cuts what it says
             note = (note + "\n\n" + texts["aside"].format(terms=quoted(aside, lang))).strip()
-        yield from self._write(lang, clock, found, shown, limit, note)
+        yield from self._write(lang, clock, found, shown, limit, note, left_older)
 
     def _check(self, lang: str, shown: list[Passage], kinds: policy.Kinds, found: Found,
                view: list[Passage]) -> tuple[str, str] | None:
@@ -200,9 +199,10 @@ class Reply:
         return policy.unanswerable(*args, self.aside, self.question, view)
 
     def _write(self, lang: str, clock: Clock, found: Found, shown: list[Passage], limit: float,
-               note: str = "") -> Iterator[Event]:
+               note: str = "", left_older: bool = False) -> Iterator[Event]:
         """The model writes the answer from the passages shown; what survives the checks is
-        spoken, cited; otherwise the author's own words or a refusal."""
+        spoken, cited; otherwise the author's own words or a refusal. `left_older`: for a
+        question about now, the passages shown left out the point's older writings."""
         twin, texts = self.twin, prompts(lang)
         # the voice gives way when the window is small: examples first, then the card
         options = voices(twin, lang, self.asked, shown, found.pool) if self.voice else [None]
@@ -231,7 +231,7 @@ class Reply:
                 (timed or policy.quotable(self.asked, cuts, self.passages, self.aside))
                 and not (now and policy.held_back(twin, self.asked, self.passages))
                 or now and (policy.restated(self.asked, lang, cuts, self.passages, twin)
-                            or policy.newest_words(twin, self.asked, self.passages, self.left_older))):
+                            or policy.newest_words(twin, self.asked, self.passages, left_older))):
             # a yes/no question the model answered by restating it, or a question saying the
             # time it asks about, whose writing of then is first: the author's own words answer
             # it, unless held back for a question about now (policy.held_back); or a question
