@@ -967,7 +967,7 @@ def test_a_draft_that_restates_the_question_and_talks_about_the_passages_gives_w
     assert a.reason == "quoted" and [c.date for c in a.citations] == ["2023-10-05"], (a.reason, a.text)
     assert "autrice" not in a.text
     # ... but not one that declines to answer (the model found nothing to say), on a point of one
-    # writing (written of over the years, the newest writing's words answer: policy.newest_words)
+    # writing (written of over the years, the newest writing's words answer: standin.newest_words)
     _drop_2013(twin, tmp_path)
     _scripted(twin, "Sì, assegno compiti a casa agli studenti. Mi dispiace, ma non ho alcun passaggio "
                     "che ne parli.")
@@ -992,7 +992,7 @@ def test_a_question_naming_its_time_whose_draft_is_cut_whole_gets_the_writing_of
     assert a.reason == "quoted" and [c.date for c in a.citations] == ["2013-09-16"], (a.reason, a.text)
     # no time named, on a point of one writing: the draft cut whole on a question asking for a
     # detail stays a refusal (on a point written of over the years, the newest writing's words
-    # answer it: policy.newest_words)
+    # answer it: standin.newest_words)
     _drop_2013(twin, tmp_path)
     _scripted(twin, draft.replace("Oggi a", "A").replace(" oggi", ""))
     a = chat.answer(twin, "Quanti compiti dai agli studenti?", candidates=1)
@@ -1008,7 +1008,7 @@ def test_a_question_about_now_restated_by_the_draft_gets_the_author_s_words_when
         twin, tmp_path, draft, quoted):
     _dated_twin(twin, tmp_path)
     # a point of one writing (written of over the years, any draft cut whole gives way to the
-    # newest writing's words: policy.newest_words)
+    # newest writing's words: standin.newest_words)
     _drop_2013(twin, tmp_path)
     _scripted(twin, draft)
     a = chat.answer(twin, "Cosa pensi dei compiti a casa?", candidates=1)
@@ -1262,7 +1262,7 @@ def test_the_link_to_a_newer_writing_goes_on_past_an_older_one(twin, tmp_path, m
 
 def test_a_yes_no_question_about_now_gets_the_author_s_words_beside_a_newer_writing_on_another_subject(twin,
                                                                                                          tmp_path):
-    from erre.answer import policy
+    from erre.answer import standin
 
     _blog(twin, tmp_path / "blog", {
         "2019-02-03-lettrice-convertita.md": (
@@ -1286,12 +1286,12 @@ def test_a_yes_no_question_about_now_gets_the_author_s_words_beside_a_newer_writ
     ids = {s.rsplit("/", 1)[-1][:4]: int(i) for i, s in zip(twin.subjects.ids, twin.subjects.sources)}
     chunks = twin.store.chunks(list(ids.values()))
     by = {year: Passage(id=i, chunk=chunks[i], score=1.0) for year, i in ids.items()}
-    assert not policy.held_back(twin, question, [by["2019"], by["2022"]])
-    assert not policy.held_back(twin, question, [by["2022"], by["2019"]])  # the newest first: nothing older
+    assert not standin.held_back(twin, question, [by["2019"], by["2022"]])
+    assert not standin.held_back(twin, question, [by["2022"], by["2019"]])  # the newest first: nothing older
     # a newer writing near the question may hold a later view: the older one's words are held back
-    assert policy.held_back(twin, question, [by["2012"], by["2019"]])
+    assert standin.held_back(twin, question, [by["2012"], by["2019"]])
     # a question far from the first passage found it by chance: its words answer nothing
-    assert policy.held_back(twin, "Porti la divisa quando insegni?", [by["2019"], by["2022"]])
+    assert standin.held_back(twin, "Porti la divisa quando insegni?", [by["2019"], by["2022"]])
 
 
 def test_a_question_about_now_leads_with_the_writing_it_is_on_not_one_sharing_its_common_words(twin, tmp_path):
@@ -1691,3 +1691,33 @@ def test_a_question_about_now_on_a_point_written_of_over_the_years_gets_the_newe
     left = sorted(_writings(twin), key=lambda p: p.chunk.date or "", reverse=True)  # 2023, then the 2018 ragù
     assert not when.left_older(left, left) and when.left_older(left, left[:1])
     assert not when.left_older(left, left[1:])  # a newer writing left out is no older view
+
+
+def test_a_question_about_now_whose_draft_only_restated_it_gets_the_newest_words_beside_a_newer_post_elsewhere(
+        twin, tmp_path):
+    from erre.answer import policy, standin
+
+    _dated_twin(twin, tmp_path)
+    _blog(twin, tmp_path / "blog", {"2024-02-19-telefono.md": TELEFONO})  # newer, on phones
+    twin.settings = twin.settings.with_(chat_passages=4, chat_abstain_below="0.0")
+    question = "Mio figlio sta sui libri tutte le sere fino a tardi: ti pare normale?"  # homework, in other words
+    first = next(p for p in _writings(twin) if p.chunk.date == "2023-10-05")
+    cosine = twin.subjects.cosines(question, [first.id])[first.id]
+    assert standin.ECHO_NEAR <= cosine < policy.QUOTE_NEAR, cosine
+    sent = _scripted(twin, "Mi pare normale che stia sui libri tutte le sere fino a tardi.")
+    a = chat.answer(twin, question, candidates=1)
+    # the model read the 2023 post first and the 2024 one on phones beside it, and only restated the
+    # question: the newest writing on homework answers, in her words, cited; not a refusal
+    assert 'scritto="2023-10-05"' in sent[-1] and 'scritto="2024-02-19"' in sent[-1] and "Elogio" not in sent[-1]
+    assert not a.abstained and a.reason == "quoted", (a.reason, a.text)
+    assert [c.date for c in a.citations] == ["2023-10-05"] and "pomeriggi" in a.text
+    # a draft with a figure of its own is no restatement: far from the first passage (under
+    # QUOTE_NEAR), with a newer writing shown, it stays refused
+    _scripted(twin, "Ne do 15 ogni settimana [1].")
+    b = chat.answer(twin, question, candidates=1)
+    assert b.abstained and b.reason == "unsupported", (b.reason, b.text)
+    # with the 2013 post gone, homework is a point of one writing: the restatement is refused
+    _drop_2013(twin, tmp_path)
+    _scripted(twin, "Mi pare normale che stia sui libri tutte le sere fino a tardi.")
+    c = chat.answer(twin, question, candidates=1)
+    assert c.abstained and c.reason == "unsupported", (c.reason, c.text)

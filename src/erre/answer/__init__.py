@@ -7,6 +7,8 @@
 - `followup`: a follow-up rewritten as a question that stands alone;
 - `prompt`: the prompt, fitted to the model's window; `voice`: persona card, examples of form;
 - `grounding`: each sentence of a draft against the passages;
+- `standin`: the author's own words in place of a draft cut whole, or after an answer about
+  now that strayed from the point's newest writing;
 - `citations`: [n] markers checked, attribution, citations, the author's sentence quoted.
 
 `erre.chat` is the entry point the channels use."""

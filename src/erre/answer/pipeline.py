@@ -7,7 +7,7 @@
       -> names, years, private facts the passages can't answer? (policy)
       -> prompt: rules, voice, passages, question, fitted to the window (prompt, voice)
       -> drafts streamed, [n] markers checked (citations), each sentence checked (grounding)
-      -> the answer with its citations, or the author's own words quoted, or a refusal
+      -> the answer with its citations, or the author's own words quoted (standin), or a refusal
 
 It yields events: `Token`s as the answer streams, then one `Done` with the `Answer`, which
 says why when the twin did not answer (`reason`: declined, empty_index, task, not_covered,
@@ -25,7 +25,7 @@ from pathlib import Path
 from .. import guard, language, retrieve
 from ..documents import Answer, Passage, Turn
 from ..errors import ErreError
-from . import answerable, grounding, policy, when
+from . import answerable, grounding, policy, standin, when
 from .citations import Markers, attribute, checked, citation, quote, strip_markers
 from .clock import Clock
 from .events import Done, Event, Reading, Token
@@ -228,13 +228,13 @@ class Reply:
                                              or kind == when.PAST and answerable.opinion(self.asked))
         cuts = [c for cs in self.cut for c in cs]
         if not best.spoken and not best.text and (
-                (timed or policy.quotable(self.asked, cuts, self.passages, self.aside))
-                and not (now and policy.held_back(twin, self.asked, self.passages))
-                or now and (policy.restated(self.asked, lang, cuts, self.passages, twin)
-                            or policy.newest_words(twin, self.asked, self.passages, left_older))):
+                (timed or standin.quotable(self.asked, cuts, self.passages, self.aside))
+                and not (now and standin.held_back(twin, self.asked, self.passages))
+                or now and (standin.restated(self.asked, lang, cuts, self.passages, twin)
+                            or standin.newest_words(twin, self.asked, self.passages, left_older, cuts))):
             # a yes/no question the model answered by restating it, or a question saying the
             # time it asks about, whose writing of then is first: the author's own words answer
-            # it, unless held back for a question about now (policy.held_back); or a question
+            # it, unless held back for a question about now (standin.held_back); or a question
             # about now restated, whose first passage is on its subject and no newer one shown is;
             # or one about now on a point written of over the years, near its newest writing
             yield from self._quoted(lang, clock, found.query)
@@ -307,8 +307,8 @@ class Reply:
         if not cited:  # nothing attributable: the passages shown are the sources
             cited = list(range(1, min(3, len(self.passages)) + 1))
         # a question about now answered from none of the point's newest writing, first, near
-        # the question: the author's words of that writing follow (policy.strayed)
-        if now and policy.strayed(twin, self.asked, self.passages, cited):
+        # the question: the author's words of that writing follow (standin.strayed)
+        if now and standin.strayed(twin, self.asked, self.passages, cited):
             words, span = quote(self.passages, lang, texts, avoid=when.retrospective, frame="quote_point")
             yield Token("\n\n" + words)  # after the draft, streamed or whole
             text, cited = text.rstrip() + "\n\n" + words, [*cited, 1]

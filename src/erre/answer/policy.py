@@ -19,7 +19,7 @@ import numpy as np
 from .. import language, retrieve
 from ..documents import Passage
 from ..errors import ConfigError
-from . import answerable, classify, grounding, when
+from . import answerable, classify, when
 from .texts import prompts, quoted
 
 # Best-sentence cosine under which the writings don't cover a question, per embedder.
@@ -38,7 +38,7 @@ PART_READ = 0.9  # the same, by the classifier that reads the chat model's readi
 WH_TASK = 0.95
 WRITTEN_LOOKUP = 20  # passages of the whole index looked at for a term the near ones lack
 # Cross-lingual cosine (subjects.py) from which the question is near the passage whose words
-# would answer it: see `held_back` and `near_one`; past it by NEAR_MARGIN, `very_near`
+# would answer it: see `near_one` and `standin.held_back`; past it by NEAR_MARGIN, `very_near`
 QUOTE_NEAR = 0.32
 
 
@@ -313,22 +313,6 @@ def _looked_up(store, terms: Sequence[str]) -> list[tuple[str, str]]:
     return [(c.source, " ".join(language.words(c.context))) for c in store.chunks([i for i, _ in found]).values()]
 
 
-def quotable(asked: str, cut_reasons: Sequence[tuple[str, str]], passages: Sequence[Passage],
-             aside: Sequence[str] = ()) -> bool:
-    """Whether a draft cut whole is better replaced by the author's own words than by a
-    refusal: a yes/no question whose draft only restated it (or flipped its stance, or
-    named what the question asked that the writings never name: `aside`; beside a restating
-    sentence, one that talks about the passages or the author instead of speaking as them,
-    but not one that declines to answer), with a passage
-    that makes the point. A question asking for a detail (what, how many, which) whose
-    draft was cut stays unanswered: the writings likely don't hold that detail."""
-    allowed = ("echo", "stance") + (("name",) if aside else ())
-    restated = any(p in ("echo", "stance") for p, _ in cut_reasons)
-    return (bool(cut_reasons) and all(p in allowed or (p == "persona" and restated and not grounding.DECLINES.search(s))
-                                      for p, s in cut_reasons)
-            and answerable.polar(asked) and bool(passages))
-
-
 def near_found(twin, asked: str, lang: str, ev: Evidence, passages: Sequence[Passage]) -> Evidence:
     """`ev`, counted enough when it is not and the cross-lingual encoder finds the question
     near one of the passages found in another language than the question's (`near_one`): e5
@@ -352,7 +336,7 @@ def near_one(twin, asked: str, passages: Sequence[Passage], floor: float = QUOTE
     touch sit under 0.25; one beside a post can pass ("Hai figli? Quanti anni hanno…", 0.36 of
     a post on summer reading for her students), and is then answered from what the post says
     or not at all (the grounding check). False without the encoder."""
-    return bool(twin.subjects is not None and passages and _near_ids(twin, asked, passages, floor))
+    return bool(twin.subjects is not None and passages and near_ids(twin, asked, passages, floor))
 
 
 def very_near(twin, asked: str, passages: Sequence[Passage]) -> bool:
@@ -368,62 +352,10 @@ def very_near(twin, asked: str, passages: Sequence[Passage]) -> bool:
     return near_one(twin, asked, passages, QUOTE_NEAR + answerable.NEAR_MARGIN)
 
 
-def _near_ids(twin, asked: str, passages: Sequence[Passage], floor: float = QUOTE_NEAR) -> set[int]:
+def near_ids(twin, asked: str, passages: Sequence[Passage], floor: float = QUOTE_NEAR) -> set[int]:
     """The ids of `passages` the cross-lingual encoder finds the question near (`floor`)."""
     cosines = twin.subjects.cosines(asked, [p.id for p in passages])
     return {i for i, c in cosines.items() if c >= floor}
-
-
-def held_back(twin, asked: str, passages: Sequence[Passage]) -> bool:
-    """Whether the author's words of the first passage are held back from a question about
-    now, being older than another writing shown (`when.outdated`): unless the cross-lingual
-    encoder finds the question near the first passage (QUOTE_NEAR) and near no newer one. The
-    time ordering (`when.arrange`) puts the newest writing on the point first, and a newer one
-    the question is far from is on another subject: the first passage stays the author's current
-    view ("Leggi libri sul lettore elettronico?", the 2019 post on e-readers, beside a 2022 post
-    on social networks). A newer writing near the question may hold a later view; and a question
-    on what the author never wrote about ("Do you think Italian schools should bring in
-    uniforms?") finds passages by chance, far from it, whose words answer nothing. Without the
-    encoder, held back."""
-    if not when.outdated(passages):
-        return False
-    if twin.subjects is None:
-        return True
-    close = _near_ids(twin, asked, passages)
-
-    def near(p: Passage) -> bool:
-        return p.id in close
-
-    return not near(passages[0]) or when.outdated(passages, near)
-
-
-def newest_words(twin, asked: str, passages: Sequence[Passage], left_older: bool) -> bool:
-    """Whether a question about now whose every draft the grounding check cut is answered by
-    the author's own words of the first passage rather than refused: the view left older
-    writings on the point out (`when.left_older`: the author wrote on it more than once, years
-    apart, and the first passage is the newest of them), the cross-lingual encoder finds the
-    question near that passage (QUOTE_NEAR) and no newer writing shown holds it back
-    (`held_back`). The writings then are on the point and the 1.5B model failed to ground its
-    answer in them ("I'm sorry, I can't…", a figure of its own); the newest writing's words are
-    the author's current view. A question the writings never touch finds passages by chance, far
-    from it, or on one writing only."""
-    return left_older and near_one(twin, asked, passages[:1]) and not held_back(twin, asked, passages)
-
-
-def strayed(twin, asked: str, passages: Sequence[Passage], cited: Sequence[int]) -> bool:
-    """For a question about now, whether its answer cites none of the first writing's passages
-    (the point's newest writing, which the time ordering put first) while the cross-lingual
-    encoder finds the question near the first passage (QUOTE_NEAR): the answer rests on an
-    older writing or on one off the question, and the author's words of the first passage,
-    their current view, are to follow it. The 1.5B model answered "…che rapporto ha oggi con
-    Facebook e simili? Li usa ancora…?" from the post on a class without homework though the
-    2022 post on closing her accounts came first. False without the encoder."""
-    if twin.subjects is None or not passages or not cited:
-        return False
-    first = passages[0].chunk.source
-    if any(passages[n - 1].chunk.source == first for n in cited if 1 <= n <= len(passages)):
-        return False
-    return near_one(twin, asked, passages[:1])
 
 
 def lead(twin, asked: str, shown: Sequence[Passage]) -> list[Passage]:
@@ -462,30 +394,6 @@ def apart(twin, asked: str, shown: Sequence[Passage]) -> frozenset[str]:
     return frozenset(p.chunk.source for p in shown[1:]
                      if p.chunk.source not in (first, subject) and (when.year(p) or 0) > then
                      and not found.linked(subject, p.chunk.source) and found.reach(p.chunk.source, question) < far)
-
-
-def restated(asked: str, lang: str, cut_reasons: Sequence[tuple[str, str]], passages: Sequence[Passage],
-              twin) -> bool:
-    """Whether a draft cut whole only restated the question (its sentences echo it or flip
-    a passage's stance) and the first passage, the one the author's words would be quoted
-    from, is on the question's subject (`answerable.on_subject`, across languages too) and
-    no newer writing shown is on it (the question's subject, or the first writing's nearest
-    writing, or the other way round: `Subjects.linked`): "Cosa pensi dei compiti?" answered
-    "Penso che i compiti…" with nothing of the passages. Not a draft that declines or names
-    what the passages lack, nor a question asking for a detail (how many, which, when…: not
-    `answerable.opinion`): the model may be right, and the writings may not hold it."""
-    if (not cut_reasons or not passages or any(p not in ("echo", "stance") for p, _ in cut_reasons)
-            or answerable.quantity(asked) or not answerable.opinion(asked)):
-        return False
-    found = twin.subjects
-    alike = found.alike if found is not None else None
-    skip = author(twin.settings)
-
-    def on(p: Passage) -> bool:
-        return answerable.on_subject(asked, lang, p, skip, alike) or (
-            found is not None and found.linked(passages[0].chunk.source, p.chunk.source))
-
-    return answerable.on_subject(asked, lang, passages[0], skip, alike) and not when.outdated(passages, on)
 
 
 def shown(found: Sequence[Passage], n: int, limit: float) -> list[Passage]:
