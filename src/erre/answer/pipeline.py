@@ -227,16 +227,8 @@ class Reply:
         timed = twin.settings.chat_time and (when.timed(self.question)
                                              or kind == when.PAST and answerable.opinion(self.asked))
         cuts = [c for cs in self.cut for c in cs]
-        if not best.spoken and not best.text and (
-                (timed or standin.quotable(self.asked, cuts, self.passages, self.aside))
-                and not (now and standin.held_back(twin, self.asked, self.passages))
-                or now and (standin.restated(self.asked, lang, cuts, self.passages, twin)
-                            or standin.newest_words(twin, self.asked, self.passages, left_older, cuts))):
-            # a yes/no question the model answered by restating it, or a question saying the
-            # time it asks about, whose writing of then is first: the author's own words answer
-            # it, unless held back for a question about now (standin.held_back); or a question
-            # about now restated, whose first passage is on its subject and no newer one shown is;
-            # or one about now on a point written of over the years, near its newest writing
+        if not best.spoken and not best.text and standin.stands_in(
+                twin, self.asked, lang, cuts, self.passages, self.aside, timed=timed, now=now, left_older=left_older):
             yield from self._quoted(lang, clock, found.query)
             return
         if not best.spoken:  # nothing the passages support survived the check

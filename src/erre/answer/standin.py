@@ -19,6 +19,21 @@ from .policy import author, near_ids, near_one
 ECHO_NEAR = 0.20
 
 
+def stands_in(twin, asked: str, lang: str, cut_reasons: Sequence[tuple[str, str]], passages: Sequence[Passage],
+              aside: Sequence[str] = (), *, timed: bool = False, now: bool = False, left_older: bool = False) -> bool:
+    """Whether the author's own words of the first passage answer a question whose every draft
+    the grounding check cut whole, rather than a refusal: a yes/no question the model answered
+    by restating it (`quotable`), or a question saying the time it asks about (`timed`: its
+    writing of then is first), unless held back for a question about now (`held_back`); or a
+    question about now (`now`) restated, whose first passage is on its subject and no newer one
+    shown is (`restated`), or on a point written of over the years (`left_older`), near its
+    newest writing (`newest_words`)."""
+    if (timed or quotable(asked, cut_reasons, passages, aside)) and not (now and held_back(twin, asked, passages)):
+        return True
+    return now and (restated(asked, lang, cut_reasons, passages, twin)
+                    or newest_words(twin, asked, passages, left_older, cut_reasons))
+
+
 def quotable(asked: str, cut_reasons: Sequence[tuple[str, str]], passages: Sequence[Passage],
              aside: Sequence[str] = ()) -> bool:
     """Whether a draft cut whole is better replaced by the author's own words than by a
