@@ -44,9 +44,10 @@ def quotable(asked: str, cut_reasons: Sequence[tuple[str, str]], passages: Seque
     that makes the point. A question asking for a detail (what, how many, which) whose
     draft was cut stays unanswered: the writings likely don't hold that detail."""
     allowed = ("echo", "stance") + (("name",) if aside else ())
-    restated = any(p in ("echo", "stance") for p, _ in cut_reasons)
-    return (bool(cut_reasons) and all(p in allowed or (p == "persona" and restated and not grounding.DECLINES.search(s))
-                                      for p, s in cut_reasons)
+    restating = any(p in ("echo", "stance") for p, _ in cut_reasons)
+    return (bool(cut_reasons)
+            and all(p in allowed or (p == "persona" and restating and not grounding.DECLINES.search(s))
+                    for p, s in cut_reasons)
             and answerable.polar(asked) and bool(passages))
 
 
@@ -60,8 +61,7 @@ def restated(asked: str, lang: str, cut_reasons: Sequence[tuple[str, str]], pass
     "Penso che i compiti…" with nothing of the passages. Not a draft that declines or names
     what the passages lack, nor a question asking for a detail (how many, which, when…: not
     `answerable.opinion`): the model may be right, and the writings may not hold it."""
-    if (not cut_reasons or not passages or any(p not in ("echo", "stance") for p, _ in cut_reasons)
-            or answerable.quantity(asked) or not answerable.opinion(asked)):
+    if not passages or not echoed(asked, cut_reasons, ("echo", "stance")):
         return False
     found = twin.subjects
     alike = found.alike if found is not None else None
@@ -128,11 +128,12 @@ def newest_words(twin, asked: str, passages: Sequence[Passage], left_older: bool
     return near_one(twin, asked, passages[:1]) and not held_back(twin, asked, passages)
 
 
-def echoed(asked: str, cut_reasons: Sequence[tuple[str, str]]) -> bool:
+def echoed(asked: str, cut_reasons: Sequence[tuple[str, str]], kinds: Sequence[str] = ("echo",)) -> bool:
     """Whether the drafts cut whole only restated a question asking what the author thinks
-    (every cut sentence an echo of it: `grounding`), not one asking for a detail (how many,
-    which, when…: the writings may not hold it)."""
-    return (bool(cut_reasons) and all(p == "echo" for p, _ in cut_reasons)
+    (every cut sentence of `kinds`: an echo of it, by default, or a flipped stance too, as
+    `restated` takes them: `grounding`), not one asking for a detail (how many, which, when…:
+    the writings may not hold it)."""
+    return (bool(cut_reasons) and all(p in kinds for p, _ in cut_reasons)
             and answerable.opinion(asked) and not answerable.quantity(asked))
 
 
