@@ -1721,3 +1721,42 @@ def test_a_question_about_now_whose_draft_only_restated_it_gets_the_newest_words
     _scripted(twin, "Mi pare normale che stia sui libri tutte le sere fino a tardi.")
     c = chat.answer(twin, question, candidates=1)
     assert c.abstained and c.reason == "unsupported", (c.reason, c.text)
+
+
+def test_a_name_an_older_writing_on_the_point_holds_is_not_one_she_never_wrote_of(twin, tmp_path):
+    from erre.answer import policy
+
+    _blog(twin, tmp_path / "blog", {
+        "2015-06-22-macchine-elettriche.md": (
+            "Macchine elettriche? No, grazie", "Le auto elettriche costano troppo e d'inverno l'autonomia si "
+            "dimezza: salgo spesso sull'Appennino da mia madre e non voglio restare ferma in un tornante."),
+        "2021-09-04-plugging-in.md": (
+            "Plugging in", "This spring I sold my old diesel and bought an electric car. It is quiet, cheap to "
+            "run, and I charge it at night: I was wrong about electric cars."),
+        "2023-07-08-a-piedi-fino-a-firenze.md": (
+            "A piedi fino a Firenze", "La Via degli Dei sale tra i boschi verso Monte Adone: dal secondo giorno "
+            "l'Appennino fa sul serio, tra faggete e crinali esposti al vento."),
+        "2018-06-20-ricette.md": RAGU,
+    })
+    question = "Ho paura di restare a secco sui tornanti dell'Appennino con un'auto elettrica: tu che ne dici?"
+    new = next(p for p in _writings(twin) if p.chunk.date == "2021-09-04")
+    point = policy.on_point(twin, [new])
+    assert any(s.endswith("2015-06-22-macchine-elettriche.md") for s in point), point
+    assert not any(s.endswith("a-piedi-fino-a-firenze.md") for s in point), point  # the walk: another point
+    # the answer leads with the 2021 post, which never names the Apennines; the 2015 post on the
+    # same point does: she wrote of them there, so the name is not missing, and no refusal
+    assert policy.unwritten(twin.store, ("Appennino",), [new]) == ("Appennino",)
+    assert policy.unwritten(twin.store, ("Appennino",), [new], point) == ()
+    kinds = policy.kinds(twin, question, "it")
+    ev = policy.evidence(question, "it", [new], 0.0)
+    assert policy.unanswerable(twin, question, "it", [new], kinds, ev, view=[new]) is None
+    # and the answer is the 2021 post's own words: the model, which reads that post alone,
+    # would say of the Apennines what she never wrote there
+    assert policy.named_on_point(twin, question, "it", [new], view=[new])
+    # with the 2015 post gone, only the walk names them: "I wrote of them elsewhere", refused
+    (tmp_path / "blog" / "2015-06-22-macchine-elettriche.md").unlink()
+    twin.ingest([str(tmp_path / "blog")])
+    new = next(p for p in _writings(twin) if p.chunk.date == "2021-09-04")
+    refusal = policy.unanswerable(twin, question, "it", [new], kinds, ev, view=[new])
+    assert refusal is not None and refusal[0] == "missing_terms", refusal
+    assert not policy.named_on_point(twin, question, "it", [new], view=[new])

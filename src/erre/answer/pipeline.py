@@ -190,12 +190,14 @@ class Reply:
 
     def _check(self, lang: str, shown: list[Passage], kinds: policy.Kinds, found: Found,
                view: list[Passage]) -> tuple[str, str] | None:
-        """The checks before the model: the names set aside (policy.set_aside), whether a private
-        question is answered in the author's own words (policy.private; from `view`, what the
-        model would read), and the refusal, if any (policy.unanswerable)."""
+        """The checks before the model: the names set aside (policy.set_aside), whether the
+        question is answered in the author's own words (a private one, policy.private; one whose
+        names only an older writing on the point holds, policy.named_on_point; from `view`, what
+        the model would read), and the refusal, if any (policy.unanswerable)."""
         args = (self.twin, self.asked, lang, shown, kinds, found.evidence)
         self.aside = policy.set_aside(self.twin, self.asked, lang, shown, found.evidence)
-        self.own_words = policy.private(*args, self.question, view) == policy.OWN_WORDS
+        self.own_words = (policy.private(*args, self.question, view) == policy.OWN_WORDS
+                          or policy.named_on_point(self.twin, self.asked, lang, shown, self.aside, view))
         return policy.unanswerable(*args, self.aside, self.question, view)
 
     def _write(self, lang: str, clock: Clock, found: Found, shown: list[Passage], limit: float,

@@ -11,7 +11,7 @@ cover (`answerable`). Each refusal has its reason and its words, in the question
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -223,7 +223,8 @@ def unanswerable(twin, asked: str, lang: str, shown: Sequence[Passage], kinds: K
     if private(twin, asked, lang, shown, kinds, ev, question, view) == PRIVATE:
         return PRIVATE, texts["abstain_personal"]
     missing = answerable.missing_terms(asked, lang, shown, author(twin.settings) + tuple(aside))
-    if missing.reason and (terms := unwritten(twin.store, missing.terms, shown)) != missing.terms:
+    point = on_point(twin, (view or shown)[:1])
+    if missing.reason and (terms := unwritten(twin.store, missing.terms, shown, point)) != missing.terms:
         missing = answerable.Check("missing_terms", terms) if terms else answerable.Check(None)
     if missing.reason and (years := written_in(twin.store, missing.terms)):
         # "nel 2013…" when the passages found are of other years: the author did write in
@@ -286,17 +287,43 @@ def written_in(store, terms: Sequence[str]) -> list[str]:
     return list(terms) if all(t in years for t in terms) else []
 
 
-def unwritten(store, terms: Sequence[str], shown: Sequence[Passage]) -> tuple[str, ...]:
+def unwritten(store, terms: Sequence[str], shown: Sequence[Passage], point: Iterable[str] = ()) -> tuple[str, ...]:
     """Of `terms` (names no passage shown holds), those no other passage of the writings
-    shown holds either: a writing that names the thing in another of its passages talks
-    about it ("Appennino" in the part of the post on electric cars not shown). Figures and
-    years stay: they are asked of the passages themselves."""
-    sources = {p.chunk.source for p in shown}
+    shown holds either, nor a writing of `point` (`on_point`): a writing that names the
+    thing in another of its passages talks about it ("Appennino" in the part of the post on
+    electric cars not shown), and so does an older writing on the point the answer leads
+    with (the 2015 post on electric cars, which names the Apennines, beside the 2021 one
+    on the car she bought, which the answer to "ho paura di restare a secco
+    sull'Appennino, tu che ne dici?" leads with). Figures and years stay: they are asked
+    of the passages themselves."""
+    sources = {p.chunk.source for p in shown} | set(point)
     names = [t for t in terms if not any(c.isdigit() for c in t)]
     if not names:
         return tuple(terms)
     texts = [text for source, text in _looked_up(store, names) if source in sources]
     return tuple(t for t in terms if t not in names or not any(answerable.held_as_word(t, x) for x in texts))
+
+
+def on_point(twin, lead: Sequence[Passage]) -> list[str]:
+    """The writings on the point of the first of `lead`, the passage an answer leads with:
+    those linked to its writing (`Subjects.neighbours`: its nearest, and those whose nearest
+    it is). [] without the cross-lingual encoder or a passage."""
+    if twin.subjects is None or not lead:
+        return []
+    return twin.subjects.neighbours(lead[0].chunk.source)
+
+
+def named_on_point(twin, asked: str, lang: str, shown: Sequence[Passage], aside: Sequence[str] = (),
+                   view: Sequence[Passage] = ()) -> bool:
+    """Whether the names of the question that no writing shown holds are all held by a writing
+    on the point of the passage the answer leads with (`on_point`; `view`, as for
+    `private`), and by no writing shown: she wrote of them, in an older writing the model
+    does not read. The answer is then the lead writing's own words, not the model's: asked
+    of a name its passages lack, the model would say of it what she never wrote there, or
+    what the older writing said of it, as her view now."""
+    missing = answerable.missing_terms(asked, lang, shown, author(twin.settings) + tuple(aside))
+    left = unwritten(twin.store, missing.terms, shown) if missing.reason else ()
+    return bool(left) and not unwritten(twin.store, left, shown, on_point(twin, (view or shown)[:1]))
 
 
 def written(store, terms: Sequence[str]) -> bool:
