@@ -222,10 +222,8 @@ def unanswerable(twin, asked: str, lang: str, shown: Sequence[Passage], kinds: K
         return later.reason, texts["abstain_after"].format(last=latest[:4], years=", ".join(later.terms))
     if private(twin, asked, lang, shown, kinds, ev, question, view) == PRIVATE:
         return PRIVATE, texts["abstain_personal"]
-    missing = answerable.missing_terms(asked, lang, shown, author(twin.settings) + tuple(aside))
-    point = on_point(twin, (view or shown)[:1])
-    if missing.reason and (terms := unwritten(twin.store, missing.terms, shown, point)) != missing.terms:
-        missing = answerable.Check("missing_terms", terms) if terms else answerable.Check(None)
+    terms = unwritten_names(twin, asked, lang, shown, aside, view)[1]
+    missing = answerable.Check("missing_terms", terms) if terms else answerable.Check(None)
     if missing.reason and (years := written_in(twin.store, missing.terms)):
         # "nel 2013…" when the passages found are of other years: the author did write in
         # 2013, just nothing found on this
@@ -313,17 +311,28 @@ def on_point(twin, lead: Sequence[Passage]) -> list[str]:
     return twin.subjects.neighbours(lead[0].chunk.source)
 
 
+def unwritten_names(twin, asked: str, lang: str, shown: Sequence[Passage], aside: Sequence[str] = (),
+                    view: Sequence[Passage] = ()) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The question's names and figures that no writing shown holds (`missing_terms`, less
+    what `unwritten` finds in the writings shown; `aside`: names set aside, not asked), and
+    those of them no writing on the point of the passage the answer leads with holds either
+    (`on_point`; `view`, as for `private`): the names it is refused for."""
+    missing = answerable.missing_terms(asked, lang, shown, author(twin.settings) + tuple(aside))
+    if not missing.reason:
+        return (), ()
+    left = unwritten(twin.store, missing.terms, shown)
+    return left, unwritten(twin.store, left, shown, on_point(twin, (view or shown)[:1])) if left else ()
+
+
 def named_on_point(twin, asked: str, lang: str, shown: Sequence[Passage], aside: Sequence[str] = (),
                    view: Sequence[Passage] = ()) -> bool:
     """Whether the names of the question that no writing shown holds are all held by a writing
-    on the point of the passage the answer leads with (`on_point`; `view`, as for
-    `private`), and by no writing shown: she wrote of them, in an older writing the model
-    does not read. The answer is then the lead writing's own words, not the model's: asked
-    of a name its passages lack, the model would say of it what she never wrote there, or
-    what the older writing said of it, as her view now."""
-    missing = answerable.missing_terms(asked, lang, shown, author(twin.settings) + tuple(aside))
-    left = unwritten(twin.store, missing.terms, shown) if missing.reason else ()
-    return bool(left) and not unwritten(twin.store, left, shown, on_point(twin, (view or shown)[:1]))
+    on the point of the passage the answer leads with (`unwritten_names`): she wrote of them,
+    in an older writing the model does not read. The answer is then the lead writing's own
+    words, not the model's: asked of a name its passages lack, the model would say of it what
+    she never wrote there, or what the older writing said of it, as her view now."""
+    left, still = unwritten_names(twin, asked, lang, shown, aside, view)
+    return bool(left) and not still
 
 
 def written(store, terms: Sequence[str]) -> bool:
