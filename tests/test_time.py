@@ -1760,3 +1760,41 @@ def test_a_name_an_older_writing_on_the_point_holds_is_not_one_she_never_wrote_o
     refusal = policy.unanswerable(twin, question, "it", [new], kinds, ev, view=[new])
     assert refusal is not None and refusal[0] == "missing_terms", refusal
     assert not policy.named_on_point(twin, question, "it", [new], view=[new])
+
+
+def test_a_name_written_on_another_point_is_set_aside_when_the_question_is_very_near(twin, tmp_path):
+    from erre.answer import policy
+
+    _blog(twin, tmp_path / "blog", {
+        "2014-11-27-la-voce-che-legge.md": (
+            "La voce che legge", "Leggo ad alta voce ai miei studenti di quindici anni: all'inizio ridono e "
+            "si danno di gomito, poi ascoltano in silenzio fino all'ultima pagina."),
+        "2021-03-10-leggere-a-voce-a-distanza.md": (
+            "Leggere a voce a distanza", "Durante la didattica a distanza ho continuato a leggere ad alta voce: "
+            "i ragazzi spegnevano la telecamera e ascoltavano, e la lettura teneva insieme la classe."),
+        "2013-04-25-seicentosessantasei-archi.md": (
+            "Seicentosessantasei archi", "Sono salita a San Luca sotto i portici, con il fiatone: Bologna dall'alto, "
+            "al tramonto, vale ogni gradino."),
+        "2018-06-20-ricette.md": RAGU,
+    })
+    twin.settings = twin.settings.with_(chat_passages=2)
+    question = ("Quando leggi ad alta voce ai tuoi studenti di quindici anni, all'inizio ridono e si danno "
+                "di gomito? Anche i ragazzi di Bologna?")
+    old = next(p for p in _writings(twin) if p.chunk.date == "2014-11-27")
+    assert policy.written(twin.store, ("Bologna",))  # in the walk to San Luca, another point
+    assert not any(s.endswith("archi.md") for s in policy.on_point(twin, [old]))
+    ev = policy.evidence(question, "it", [old], policy.threshold(twin.settings, twin.embedder.name))
+    assert ev.near or policy.very_near(twin, question, [old])
+    # very near the post on reading aloud: the name is a detail, set aside; she wrote of it elsewhere
+    assert policy.set_aside(twin, question, "it", [old], ev, [old]) == ("Bologna",)
+    sent = _scripted(twin, "All'inizio ridono e si danno di gomito, poi ascoltano in silenzio [1].")
+    a = chat.answer(twin, question, candidates=1)
+    assert not a.abstained, (a.reason, a.text)
+    assert "Di «Bologna» ho scritto altrove" in a.text and "non ho scritto nulla" not in a.text, a.text
+    assert "«Bologna»" in sent[-1] and "non nominano" in sent[-1]  # the model is told to say nothing of it
+    assert "Bologna" in a.uncovered
+    # not near the passage, the name is not set aside: the question stays refused ("I wrote of it, but…")
+    far = "Hai mai letto ad alta voce un libro su Bologna in gita?"
+    ev = policy.evidence(far, "it", [old], policy.threshold(twin.settings, twin.embedder.name))
+    assert not ev.near and not policy.very_near(twin, far, [old])
+    assert policy.set_aside(twin, far, "it", [old], ev, [old]) == ()

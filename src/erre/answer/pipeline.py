@@ -32,7 +32,7 @@ from .events import Done, Event, Reading, Token
 from .followup import condense
 from .policy import Evidence
 from .prompt import NoRoom, fit
-from .texts import prompts, quoted, spoken_date
+from .texts import not_covered, prompts, quoted, spoken_date
 from .voice import EXEMPLAR_POOL, voices
 
 ALTERNATIVE_TEMPERATURE = 0.8  # for the second and later drafts of a best-of-n answer
@@ -86,6 +86,7 @@ class Reply:
         self.question = " ".join(question.split())
         self.asked = self.question  # what the model answers: the parts the writings cover
         self.uncovered: tuple[str, ...] = ()  # the parts they do not
+        self.elsewhere: tuple[str, ...] = ()  # names set aside that the writings hold on another point
         self.own_words = False  # a private question a writing is on: her words only (policy.private)
         self.aside: tuple[str, ...] = ()  # names no writing holds, in a question on what the writings do
         self.task = False  # read as a task for an assistant: declined unless the latest writing answers it
@@ -173,8 +174,7 @@ class Reply:
             return
         left_older = ordering.kind == when.NOW and when.left_older(shown, view)  # the point's older writings
         shown = view
-        aside = answerable.named(self.asked, self.aside)  # as the question writes them
-        self.uncovered += aside  # said plainly after the answer, like the parts not covered
+        told = self._aside(lang)  # the names set aside: said after the answer, what the model is told
         newest = self._newest(lang, limit) if asked_when.kind == when.LATEST else None
         if newest is not None or self.task:  # the newest writing on the subject, named and quoted
             yield from self._latest(newest, lang, clock, found.query)
@@ -183,10 +183,20 @@ class Reply:
             self.passages = shown
             yield from self._quoted(lang, clock, found.query)
             return
-        note = when.note(ordering, shown, texts)
-        if aside:  # the model is told to say nothing of them; the check cuts what it says
-            note = (note + "\n\n" + texts["aside"].format(terms=quoted(aside, lang))).strip()
+        note = (when.note(ordering, shown, texts) + told).strip()
         yield from self._write(lang, clock, found, shown, limit, note, left_older)
+
+    def _aside(self, lang: str) -> str:
+        """The names set aside (`policy.set_aside`), as the question writes them, said plainly
+        after the answer like the parts not covered: never written of (`uncovered`), or written
+        of on another point (`elsewhere`). Returns what the model is told of them: to say
+        nothing of them (the check cuts what it says)."""
+        texts, far = prompts(lang), policy.elsewhere(self.twin.store, self.aside)
+        never = answerable.named(self.asked, tuple(t for t in self.aside if t not in far))
+        self.uncovered += never
+        self.elsewhere = answerable.named(self.asked, far) if far else ()
+        return "".join("\n\n" + texts[key].format(terms=quoted(terms, lang))
+                       for key, terms in (("aside", never), ("aside_elsewhere", self.elsewhere)) if terms)
 
     def _check(self, lang: str, shown: list[Passage], kinds: policy.Kinds, found: Found,
                view: list[Passage]) -> tuple[str, str] | None:
@@ -195,7 +205,7 @@ class Reply:
         names only an older writing on the point holds, policy.named_on_point; from `view`, what
         the model would read), and the refusal, if any (policy.unanswerable)."""
         args = (self.twin, self.asked, lang, shown, kinds, found.evidence)
-        self.aside = policy.set_aside(self.twin, self.asked, lang, shown, found.evidence)
+        self.aside = policy.set_aside(self.twin, self.asked, lang, shown, found.evidence, view)
         self.own_words = (policy.private(*args, self.question, view) == policy.OWN_WORDS
                           or policy.named_on_point(self.twin, self.asked, lang, shown, self.aside, view))
         return policy.unanswerable(*args, self.aside, self.question, view)
@@ -286,7 +296,7 @@ class Reply:
         text, cited = draft.text, draft.cited
         # the parts the writings do not cover, said plainly after the answer (no passage is
         # attributed to that sentence)
-        tail = " " + texts["uncovered"].format(parts=quoted(self.uncovered, lang)) if self.uncovered else ""
+        tail = " " + not_covered(lang, self.uncovered, self.elsewhere) if self.uncovered or self.elsewhere else ""
         if tail and self.candidates == 1:
             yield Token(tail)
         if self.candidates > 1:
@@ -317,7 +327,7 @@ class Reply:
         yield Done(Answer(text=text, abstained=False, language=lang,
                           citations=tuple(citation(n, self.passages[n - 1], support.get(n)) for n in cited),
                           timings=timings, query=query, model=twin.model.name, style=style,
-                          reason="cut" if draft.cut else None, uncovered=self.uncovered))
+                          reason="cut" if draft.cut else None, uncovered=self.uncovered + self.elsewhere))
 
     def _related(self, asked: when.When, shown: Sequence[Passage], lang: str,
                  pool: Sequence[Passage] = ()) -> tuple[list[Passage], list[Passage]]:
@@ -486,15 +496,15 @@ class Reply:
             intro = texts["latest"].format(title=c.title or Path(c.source).stem, date=spoken_date(c.date or "", lang))
         now = self.twin.settings.chat_time and when.asked(self.question).kind in (when.NOW, when.LATEST)
         text, span = quote(self.passages, lang, texts, intro, avoid=when.retrospective if now else None)
-        if self.uncovered:
-            text += " " + texts["uncovered"].format(parts=quoted(self.uncovered, lang))
+        if self.uncovered or self.elsewhere:
+            text += " " + not_covered(lang, self.uncovered, self.elsewhere)
         clock.mark("first_token_ms")
         yield Token(text)
         yield Done(Answer(text=text, abstained=False, language=lang, timings=clock.close(), query=query,
                           citations=(citation(1, self.passages[0], span),),
                           model="" if self.twin.settings.chat_answer == "quote" or latest or self.own_words
                           else self.twin.model.name,
-                          reason="latest" if latest else "quoted", uncovered=self.uncovered))
+                          reason="latest" if latest else "quoted", uncovered=self.uncovered + self.elsewhere))
 
     def _find(self, detected: str, lang: str, limit: float, clock: Clock, vector=None) -> Found:
         """The search for the question (a follow-up condensed with the conversation first).

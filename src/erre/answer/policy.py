@@ -194,11 +194,21 @@ def author(settings) -> tuple[str, ...]:
     return tuple(settings.name.split()) if settings.name else ()
 
 
-def set_aside(twin, asked: str, lang: str, shown: Sequence[Passage], ev: Evidence | None = None) -> tuple[str, ...]:
+def set_aside(twin, asked: str, lang: str, shown: Sequence[Passage], ev: Evidence | None = None,
+              view: Sequence[Passage] = ()) -> tuple[str, ...]:
     """The names of the question that no passage of the writings holds, when the rest of the
     question is on what the passages hold, or the question is very near them (`ev`, the
     evidence, or the cross-lingual encoder: `very_near`; `answerable.aside`): the answer says
-    what the author wrote on the rest, and that they never wrote of these. () otherwise."""
+    what the author wrote on the rest, and that they never wrote of these. () otherwise.
+
+    When the writings hold one of them somewhere, names are set aside only when the question
+    is very near the passages, and then those no writing shown holds nor one on the point of
+    the passage the answer leads with (`unwritten_names`; `view`, as for `private`). A name
+    held on another point is a detail the reader adds to a question on what the passages
+    say ("…ridono e si danno di gomito? Anche i ragazzi di Bologna?" of a post on reading
+    aloud to fifteen-year-olds, Bologna being in a post on a walk to San Luca); the answer
+    says she wrote of it elsewhere (`texts.not_covered`). Not near, none is set aside and the
+    question stays refused ("Di «X» ho scritto, ma…")."""
     missing = answerable.missing_terms(asked, lang, shown, author(twin.settings))
     if not missing.reason:
         return ()
@@ -206,7 +216,10 @@ def set_aside(twin, asked: str, lang: str, shown: Sequence[Passage], ev: Evidenc
     alike = twin.subjects.alike if twin.subjects is not None else None
     if not answerable.aside(asked, lang, shown, missing.terms, author(twin.settings), near, alike):
         return ()
-    return () if any(written(twin.store, [t]) for t in missing.terms) else missing.terms  # the lookup last
+    if not any(written(twin.store, [t]) for t in missing.terms):  # the lookup last
+        return tuple(missing.terms)
+    # the names still missing once the writings shown and the lead's point are read
+    return unwritten_names(twin, asked, lang, shown, (), view)[1] if near else ()
 
 
 def unanswerable(twin, asked: str, lang: str, shown: Sequence[Passage], kinds: Kinds,
@@ -333,6 +346,11 @@ def named_on_point(twin, asked: str, lang: str, shown: Sequence[Passage], aside:
     she never wrote there, or what the older writing said of it, as her view now."""
     left, still = unwritten_names(twin, asked, lang, shown, aside, view)
     return bool(left) and not still
+
+
+def elsewhere(store, terms: Sequence[str]) -> tuple[str, ...]:
+    """Those of `terms` that some passage of the writings holds (`written`)."""
+    return tuple(t for t in terms if written(store, [t]))
 
 
 def written(store, terms: Sequence[str]) -> bool:

@@ -39,3 +39,15 @@ def spoken_date(iso: str, lang: str) -> str:
 def quoted(items: Sequence[str], lang: str) -> str:
     left, right = _QUOTES.get(lang, ("«", "»"))
     return ", ".join(f"{left}{t}{right}" for t in items)
+
+
+def not_covered(lang: str, uncovered: Sequence[str], elsewhere: Sequence[str] = ()) -> str:
+    """What is said after an answer of the parts and names of the question the writings do
+    not cover: never written of (`uncovered`: "Su «Kindle», invece, non ho scritto nulla."),
+    or written of on another point (`elsewhere`: "Di «Bologna» ho scritto altrove, non a
+    questo proposito.")."""
+    texts = prompts(lang)
+    said = [texts["uncovered"].format(parts=quoted(uncovered, lang))] if uncovered else []
+    if elsewhere:
+        said.append(texts["elsewhere"].format(terms=quoted(elsewhere, lang)))
+    return " ".join(said)
