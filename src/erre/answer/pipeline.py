@@ -296,7 +296,8 @@ class Reply:
         text, cited = draft.text, draft.cited
         # the parts the writings do not cover, said plainly after the answer (no passage is
         # attributed to that sentence)
-        tail = " " + not_covered(lang, self.uncovered, self.elsewhere) if self.uncovered or self.elsewhere else ""
+        tail = not_covered(lang, self.uncovered, self.elsewhere)
+        tail = " " + tail if tail else ""
         if tail and self.candidates == 1:
             yield Token(tail)
         if self.candidates > 1:
@@ -496,8 +497,8 @@ class Reply:
             intro = texts["latest"].format(title=c.title or Path(c.source).stem, date=spoken_date(c.date or "", lang))
         now = self.twin.settings.chat_time and when.asked(self.question).kind in (when.NOW, when.LATEST)
         text, span = quote(self.passages, lang, texts, intro, avoid=when.retrospective if now else None)
-        if self.uncovered or self.elsewhere:
-            text += " " + not_covered(lang, self.uncovered, self.elsewhere)
+        if tail := not_covered(lang, self.uncovered, self.elsewhere):
+            text += " " + tail
         clock.mark("first_token_ms")
         yield Token(text)
         yield Done(Answer(text=text, abstained=False, language=lang, timings=clock.close(), query=query,

@@ -45,7 +45,7 @@ def not_covered(lang: str, uncovered: Sequence[str], elsewhere: Sequence[str] = 
     """What is said after an answer of the parts and names of the question the writings do
     not cover: never written of (`uncovered`: "Su «Kindle», invece, non ho scritto nulla."),
     or written of on another point (`elsewhere`: "Di «Bologna» ho scritto altrove, non a
-    questo proposito.")."""
+    questo proposito."). "" when there are none."""
     texts = prompts(lang)
     said = [texts["uncovered"].format(parts=quoted(uncovered, lang))] if uncovered else []
     if elsewhere:
