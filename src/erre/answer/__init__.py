@@ -5,6 +5,8 @@
   private question) and `answerable` (the question's names, figures and years against the
   passages);
 - `followup`: a follow-up rewritten as a question that stands alone;
+- `when`: the time a question asks about, the evidence ordered by it; `writings`: the
+  writings on the question's subject over time and languages, and the newest of them;
 - `prompt`: the prompt, fitted to the model's window; `voice`: persona card, examples of form;
 - `grounding`: each sentence of a draft against the passages;
 - `standin`: the author's own words in place of a draft cut whole, or after an answer about

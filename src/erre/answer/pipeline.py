@@ -16,7 +16,6 @@ after_writings, personal, missing_terms, unsupported; `quoted` and `cut` on answ
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from pathlib import Path
 from .. import guard, language, retrieve
 from ..documents import Answer, Passage, Turn
 from ..errors import ErreError
-from . import answerable, grounding, policy, standin, when
+from . import answerable, grounding, policy, standin, when, writings
 from .citations import Markers, attribute, checked, citation, quote, strip_markers
 from .clock import Clock
 from .events import Done, Event, Reading, Token
@@ -151,8 +150,8 @@ class Reply:
         ordering = when.When(when.NOW) if asked_when.kind == when.LATEST else asked_when
         shown = policy.lead(twin, self.asked, shown) if ordering.kind == when.NOW else shown  # its writing first
         pool = policy.shown(found.pool, len(found.pool), limit)
-        args = (ordering, shown, pool, s.chat_passages,
-                answerable.topic_terms(self.question, lang), *self._related(ordering, shown, lang, pool))
+        args = (ordering, shown, pool, s.chat_passages, answerable.topic_terms(self.question, lang),
+                *writings.related(twin, self.asked, self.question, ordering, shown, lang, pool))
         translated = self._translated(lang)
         apart = policy.apart(twin, self.asked, shown) if ordering.kind == when.NOW else frozenset()
         shown = when.arrange(*args, translated=translated, apart=apart)
@@ -175,7 +174,7 @@ class Reply:
         left_older = ordering.kind == when.NOW and when.left_older(shown, view)  # the point's older writings
         shown = view
         told = self._aside(lang)  # the names set aside: said after the answer, what the model is told
-        newest = self._newest(lang, limit) if asked_when.kind == when.LATEST else None
+        newest = writings.newest(self.twin, self.asked, lang, limit) if asked_when.kind == when.LATEST else None
         if newest is not None or self.task:  # the newest writing on the subject, named and quoted
             yield from self._latest(newest, lang, clock, found.query)
             return
@@ -330,82 +329,6 @@ class Reply:
                           timings=timings, query=query, model=twin.model.name, style=style,
                           reason="cut" if draft.cut else None, uncovered=self.uncovered + self.elsewhere))
 
-    def _related(self, asked: when.When, shown: Sequence[Passage], lang: str,
-                 pool: Sequence[Passage] = ()) -> tuple[list[Passage], list[Passage]]:
-        """A passage of each other writing on the subject of the first passage's writing
-        (subjects.py), for the time ordering: where a language stands between that writing, the
-        first one or the question (`lang`), the passage shown already or the writing's best for the
-        question (`related`, which may stand in for the others); within one language, the passage
-        shown, to be put in time order beside the first (`alongside`, never alone: "Leggere ad alta
-        voce… roba da asilo?" gets the 2021 post before the 2014 one, on a subject the two tell in
-        other words). Within one language a writing on the subject that the search did not find is
-        left out: the shared words would have found it, had it been on the point (the second part of
-        a series is not). For a question about now, the first writing's own nearest
-        (`Subjects.onward`, one-way), or when that one is older, its own nearest, when newer than
-        the first, joins `alongside`, found or not, in either language (with the older one passed
-        through, when found: on the point, so left out with the other old ones): a reader who asks
-        in the old view's words finds the old writing first. The question need not be near that
-        writing by the cross-lingual encoder when the search found it ("Would you recommend Twitter
-        to a young teacher?" finds the 2011 post on Twitter and, lower, the 2022 one on leaving
-        social networks, which the 2011 post is nearest)."""
-        if asked.kind == when.OFF or not shown or self.twin.subjects is None:
-            return [], []
-        subjects, first = self.twin.subjects, shown[0]
-        question = subjects.question(self.asked)
-        reach = functools.partial(self._nearest, question=question, score=first.score)
-        have: dict[str, Passage] = {}
-        for p in shown:
-            have.setdefault(p.chunk.source, p)
-        related: list[Passage] = []
-        alongside: list[Passage] = []
-        for source in subjects.related(first.chunk.source, question):
-            if (near := have.get(source)) is None:
-                near = reach(source)
-                if near is None or near.chunk.language == first.chunk.language == lang:
-                    continue
-            (alongside if near.chunk.language == first.chunk.language == lang else related).append(near)
-        if asked.kind == when.YEARS and not any(asked.holds(when.year(p)) for p in shown):
-            # no passage found is of the years asked: the writing of then the question is nearest,
-            # in either language, when it is near enough beside the best one
-            then = [s for s, d in self.twin.store.document_dates().items()
-                    if asked.holds(when.year_of(d)) and s not in have]
-            source = subjects.closest(then, question, first.chunk.source)
-            if source is None:  # or a writing of then on the subject of another writing shown
-                source = next((w for p in shown[1:] if p.chunk.source != first.chunk.source
-                               for w in subjects.related(p.chunk.source, question) if w in then), None)
-            near = None if source is None else reach(source)
-            if near is not None:
-                related.append(near)
-        if asked.kind in (when.PAST, when.EARLY):  # the older writings a recollection looks back on
-            related += policy.looked_back(subjects, first, question, have, {p.chunk.source for p in related}, reach)
-        if asked.kind == when.EARLY and not related:
-            # the beginning asked about: a writing in the other language, older than the point's,
-            # found by the search, on what the question asks (its words without time or writing)
-            point = when.on_point(shown, answerable.topic_terms(self.question, lang))
-            years = [y for p in point if (y := when.year(p)) is not None]
-            older = [p for p in (*shown, *pool) if years and (when.year(p) or 9999) < min(years)
-                     and p.chunk.language != first.chunk.language]
-            what = subjects.question(when.WRITING.sub(" ", when.timeless(self.asked)))
-            best = max(have, key=lambda w: subjects.nearness(w, what))
-            sources = list(dict.fromkeys(p.chunk.source for p in older))
-            source = best if best in sources else subjects.closest(sources, what, best)
-            if source is not None:
-                related.append(next(p for p in older if p.chunk.source == source))
-        if asked.kind == when.NOW:  # the best writing's nearest one, when newer: in time order beside it
-            known = {p.chunk.source for p in [*related, *alongside]}
-            passed: list[str] = []
-            for source in subjects.onward(first.chunk.source, question, found=have):  # through an older one
-                near = None if source in known else have.get(source) or reach(source)
-                if near is None or (when.year(near) or 0) > (when.year(first) or 9999):
-                    if near is not None:  # the older writing passed through is on the point too, when found
-                        alongside += [near, *(have[s] for s in passed if s in have)]
-                    break
-                passed.append(source)
-            else:  # or the writing the best one and it are each other's nearest, when newer and on the question
-                if (near := policy.linked_newer(self.twin, self.asked, lang, first, question, have, known, reach)):
-                    alongside.append(near)
-        return related, alongside
-
     def _translated(self, lang: str) -> Callable[[Passage], set[str]] | None:
         """The question's topic words a passage in the other language holds translated
         (answerable.translated_terms), once per passage; None without the cross-lingual encoder."""
@@ -420,22 +343,13 @@ class Reply:
             return seen[p.id]
         return translated
 
-    def _nearest(self, source: str, question, score: float) -> Passage | None:
-        """`source`'s passage nearest `question` by the cross-lingual encoder (a writing on
-        the subject that the search did not bring), scored `score`."""
-        i = self.twin.subjects.best(source, question)
-        c = None if i is None else self.twin.store.chunks([i]).get(i)
-        if i is None or c is None:
-            return None
-        return Passage(id=i, chunk=c, score=score, extra={"related": True})
-
     def _not_covered(self, lang: str, clock: Clock, found: Found, limit: float, kinds: policy.Kinds,
                      latest: bool) -> Iterator[Event]:
         """The question scores under the relevance threshold: the twin says it did not write
         about it. But the latest writing on a subject (`latest`) is found by the subject's
-        words, or their translation, alone (`_newest`): the whole question, in the other
+        words, or their translation, alone (`writings.newest`): the whole question, in the other
         language, may score under the threshold although a writing holds its subject."""
-        newest = self._newest(lang, limit) if latest else None
+        newest = writings.newest(self.twin, self.asked, lang, limit) if latest else None
         refusal = None
         if newest is not None and self.twin.settings.chat_checks:  # the question's checks, against that writing
             refusal = policy.unanswerable(self.twin, self.asked, lang, [newest], kinds, found.evidence,
@@ -445,46 +359,6 @@ class Reply:
             yield from self._abstain(text, lang, clock, found.query, reason="not_covered")
             return
         yield from self._latest(newest, lang, clock, found.query)  # declined as a task when none is found
-
-    def _newest(self, lang: str, limit: float) -> Passage | None:
-        """For a question asking for the latest writing on a subject: the newest writing's
-        passage, found by searching for the subject's words alone (when.latest), or for their
-        translation into the other language (when.translated), or a newer writing on its
-        subject (subjects.py: `related`, or its own nearest writing, one-way) that holds none
-        of them: in the other language, or in the same one under another word ("telefono"
-        for "cellulari")."""
-        twin, s = self.twin, self.twin.settings
-        words = when.subject(self.asked, lang)
-        if not words:
-            return None
-
-        def search(text: str) -> list[Passage]:
-            found = retrieve.find(twin.store, twin.embedder, text, when.SUBJECT_POOL,
-                                  candidates=max(s.search_candidates, when.SUBJECT_POOL))
-            return policy.shown(found.passages, len(found.passages), limit)
-
-        shown = search(words)
-        if twin.subjects is None:
-            return when.latest(self.asked, lang, shown)
-        subjects, question = twin.subjects, twin.subjects.question(words)
-        near = functools.partial(subjects.nearness, question=question)
-        newest = when.latest(self.asked, lang, shown, near)
-        found: set[str] = set()  # the writings the translations' searches found
-        for other, translation in when.translated(self.asked, lang, shown, subjects.alike).items():
-            there = search(translation)
-            found.update(p.chunk.source for p in there)
-            p = when.latest(translation, other, there, near)
-            if p is not None and (newest is None or (p.chunk.date or "") > (newest.chunk.date or "")):
-                newest = p
-        if newest is None:
-            return None
-        # one-way, as for a question about now; through a translation, the search for it counts
-        onward = subjects.onward(newest.chunk.source, question, found=found)
-        for source in dict.fromkeys([*subjects.related(newest.chunk.source, question), *onward]):
-            p = self._nearest(source, question, newest.score)
-            if p is not None and (p.chunk.date or "") > (newest.chunk.date or ""):
-                newest = p
-        return newest
 
     def _quoted(self, lang: str, clock: Clock, query: str, latest: bool = False) -> Iterator[Event]:
         """Answer with the author's own sentence from the first passage, quoted and cited,

@@ -1,0 +1,143 @@
+"""The writings on a question's subject across time and languages, for the time ordering
+(`when.arrange`): those beside the first passage's writing (`related`), and the newest one,
+for a question asking for the latest writing (`newest`). The cross-lingual encoder's links
+(subjects.py) say which writings are on one subject; a writing the search did not bring
+joins by its passage nearest the question (`nearest`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+
+from .. import retrieve
+from ..documents import Passage
+from . import answerable, policy, when
+
+
+def related(twin, asked: str, message: str, ordering: when.When, shown: Sequence[Passage], lang: str,
+            pool: Sequence[Passage] = ()) -> tuple[list[Passage], list[Passage]]:
+    """A passage of each other writing on the subject of the first passage's writing
+    (subjects.py), for the time ordering: where a language stands between that writing, the
+    first one or the question (`lang`), the passage shown already or the writing's best for the
+    question (`related`, which may stand in for the others); within one language, the passage
+    shown, to be put in time order beside the first (`alongside`, never alone: "Leggere ad alta
+    voce… roba da asilo?" gets the 2021 post before the 2014 one, on a subject the two tell in
+    other words). Within one language a writing on the subject that the search did not find is
+    left out: the shared words would have found it, had it been on the point (the second part of
+    a series is not). For a question about now, the first writing's own nearest
+    (`Subjects.onward`, one-way), or when that one is older, its own nearest, when newer than
+    the first, joins `alongside`, found or not, in either language (with the older one passed
+    through, when found: on the point, so left out with the other old ones): a reader who asks
+    in the old view's words finds the old writing first. The question need not be near that
+    writing by the cross-lingual encoder when the search found it ("Would you recommend Twitter
+    to a young teacher?" finds the 2011 post on Twitter and, lower, the 2022 one on leaving
+    social networks, which the 2011 post is nearest)."""
+    if ordering.kind == when.OFF or not shown or twin.subjects is None:
+        return [], []
+    subjects, first = twin.subjects, shown[0]
+    question = subjects.question(asked)
+    reach = functools.partial(nearest, twin, question=question, score=first.score)
+    have: dict[str, Passage] = {}
+    for p in shown:
+        have.setdefault(p.chunk.source, p)
+    related: list[Passage] = []
+    alongside: list[Passage] = []
+    for source in subjects.related(first.chunk.source, question):
+        if (near := have.get(source)) is None:
+            near = reach(source)
+            if near is None or near.chunk.language == first.chunk.language == lang:
+                continue
+        (alongside if near.chunk.language == first.chunk.language == lang else related).append(near)
+    if ordering.kind == when.YEARS and not any(ordering.holds(when.year(p)) for p in shown):
+        # no passage found is of the years asked: the writing of then the question is nearest,
+        # in either language, when it is near enough beside the best one
+        then = [s for s, d in twin.store.document_dates().items()
+                if ordering.holds(when.year_of(d)) and s not in have]
+        source = subjects.closest(then, question, first.chunk.source)
+        if source is None:  # or a writing of then on the subject of another writing shown
+            source = next((w for p in shown[1:] if p.chunk.source != first.chunk.source
+                           for w in subjects.related(p.chunk.source, question) if w in then), None)
+        near = None if source is None else reach(source)
+        if near is not None:
+            related.append(near)
+    if ordering.kind in (when.PAST, when.EARLY):  # the older writings a recollection looks back on
+        related += policy.looked_back(subjects, first, question, have, {p.chunk.source for p in related}, reach)
+    if ordering.kind == when.EARLY and not related:
+        # the beginning asked about: a writing in the other language, older than the point's,
+        # found by the search, on what the question asks (its words without time or writing)
+        point = when.on_point(shown, answerable.topic_terms(message, lang))
+        years = [y for p in point if (y := when.year(p)) is not None]
+        older = [p for p in (*shown, *pool) if years and (when.year(p) or 9999) < min(years)
+                 and p.chunk.language != first.chunk.language]
+        what = subjects.question(when.WRITING.sub(" ", when.timeless(asked)))
+        best = max(have, key=lambda w: subjects.nearness(w, what))
+        sources = list(dict.fromkeys(p.chunk.source for p in older))
+        source = best if best in sources else subjects.closest(sources, what, best)
+        if source is not None:
+            related.append(next(p for p in older if p.chunk.source == source))
+    if ordering.kind == when.NOW:  # the best writing's nearest one, when newer: in time order beside it
+        known = {p.chunk.source for p in [*related, *alongside]}
+        passed: list[str] = []
+        for source in subjects.onward(first.chunk.source, question, found=have):  # through an older one
+            near = None if source in known else have.get(source) or reach(source)
+            if near is None or (when.year(near) or 0) > (when.year(first) or 9999):
+                if near is not None:  # the older writing passed through is on the point too, when found
+                    alongside += [near, *(have[s] for s in passed if s in have)]
+                break
+            passed.append(source)
+        else:  # or the writing the best one and it are each other's nearest, when newer and on the question
+            if (near := policy.linked_newer(twin, asked, lang, first, question, have, known, reach)):
+                alongside.append(near)
+    return related, alongside
+
+
+def newest(twin, asked: str, lang: str, limit: float) -> Passage | None:
+    """For a question asking for the latest writing on a subject: the newest writing's
+    passage, found by searching for the subject's words alone (when.latest), or for their
+    translation into the other language (when.translated), or a newer writing on its
+    subject (subjects.py: `related`, or its own nearest writing, one-way) that holds none
+    of them: in the other language, or in the same one under another word ("telefono"
+    for "cellulari")."""
+    s = twin.settings
+    words = when.subject(asked, lang)
+    if not words:
+        return None
+
+    def search(text: str) -> list[Passage]:
+        found = retrieve.find(twin.store, twin.embedder, text, when.SUBJECT_POOL,
+                              candidates=max(s.search_candidates, when.SUBJECT_POOL))
+        return policy.shown(found.passages, len(found.passages), limit)
+
+    shown = search(words)
+    if twin.subjects is None:
+        return when.latest(asked, lang, shown)
+    subjects, question = twin.subjects, twin.subjects.question(words)
+    near = functools.partial(subjects.nearness, question=question)
+    newest = when.latest(asked, lang, shown, near)
+    found: set[str] = set()  # the writings the translations' searches found
+    for other, translation in when.translated(asked, lang, shown, subjects.alike).items():
+        there = search(translation)
+        found.update(p.chunk.source for p in there)
+        p = when.latest(translation, other, there, near)
+        if p is not None and (newest is None or (p.chunk.date or "") > (newest.chunk.date or "")):
+            newest = p
+    if newest is None:
+        return None
+    # one-way, as for a question about now; through a translation, the search for it counts
+    onward = subjects.onward(newest.chunk.source, question, found=found)
+    for source in dict.fromkeys([*subjects.related(newest.chunk.source, question), *onward]):
+        p = nearest(twin, source, question, newest.score)
+        if p is not None and (p.chunk.date or "") > (newest.chunk.date or ""):
+            newest = p
+    return newest
+
+
+def nearest(twin, source: str, question, score: float) -> Passage | None:
+    """`source`'s passage nearest `question` by the cross-lingual encoder (a writing on
+    the subject that the search did not bring), scored `score`."""
+    i = twin.subjects.best(source, question)
+    c = None if i is None else twin.store.chunks([i]).get(i)
+    if i is None or c is None:
+        return None
+    return Passage(id=i, chunk=c, score=score, extra={"related": True})
