@@ -205,9 +205,10 @@ class Reply:
         the model would read), and the refusal, if any (policy.unanswerable)."""
         args = (self.twin, self.asked, lang, shown, kinds, found.evidence)
         self.aside = policy.set_aside(self.twin, self.asked, lang, shown, found.evidence, view)
+        names = policy.unwritten_names(self.twin, self.asked, lang, shown, self.aside, view)  # looked up once
         self.own_words = (policy.private(*args, self.question, view) == policy.OWN_WORDS
-                          or policy.named_on_point(self.twin, self.asked, lang, shown, self.aside, view))
-        return policy.unanswerable(*args, self.aside, self.question, view)
+                          or policy.named_on_point(self.twin, self.asked, lang, shown, names=names))
+        return policy.unanswerable(*args, self.aside, self.question, view, names)
 
     def _write(self, lang: str, clock: Clock, found: Found, shown: list[Passage], limit: float,
                note: str = "", left_older: bool = False) -> Iterator[Event]:

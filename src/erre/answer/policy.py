@@ -224,10 +224,11 @@ def set_aside(twin, asked: str, lang: str, shown: Sequence[Passage], ev: Evidenc
 
 def unanswerable(twin, asked: str, lang: str, shown: Sequence[Passage], kinds: Kinds,
                  ev: Evidence, aside: Sequence[str] = (), question: str = "",
-                 view: Sequence[Passage] = ()) -> tuple[str, str] | None:
+                 view: Sequence[Passage] = (), names: Names | None = None) -> tuple[str, str] | None:
     """(reason, what the twin says) when the passages cannot answer the question although
     they come close to it; None when they may. `aside`: names set aside (`set_aside`), not
-    asked of the passages; `question`, `view`: as for `private`."""
+    asked of the passages; `question`, `view`: as for `private`; `names`: `unwritten_names`
+    for these, when looked up already."""
     texts = prompts(lang)
     latest = twin.store.dates()[1]
     later = answerable.after_writings(asked, latest, shown)
@@ -235,7 +236,7 @@ def unanswerable(twin, asked: str, lang: str, shown: Sequence[Passage], kinds: K
         return later.reason, texts["abstain_after"].format(last=latest[:4], years=", ".join(later.terms))
     if private(twin, asked, lang, shown, kinds, ev, question, view) == PRIVATE:
         return PRIVATE, texts["abstain_personal"]
-    terms = unwritten_names(twin, asked, lang, shown, aside, view)[1]
+    terms = (names or unwritten_names(twin, asked, lang, shown, aside, view))[1]
     missing = answerable.Check("missing_terms", terms) if terms else answerable.Check(None)
     if missing.reason and (years := written_in(twin.store, missing.terms)):
         # "nel 2013…" when the passages found are of other years: the author did write in
@@ -324,8 +325,11 @@ def on_point(twin, lead: Sequence[Passage]) -> list[str]:
     return twin.subjects.neighbours(lead[0].chunk.source)
 
 
+Names = tuple[tuple[str, ...], tuple[str, ...]]  # `unwritten_names`: not in the writings shown, nor on the point
+
+
 def unwritten_names(twin, asked: str, lang: str, shown: Sequence[Passage], aside: Sequence[str] = (),
-                    view: Sequence[Passage] = ()) -> tuple[tuple[str, ...], tuple[str, ...]]:
+                    view: Sequence[Passage] = ()) -> Names:
     """The question's names and figures that no writing shown holds (`missing_terms`, less
     what `unwritten` finds in the writings shown; `aside`: names set aside, not asked), and
     those of them no writing on the point of the passage the answer leads with holds either
@@ -338,13 +342,14 @@ def unwritten_names(twin, asked: str, lang: str, shown: Sequence[Passage], aside
 
 
 def named_on_point(twin, asked: str, lang: str, shown: Sequence[Passage], aside: Sequence[str] = (),
-                   view: Sequence[Passage] = ()) -> bool:
+                   view: Sequence[Passage] = (), names: Names | None = None) -> bool:
     """Whether the names of the question that no writing shown holds are all held by a writing
     on the point of the passage the answer leads with (`unwritten_names`): she wrote of them,
     in an older writing the model does not read. The answer is then the lead writing's own
     words, not the model's: asked of a name its passages lack, the model would say of it what
-    she never wrote there, or what the older writing said of it, as her view now."""
-    left, still = unwritten_names(twin, asked, lang, shown, aside, view)
+    she never wrote there, or what the older writing said of it, as her view now.
+    `names`: as for `unanswerable`."""
+    left, still = names or unwritten_names(twin, asked, lang, shown, aside, view)
     return bool(left) and not still
 
 
