@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from erre import chat, language, sync
-from erre.answer import when
+from erre.answer import when, writings
 from erre.answer.texts import spoken_date
 from erre.documents import Chunk, Passage
 from erre.ingest import dates, read
@@ -165,6 +165,12 @@ def test_the_file_time_never_counts_and_ingest_names_the_undated(twin, tmp_path)
     ("Before you changed your mind about e-books, what did you dislike?", when.EARLY, 0, 9999),
     ("Prima di cambiare idea sui compiti, quanti ne davi?", when.EARLY, 0, 9999),
     ("Cosa scrivevi sulla Sicilia negli anni 90?", when.PAST, 0, 9999),  # a decade, not "over the years"
+    # the past in other forms: "voi", "what made you", "when you were… still", an hour is not "ora"
+    ("Con i tablet in classe cosa ci facevate, ricerche o giochi?", when.PAST, 0, 9999),
+    ("Quali libri leggevate insieme in terza?", when.PAST, 0, 9999),
+    ("What made you stop giving homework over the summer?", when.PAST, 0, 9999),
+    ("When you were still on Facebook, how did you use it with parents?", when.PAST, 0, 9999),
+    ("Quando davi mezz'ora di lettura a casa, la controllavi?", when.PAST, 0, 9999),
 ])
 def test_the_time_a_question_asks_about(question, kind, first, last):
     assert when.asked(question) == when.When(kind, first, last)
@@ -183,6 +189,7 @@ def test_the_words_saying_when_are_not_searched_for_in_the_passages():
     # the time orders the evidence; "oggi" in the words found the post that says "oggi" most
     assert when.timeless("Come la pensa oggi sul lavoro da fare a casa?") == "Come la pensa sul lavoro da fare a casa?"
     assert when.timeless("Leggi ancora su carta, o ti sei arresa?") == "Leggi su carta, o ti sei arresa?"
+    assert when.timeless("Cosa pensi dei 30 all'ora in città?") == "Cosa pensi dei 30 all'ora in città?"  # an hour
     assert when.timeless("All'inizio cosa pensavi degli ebook?") == "cosa pensavi degli ebook?"
     assert when.timeless("Do you still use Facebook these days?") == "Do you use Facebook?"
     assert when.timeless("Nel 2014 cosa pensavi dei telefoni?") == "Nel 2014 cosa pensavi dei telefoni?"  # words
@@ -360,31 +367,31 @@ def test_the_evidence_is_ordered_by_the_time_asked_about():
 
 
 def test_the_latest_writing_on_a_subject_is_the_newest_that_holds_its_word():
-    assert when.subject("Qual è l'ultima cosa che hai scritto sui compiti a casa?", "it") == "compiti"
+    assert writings.subject("Qual è l'ultima cosa che hai scritto sui compiti a casa?", "it") == "compiti"
     # the words about writing or talking are not the subject
-    assert when.subject("Qual è il post più recente in cui parli dei social?", "it") == "social"
-    assert when.subject("What's the latest post where you talk about homework?", "en") == "homework"
-    assert when.subject("What's the most recent thing you posted about homework?", "en") == "homework"
-    assert when.subject("What was your latest blog entry about phones?", "en") == "phones"
+    assert writings.subject("Qual è il post più recente in cui parli dei social?", "it") == "social"
+    assert writings.subject("What's the latest post where you talk about homework?", "en") == "homework"
+    assert writings.subject("What's the most recent thing you posted about homework?", "en") == "homework"
+    assert writings.subject("What was your latest blog entry about phones?", "en") == "phones"
     # only the sentence that asks for the latest writing names its subject
-    assert when.subject("Ciao! Qual è il tuo post più recente sul latino? Cosa ci dicevi?", "it") == "latino"
+    assert writings.subject("Ciao! Qual è il tuo post più recente sul latino? Cosa ci dicevi?", "it") == "latino"
     old, new = _passage(1, "2013-09-16", 0.90), _passage(2, "2023-10-05", 0.60)
     elsewhere = _passage(3, "2024-01-01", 0.89, "Il ragù della domenica.")  # newer, another subject
     weak = _passage(4, "2025-01-01", 0.40, "Niente compiti in gita.")  # on it, but far below the best
     undated = _passage(5, None, 0.88)
     q = "Qual è l'ultimo post che hai scritto sui compiti?"
-    assert when.latest(q, "it", [old, elsewhere, new, undated, weak]) is new
-    assert when.latest(q, "it", [elsewhere]) is None
-    assert when.latest("Qual è l'ultimo post che hai scritto?", "it", [old, new]) is None  # no subject
+    assert writings.latest(q, "it", [old, elsewhere, new, undated, weak]) is new
+    assert writings.latest(q, "it", [elsewhere]) is None
+    assert writings.latest("Qual è l'ultimo post che hai scritto?", "it", [old, new]) is None  # no subject
     # a writing that holds the word in passing, or a word that begins like it, is not on the
     # subject when the cross-lingual encoder finds it under half as near as the nearest one
     car = _passage(6, "2015-06-22", 0.95, "Le macchine elettriche costano troppo e la batteria dura poco.")
     jazz = _passage(7, "2024-10-20", 0.60, "La batterista, la più giovane, teneva insieme tutto.")
     q = "Qual è l'ultima cosa che hai scritto sulla batteria delle auto?"
-    assert when.latest(q, "it", [car, jazz]) is jazz  # the stem alone: the jazz night is newer
+    assert writings.latest(q, "it", [car, jazz]) is jazz  # the stem alone: the jazz night is newer
     near = {"d6.md": 0.30, "d7.md": 0.11}.get
-    assert when.latest(q, "it", [car, jazz], near) is car
-    assert when.latest(q, "it", [car, jazz], {"d6.md": 0.30, "d7.md": 0.16}.get) is jazz  # half as near: on it
+    assert writings.latest(q, "it", [car, jazz], near) is car
+    assert writings.latest(q, "it", [car, jazz], {"d6.md": 0.30, "d7.md": 0.16}.get) is jazz  # half as near: on it
 
 
 def test_a_writing_that_holds_the_subjects_word_in_passing_is_not_its_latest():
@@ -395,12 +402,12 @@ def test_a_writing_that_holds_the_subjects_word_in_passing_is_not_its_latest():
     ebook = _passage(3, "2019-02-03", 0.65, "Leggo sul lettore ogni sera.")
     q = "What's the latest thing you wrote about reading aloud?"
     near = {"d1.md": 0.21, "d2.md": 0.42, "d3.md": 0.30}.get
-    assert when.latest(q, "en", [travel, voce, ebook], near) is None  # under 0.6 of the nearest
-    assert when.latest(q, "en", [travel, voce, ebook], {"d1.md": 0.27, "d2.md": 0.42, "d3.md": 0.30}.get) is travel
+    assert writings.latest(q, "en", [travel, voce, ebook], near) is None  # under 0.6 of the nearest
+    assert writings.latest(q, "en", [travel, voce, ebook], {"d1.md": 0.27, "d2.md": 0.42, "d3.md": 0.30}.get) is travel
     # when the nearest writing holds the word, the bar is half of its nearness, as before
     other = _passage(4, "2024-05-05", 0.60, "Reading aloud to the class, again.")
-    assert when.latest(q, "en", [travel, voce, other], {"d1.md": 0.21, "d2.md": 0.30, "d4.md": 0.40}.get) is other
-    assert when.latest(q, "en", [travel, voce], {"d1.md": 0.35, "d2.md": 0.42}.get) is travel
+    assert writings.latest(q, "en", [travel, voce, other], {"d1.md": 0.21, "d2.md": 0.30, "d4.md": 0.40}.get) is other
+    assert writings.latest(q, "en", [travel, voce], {"d1.md": 0.35, "d2.md": 0.42}.get) is travel
 
 
 def _record(model, sent: list[str]) -> None:
@@ -565,15 +572,15 @@ def test_the_subject_of_a_latest_writing_question_is_translated_both_ways():
         return [w for w in dictionary.get(word, []) if w in candidates]
 
     q = "What's the most recent thing you posted about homework?"
-    assert when.translated(q, "en", [english, *italian], alike) == {"it": "compiti"}
+    assert writings.translated(q, "en", [english, *italian], alike) == {"it": "compiti"}
     # the Italian passages' rarer words are the candidates; back, the English ones and the word itself
     assert asked[0][0] == "homework" and "compiti" in asked[0][1] and "disciplina" in asked[0][1]
     assert asked[1][0] == "compiti" and asked[1][1][0] == "homework" and "latin" in asked[1][1]
     # a word that does not translate back to the subject's is not its translation
     dictionary["compiti"] = ["latin"]
-    assert when.translated(q, "en", [english, *italian], alike) == {}
-    assert when.translated(q, "en", [english], alike) == {}  # no passage in another language
-    assert when.translated("What's your latest post?", "en", [english, *italian], alike) == {}  # no subject
+    assert writings.translated(q, "en", [english, *italian], alike) == {}
+    assert writings.translated(q, "en", [english], alike) == {}  # no passage in another language
+    assert writings.translated("What's your latest post?", "en", [english, *italian], alike) == {}  # no subject
 
 
 def test_a_writing_holding_fewer_of_the_question_s_words_across_languages_is_not_its_point():

@@ -366,7 +366,7 @@ def _mostly_translated(question: str, lang: str, passages: Sequence[Passage], sk
     of more than half of the topic words of the question's asking sentences (`skip`'s left
     out), two at least: a word's translation is among that passage's rarer words, and
     translates back to it among the question's words (`alike` both ways, as
-    `when.translated`)."""
+    `writings.translated`)."""
     skipped = {language.fold(w) for s in skip for w in language.words(s)}
     asking = " ".join(p.text for p in parts(question) if p.question)  # not the asker's context
     words = [w for w in dict.fromkeys(content_words(asking or question, lang)) if w not in skipped]

@@ -36,15 +36,6 @@ from . import answerable
 
 NOW, YEARS, EARLY, CHANGE, LATEST, PAST = "now", "years", "early", "change", "latest", "past"
 OFF = "off"  # evidence left in the order of relevance (chat.time = false)
-# a word of a "latest writing" question rarer than this (wordfreq's Zipf scale) names its subject
-SUBJECT_ZIPF = 5.5
-SUBJECT_POOL = 40  # passages searched for a subject's words
-# a writing whose best passage scores at least this share of the best one's is on the subject
-SUBJECT_SHARE = 0.5
-# a writing that holds the subject's word is on the subject only at least this share as near it
-# (cross-lingual encoder) as the nearest writing found, when that one does not hold the word
-# (chosen on bench/time's read splits: 0.6 and 0.75 both right 26 of 27, 0.6 changes fewer)
-PASSING_SHARE = 0.6
 WRITING = re.compile(r"\b(?:scri\w*|wr[io]t\w*|post(?:s|ed|ing)?|blog\w*|entr(?:y|ies)|articol\w*|pubblicat\w*|"
                      r"published|piece|"
                      r"parl[aio]\w*|talk\w*|spok\w*|speak\w*|discuss\w*|mention\w*|menzion\w*)\b",
@@ -66,7 +57,7 @@ _EARLY = re.compile(
     r"una volta|in passato|(?<!\d )ann[oi] fa|tempo fa|un tempo|all'epoca|allora|"
     r"at first|in the beginning|at the beginning|in the early days|when you (?:first )?(?:started|began)|early on|"
     r"originally|(?:you|I)\s+used to|years ago|back then|in the past|at the time)\b", re.IGNORECASE)
-_LATEST = re.compile(
+ASKS_LATEST = re.compile(
     r"\b(?:(?:l')?ultim[oaie]\s+(?:cosa|cose|post|articol[oi]|scritt[oi]|pezz[oi]|test[oi]|pagin[ae]|"
     r"riflession[ei]|volta\s+che\s+hai\s+scritto)|"
     r"(?:post|articol[oi]|scritt[oi]|pezz[oi]|test[oi]|cosa)\s+più\s+recent[ei]|"
@@ -86,10 +77,14 @@ _CHANGE = re.compile(
 _BEFORE_CHANGE = re.compile(r"\b(?:prima\s+di\s+cambiare|prima\s+che\s+cambiassi|before\s+(?:you\s+)?chang\w*)\b",
                             re.IGNORECASE)
 # a verb of the past addressed to the author: English "did you", "were you", "had you" (not "did
-# you ever…", which asks whether); Italian second person imperfect ("pensavi", "avevi deciso", "eri")
-_PAST_EN = re.compile(r"\b(?:did|were|had)\s+you\b(?!\s+ever\b)", re.IGNORECASE)
-_IMPERFECT = re.compile(r"(\w+)(av|ev|iv)i")
+# you ever…", which asks whether), "what made you…" ("what made you start cutting back on
+# homework?"), "when you were…"; Italian second person imperfect ("pensavi", "avevi deciso", "eri")
+_PAST_EN = re.compile(r"\b(?:(?:did|were|had)\s+you\b(?!\s+ever\b)|"
+                      r"what\s+(?:made|led|got|drove|pushed|convinced)\s+you|"
+                      r"(?:when|while|since)\s+you\s+(?:were|had|did)\b)", re.IGNORECASE)
+_IMPERFECT = re.compile(r"(\w+)(av|ev|iv)(?:i|ate)")  # "pensavi", and "voi": "usavate", "avevate"
 _IMPERFECT_IRREGULAR = frozenset({"eri", "facevi", "dicevi", "bevevi", "traducevi", "proponevi", "ponevi",
+                                  "eravate", "facevate", "dicevate", "traducevate", "proponevate",
                                   "piaceva", "piacevano"})  # "ti piaceva…"
 _IMPERFECT_3 = re.compile(r"(\w+)(av|ev|iv)(?:a|ano)")
 _IMPERFECT_THIRD = frozenset({"era", "erano", "faceva", "facevano", "diceva", "dicevano", "traduceva", "proponeva",
@@ -100,9 +95,9 @@ VERB_ZIPF = 2.5  # the stem + the infinitive's ending is a verb when at least th
 # words of now: a question holding one asks about now, whatever its other verbs' tense ("Vai ancora
 # al lavoro in bici, come scrivevi?"); "ancora" and "still" right after a verb of the past take
 # its tense ("leggevi ancora…", "did you still…")
-_NOW_WORD = re.compile(
-    r"\b(?:ancora|still|oggi|adesso|ora|attualmente|al momento|ormai|tuttora|oggigiorno|di recente|recentemente|"
-    r"ultimamente|now|today|nowadays|these days|currently|at the moment|recently|lately)\b", re.IGNORECASE)
+_NOW_WORD = re.compile(  # "ora", not the hour of "mezz'ora", "all'ora di latino"
+    r"\b(?:ancora|still|oggi|adesso|(?<!['’])ora|attualmente|al momento|ormai|tuttora|oggigiorno|di recente|"
+    r"recentemente|ultimamente|now|today|nowadays|these days|currently|at the moment|recently|lately)\b", re.IGNORECASE)
 # an occasion gone by ("quella volta al convegno…", "in those months…")
 _OCCASION = re.compile(r"\b(?:quella volta|quel giorno|quei giorni|quei mesi|quegli anni|that time|that day|"
                        r"those days|those months|those years)\b", re.IGNORECASE)
@@ -188,7 +183,8 @@ def past_tense(question: str) -> bool:
     for m in _NOW_WORD.finditer(question):
         before = words[:len(re.findall(r"\w+", question[:m.start()].lower()))][-2:]
         if not (m[0].lower() in ("ancora", "still") and before and (
-                _imperfect(before[-1]) or " ".join(before) in ("did you", "were you", "had you"))):
+                _imperfect(before[-1]) or " ".join(before) in ("did you", "were you", "had you", "you were",
+                                                               "you had"))):
             return False
     if _PAST_EN.search(question) or _OCCASION.search(question):
         return True
@@ -229,7 +225,7 @@ def asked(question: str) -> When:
     years = sorted({int(y) for y in _ONE.findall(question)})
     if years:
         return When(YEARS, years[0], years[-1])
-    if _LATEST.search(question):
+    if ASKS_LATEST.search(question):
         return When(LATEST)
     if any(not _not_then(question, m) for m in _EARLY.finditer(question)):
         return When(EARLY)
@@ -519,82 +515,3 @@ def note(when: When, passages: Sequence[Passage], texts: dict[str, str]) -> str:
     if when.kind in (YEARS, OFF) or not dated_apart(passages):
         return ""
     return texts[f"time_{when.kind}"]
-
-
-def subject(question: str, lang: str) -> str:
-    """The words naming what a "latest writing" question is about: the question without its
-    time phrase, its words about writing and its common words ("qual è l'ultima cosa che hai
-    scritto sui compiti a casa?" -> "compiti"). Searched for on their own, they find the
-    writings on the subject in every language better than the whole question does. Only the
-    sentence asking for the latest writing names it: "Qual è il tuo post più recente sul
-    latino? Cosa ci dicevi?" is about "latino", not "dicevi"."""
-    if m := _LATEST.search(question):
-        question = next(s[0] for s in re.finditer(r"[^.?!]*[.?!]*", question) if s.start() <= m.start() < s.end())
-    return " ".join(answerable.content_words(WRITING.sub(" ", _LATEST.sub(" ", question)), lang, SUBJECT_ZIPF))
-
-
-def latest(question: str, lang: str, found: Sequence[Passage],
-           nearness: Callable[[str], float] | None = None) -> Passage | None:
-    """The passage of the newest dated writing on the question's subject, from `found` (the
-    passages found for `subject`, best first, that pass the relevance threshold): a writing
-    is on the subject when one of its passages holds the subject's rarest word (its stem, as
-    the start of a word: "telefoni" and "telefono") and scores at least SUBJECT_SHARE of the
-    best one's, and, given `nearness` (a writing's cosine with the subject by the
-    cross-lingual encoder, subjects.py), when it is at least SUBJECT_SHARE as near the
-    subject as the nearest of them: a writing that holds the word in passing, or a word
-    that begins like it, is not on the subject (a jazz night's "batterista" begins like an
-    electric car's "batteria"); nor, when a writing that does not hold the word is nearer the
-    subject than all that do, one under PASSING_SHARE of that one's nearness ("reading aloud",
-    an English travel post that reads a page aloud once, while the Italian posts on "leggere ad
-    alta voce" hold no "aloud"). None when none is."""
-    words = subject(question, lang).split()
-    if not words or not found:
-        return None
-    stems = language.terms(_rarest(words, lang), lang, keep_stopwords=True)
-    top = found[0].score
-    on: dict[str, Passage] = {}  # a writing's best passage holding the word
-    for p in found:
-        if p.chunk.source in on or year(p) is None or p.score < SUBJECT_SHARE * top:
-            continue
-        text = " ".join(language.words(p.chunk.context))
-        if all(answerable.held(stem, text) for stem in stems):
-            on[p.chunk.source] = p
-    if nearness is not None and on:
-        near = {source: nearness(source) for source in on}
-        best = max(near.values())
-        nearest = max(nearness(source) for source in {p.chunk.source for p in found if year(p) is not None})
-        bar = PASSING_SHARE * nearest if nearest > best else 0.0  # the word held in passing
-        if best > 0:
-            on = {source: p for source, p in on.items() if near[source] >= max(SUBJECT_SHARE * best, bar)}
-    return max(on.values(), key=lambda p: p.chunk.date or "", default=None)
-
-
-def _rarest(words: Sequence[str], lang: str) -> str:
-    return min(words, key=lambda w: language.zipf(w, lang))
-
-
-def translated(question: str, lang: str, found: Sequence[Passage], alike: answerable.Alike) -> dict[str, str]:
-    """The subject of a "latest writing" question in the other languages of `found` (the
-    passages found for `subject`, as `latest` takes them): for each, the words of that
-    language's passages that `alike` (the cross-lingual encoder: `Subjects.alike`) finds
-    translate the subject's rarest word, and that it translates back to that word among the
-    question's language's words ("What's the most recent thing you posted about homework?"
-    -> {"it": "compiti"}). Searched for on their own, they find the writings in that
-    language that hold none of the question's words."""
-    words = subject(question, lang).split()
-    if not words or not found:
-        return {}
-    core, top = _rarest(words, lang), found[0].score
-    near = [p for p in found if year(p) is not None and p.score >= SUBJECT_SHARE * top]
-
-    def vocabulary(language_: str) -> list[str]:
-        return list(dict.fromkeys(w for p in near if p.chunk.language == language_
-                                  for w in answerable.content_words(p.chunk.context, language_, SUBJECT_ZIPF)))
-
-    own = [core, *vocabulary(lang)]
-    out: dict[str, str] = {}
-    for other in dict.fromkeys(p.chunk.language for p in near if p.chunk.language not in (lang, None)):
-        assert other is not None
-        if words_of := answerable.translations(core, vocabulary(other), own, alike):
-            out[other] = " ".join(words_of)
-    return out

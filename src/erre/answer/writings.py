@@ -8,11 +8,22 @@ joins by its passage nearest the question (`nearest`).
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 
-from .. import retrieve
+from .. import language, retrieve
 from ..documents import Passage
 from . import answerable, policy, when
+
+# a word of a "latest writing" question rarer than this (wordfreq's Zipf scale) names its subject
+SUBJECT_ZIPF = 5.5
+SUBJECT_POOL = 40  # passages searched for a subject's words
+# a writing whose best passage scores at least this share of the best one's is on the subject
+SUBJECT_SHARE = 0.5
+# a writing that holds the subject's word is on the subject only at least this share as near it
+# (cross-lingual encoder) as the nearest writing found, when that one does not hold the word
+# (chosen on bench/time's read splits: 0.6 and 0.75 both right 26 of 27, 0.6 changes fewer)
+PASSING_SHARE = 0.6
 
 
 def related(twin, asked: str, message: str, ordering: when.When, shown: Sequence[Passage], lang: str,
@@ -94,32 +105,32 @@ def related(twin, asked: str, message: str, ordering: when.When, shown: Sequence
 
 def newest(twin, asked: str, lang: str, limit: float) -> Passage | None:
     """For a question asking for the latest writing on a subject: the newest writing's
-    passage, found by searching for the subject's words alone (when.latest), or for their
-    translation into the other language (when.translated), or a newer writing on its
+    passage, found by searching for the subject's words alone (`latest`), or for their
+    translation into the other language (`translated`), or a newer writing on its
     subject (subjects.py: `related`, or its own nearest writing, one-way) that holds none
     of them: in the other language, or in the same one under another word ("telefono"
     for "cellulari")."""
     s = twin.settings
-    words = when.subject(asked, lang)
+    words = subject(asked, lang)
     if not words:
         return None
 
     def search(text: str) -> list[Passage]:
-        found = retrieve.find(twin.store, twin.embedder, text, when.SUBJECT_POOL,
-                              candidates=max(s.search_candidates, when.SUBJECT_POOL))
+        found = retrieve.find(twin.store, twin.embedder, text, SUBJECT_POOL,
+                              candidates=max(s.search_candidates, SUBJECT_POOL))
         return policy.shown(found.passages, len(found.passages), limit)
 
     shown = search(words)
     if twin.subjects is None:
-        return when.latest(asked, lang, shown)
+        return latest(asked, lang, shown)
     subjects, question = twin.subjects, twin.subjects.question(words)
     near = functools.partial(subjects.nearness, question=question)
-    newest = when.latest(asked, lang, shown, near)
+    newest = latest(asked, lang, shown, near)
     found: set[str] = set()  # the writings the translations' searches found
-    for other, translation in when.translated(asked, lang, shown, subjects.alike).items():
+    for other, translation in translated(asked, lang, shown, subjects.alike).items():
         there = search(translation)
         found.update(p.chunk.source for p in there)
-        p = when.latest(translation, other, there, near)
+        p = latest(translation, other, there, near)
         if p is not None and (newest is None or (p.chunk.date or "") > (newest.chunk.date or "")):
             newest = p
     if newest is None:
@@ -141,3 +152,83 @@ def nearest(twin, source: str, question, score: float) -> Passage | None:
     if i is None or c is None:
         return None
     return Passage(id=i, chunk=c, score=score, extra={"related": True})
+
+
+def subject(question: str, lang: str) -> str:
+    """The words naming what a "latest writing" question is about: the question without its
+    time phrase, its words about writing and its common words ("qual è l'ultima cosa che hai
+    scritto sui compiti a casa?" -> "compiti"). Searched for on their own, they find the
+    writings on the subject in every language better than the whole question does. Only the
+    sentence asking for the latest writing names it: "Qual è il tuo post più recente sul
+    latino? Cosa ci dicevi?" is about "latino", not "dicevi"."""
+    if m := when.ASKS_LATEST.search(question):
+        question = next(s[0] for s in re.finditer(r"[^.?!]*[.?!]*", question) if s.start() <= m.start() < s.end())
+    words = when.WRITING.sub(" ", when.ASKS_LATEST.sub(" ", question))
+    return " ".join(answerable.content_words(words, lang, SUBJECT_ZIPF))
+
+
+def latest(question: str, lang: str, found: Sequence[Passage],
+           nearness: Callable[[str], float] | None = None) -> Passage | None:
+    """The passage of the newest dated writing on the question's subject, from `found` (the
+    passages found for `subject`, best first, that pass the relevance threshold): a writing
+    is on the subject when one of its passages holds the subject's rarest word (its stem, as
+    the start of a word: "telefoni" and "telefono") and scores at least SUBJECT_SHARE of the
+    best one's, and, given `nearness` (a writing's cosine with the subject by the
+    cross-lingual encoder, subjects.py), when it is at least SUBJECT_SHARE as near the
+    subject as the nearest of them: a writing that holds the word in passing, or a word
+    that begins like it, is not on the subject (a jazz night's "batterista" begins like an
+    electric car's "batteria"); nor, when a writing that does not hold the word is nearer the
+    subject than all that do, one under PASSING_SHARE of that one's nearness ("reading aloud",
+    an English travel post that reads a page aloud once, while the Italian posts on "leggere ad
+    alta voce" hold no "aloud"). None when none is."""
+    words = subject(question, lang).split()
+    if not words or not found:
+        return None
+    stems = language.terms(_rarest(words, lang), lang, keep_stopwords=True)
+    top = found[0].score
+    on: dict[str, Passage] = {}  # a writing's best passage holding the word
+    for p in found:
+        if p.chunk.source in on or when.year(p) is None or p.score < SUBJECT_SHARE * top:
+            continue
+        text = " ".join(language.words(p.chunk.context))
+        if all(answerable.held(stem, text) for stem in stems):
+            on[p.chunk.source] = p
+    if nearness is not None and on:
+        near = {source: nearness(source) for source in on}
+        best = max(near.values())
+        nearest = max(nearness(source) for source in {p.chunk.source for p in found if when.year(p) is not None})
+        bar = PASSING_SHARE * nearest if nearest > best else 0.0  # the word held in passing
+        if best > 0:
+            on = {source: p for source, p in on.items() if near[source] >= max(SUBJECT_SHARE * best, bar)}
+    return max(on.values(), key=lambda p: p.chunk.date or "", default=None)
+
+
+def _rarest(words: Sequence[str], lang: str) -> str:
+    return min(words, key=lambda w: language.zipf(w, lang))
+
+
+def translated(question: str, lang: str, found: Sequence[Passage], alike: answerable.Alike) -> dict[str, str]:
+    """The subject of a "latest writing" question in the other languages of `found` (the
+    passages found for `subject`, as `latest` takes them): for each, the words of that
+    language's passages that `alike` (the cross-lingual encoder: `Subjects.alike`) finds
+    translate the subject's rarest word, and that it translates back to that word among the
+    question's language's words ("What's the most recent thing you posted about homework?"
+    -> {"it": "compiti"}). Searched for on their own, they find the writings in that
+    language that hold none of the question's words."""
+    words = subject(question, lang).split()
+    if not words or not found:
+        return {}
+    core, top = _rarest(words, lang), found[0].score
+    near = [p for p in found if when.year(p) is not None and p.score >= SUBJECT_SHARE * top]
+
+    def vocabulary(language_: str) -> list[str]:
+        return list(dict.fromkeys(w for p in near if p.chunk.language == language_
+                                  for w in answerable.content_words(p.chunk.context, language_, SUBJECT_ZIPF)))
+
+    own = [core, *vocabulary(lang)]
+    out: dict[str, str] = {}
+    for other in dict.fromkeys(p.chunk.language for p in near if p.chunk.language not in (lang, None)):
+        assert other is not None
+        if words_of := answerable.translations(core, vocabulary(other), own, alike):
+            out[other] = " ".join(words_of)
+    return out
