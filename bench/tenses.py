@@ -6,9 +6,9 @@ about a time gone by from one about now?
 bench/time/tenses.jsonl holds reader questions to the author of bench/time (see its README),
 written by helpers that read only the posts: questions on what she thought or did at an
 earlier time, with the time given only by the verb or by an event of then (no year, no "at
-first", no "back then"), and questions on what she thinks now with no time word, some telling
+first", no "back then"), and questions on what she thinks now with no time word, many telling
 of her past in passing. `dev` was read while the reading of tenses was tuned; `test` was
-written after, by another helper, and is only counted. Printed per split: the past questions
+written by another helper and is only counted. Printed per split: the past questions
 read as a time gone by (a time gone by, the beginning, or years) and the current ones read as
 now. No model runs: this is `when.asked` alone.
 """

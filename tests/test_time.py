@@ -171,6 +171,16 @@ def test_the_file_time_never_counts_and_ingest_names_the_undated(twin, tmp_path)
     ("What made you stop giving homework over the summer?", when.PAST, 0, 9999),
     ("When you were still on Facebook, how did you use it with parents?", when.PAST, 0, 9999),
     ("Quando davi mezz'ora di lettura a casa, la controllavi?", when.PAST, 0, 9999),
+    ("When you deleted Facebook from your phone, was it about the shouting?", when.PAST, 0, 9999),
+    ("What bothered you about reading on a screen?", when.PAST, 0, 9999),
+    ("Quando hai tolto l'app dal telefono, quali regole ti sei data?", when.PAST, 0, 9999),
+    # the sentences that ask decide: the author's past told before the question is not its time
+    ("Ricordo che davi tantissimi compiti. Secondo te servono?", when.NOW, 0, 9999),
+    ("Mia sorella dice che le facevi tradurre Cesare col vocabolario. Perché dobbiamo farlo?", when.NOW, 0, 9999),
+    ("Tu che difendevi i compiti a spada tratta, come la vedi?", when.NOW, 0, 9999),
+    ("Tu che cosa gli rispondevi?", when.PAST, 0, 9999),  # "tu, che cosa…", not "you who…"
+    ("Eri convinta che gli ebook fossero un noleggio. Cosa te lo faceva pensare?", when.PAST, 0, 9999),
+    ("Tenevi il telefono sul banco. Come mai?", when.PAST, 0, 9999),  # a word or two ask about what precedes
 ])
 def test_the_time_a_question_asks_about(question, kind, first, last):
     assert when.asked(question) == when.When(kind, first, last)

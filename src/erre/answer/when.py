@@ -80,8 +80,14 @@ _BEFORE_CHANGE = re.compile(r"\b(?:prima\s+di\s+cambiare|prima\s+che\s+cambiassi
 # you ever…", which asks whether), "what made you…" ("what made you start cutting back on
 # homework?"), "when you were…"; Italian second person imperfect ("pensavi", "avevi deciso", "eri")
 _PAST_EN = re.compile(r"\b(?:(?:did|were|had)\s+you\b(?!\s+ever\b)|"
-                      r"what\s+(?:made|led|got|drove|pushed|convinced)\s+you|"
+                      r"what\s+(?:\w+ed|made|led|got|drove|pushed)\s+you|"
                       r"(?:when|while|since)\s+you\s+(?:were|had|did)\b)", re.IGNORECASE)
+# an occasion of the author's gone by: "quando hai tolto l'app…", "when you deleted the app…"
+_WHEN_DONE = re.compile(r"\b(?:quando\s+(?:hai|sei)\s+(?:\w+\s+)?(?:\w+(?:at|ut|it)|\w*(?:tolt|pres|mess|scritt|lett|"
+                        r"dett|fatt|chius|cis|mast|scelt|vist|spost|chiest|spent|pert))[oaie]|"
+                        r"(?:when|while)\s+you\s+(?:\w+ed|bought|wrote|took|got|gave|left|went|quit|made|kept|sold|"
+                        r"taught|told|said|put|let|ran|felt|sent|found|chose|saw|heard|met|read\s+(?:it|that|this)))\b",
+                        re.IGNORECASE)
 _IMPERFECT = re.compile(r"(\w+)(av|ev|iv)(?:i|ate)")  # "pensavi", and "voi": "usavate", "avevate"
 _IMPERFECT_IRREGULAR = frozenset({"eri", "facevi", "dicevi", "bevevi", "traducevi", "proponevi", "ponevi",
                                   "eravate", "facevate", "dicevate", "traducevate", "proponevate",
@@ -186,15 +192,39 @@ def past_tense(question: str) -> bool:
                 _imperfect(before[-1]) or " ".join(before) in ("did you", "were you", "had you", "you were",
                                                                "you had"))):
             return False
-    if _PAST_EN.search(question) or _OCCASION.search(question):
+    return any(_past_in(s) for s in asking(question))
+
+
+# "Tu che eri così entusiasta di Twitter, …": who the author was, said to her before the question
+_WHO_WAS = re.compile(r"\b(?:tu|te|lei|voi)\s+che\s+(?!cosa\b)[^,;:?]*[,;:]\s*(?=\S)", re.IGNORECASE)
+
+
+def asking(question: str) -> list[str]:
+    """The sentences of `question` that ask (ending in "?"), less an opening "tu che…,"
+    telling who the author was ("Ma te che dicevi che la fatica forma il carattere, i compiti
+    li dai o no?"); the whole question when no sentence ends in "?". A reader's preface
+    ("Ricordo che davi tantissimi compiti. Secondo te servono?") tells of the author's past
+    and asks about now."""
+    sentences = re.split(r"(?<=[.!?…])\s+", question.strip())
+    # a question of a word or two ("Come mai?", "Why?") asks about the sentence before it
+    asks = [(sentences[i - 1] + " " if i and len(re.findall(r"\w+", s)) <= 2 else "") + s
+            for i, s in enumerate(sentences) if s.rstrip().endswith("?")]
+    return [_WHO_WAS.sub("", s) for s in asks] or [question]
+
+
+def _past_in(text: str) -> bool:
+    """Whether a sentence asks the author about a time gone by with its verb (`past_tense`)."""
+    words = re.findall(r"\w+", text.lower())
+    if _PAST_EN.search(text) or _OCCASION.search(text) or _WHEN_DONE.search(text):
         return True
     # "come dicevi", "come scrivevi": the writing the question refers to, not a time it asks about
     if any(_imperfect(w) and not (i and words[i - 1] in ("come", "as")) for i, w in enumerate(words)):
         return True
     # the same verb to the author addressed formally, or what befell them: a third person imperfect
-    # after "lei" ("lei come aveva ribattuto?"), or right after "ti" or "le" ("cosa ti teneva
-    # lontana…?", "le sembrava giusto?"); not "come lei diceva"
-    return any(_imperfect(w, third=True) and i and (words[i - 1] in ("ti", "le") or "lei" in words[max(0, i - 3):i])
+    # after "lei" ("lei come aveva ribattuto?"), or right after "ti", "le", "te lo" ("cosa ti teneva
+    # lontana…?", "le sembrava giusto?", "cosa te lo faceva pensare?"); not "come lei diceva"
+    return any(_imperfect(w, third=True) and i and (words[i - 1] in ("ti", "le") or "lei" in words[max(0, i - 3):i]
+                                                    or words[max(0, i - 2):i] in (["te", "lo"], ["te", "la"]))
                and "come lei" not in " ".join(words[max(0, i - 3):i]) for i, w in enumerate(words))
 
 
