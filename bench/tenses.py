@@ -2,6 +2,7 @@
 about a time gone by from one about now?
 
     python bench/tenses.py [--split dev|test] [--show]
+    python bench/tenses.py --answers [--home DIR] [--split test]
 
 bench/time/tenses.jsonl holds reader questions to the author of bench/time (see its README),
 written by helpers that read only the posts: questions on what she thought or did at an
@@ -11,6 +12,11 @@ of her past in passing. `dev` was read while the reading of tenses was tuned; `t
 written by another helper and is only counted. Printed per split: the past questions
 read as a time gone by (a time gone by, the beginning, or years) and the current ones read as
 now. No model runs: this is `when.asked` alone.
+
+--answers asks the twin of bench/time (its corpus, indexed in --home) the current views of a
+split and scores them as `bench/time.py` scores current views (right: the topic's newest
+writing cited and not stale; stale: an older writing cited without it, or a word of the old
+view with no mark of the past, the words of bench/time's newest question on the topic).
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from erre.answer import when  # noqa: E402
 
@@ -33,8 +39,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--split", choices=("dev", "test"), help="only this split")
     ap.add_argument("--show", action="store_true", help="print the dev questions read wrong")
+    ap.add_argument("--answers", action="store_true", help="answer the current views with the model, scored")
+    ap.add_argument("--home", help="the bench/time twin's directory (default: a temporary one)")
     args = ap.parse_args()
     items = [json.loads(line) for line in (HERE / "tenses.jsonl").read_text(encoding="utf-8").splitlines() if line]
+    if args.answers:
+        print(json.dumps(answers([i for i in items if i["split"] == (args.split or "test")], args.home), indent=2))
+        return
     report: dict = {}
     for split in ("dev", "test"):
         if args.split and split != args.split:
@@ -49,6 +60,43 @@ def main() -> None:
         report[split] = {kind: f"{counts[kind, True]}/{counts[kind, True] + counts[kind, False]}"
                          for kind in ("past", "current")}
     print(json.dumps(report, indent=2))
+
+
+def answers(items: list[dict], home: str | None) -> dict:
+    """The current views of `items` answered by the twin, scored as bench/time scores them."""
+    import importlib.util
+
+    import _twin
+
+    from erre import chat
+
+    spec = importlib.util.spec_from_file_location("bench_time", HERE.parent / "time.py")  # not the stdlib's time
+    assert spec is not None and spec.loader is not None
+    bench_time = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench_time)
+
+    questions = [json.loads(line) for line in (HERE / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+                 if line]
+    topic_of: dict[str, dict] = {}  # the newest writing of a topic -> bench/time's newest current question on it
+    for q in questions:
+        if q["kind"] == "current" and q["topic"] != "none":
+            topic_of[q["sources"][0]] = q
+    twin = _twin.with_corpus(home, str(HERE / "corpus"), "Livia Santandrea")
+    dated = {Path(s).name: d for s, d in twin.store.document_dates().items()}
+    topics = bench_time.writings_by_topic(questions, dated)
+    records = []
+    for item in items:
+        if item["kind"] != "current" or item["source"] not in topic_of:
+            continue
+        like = topic_of[item["source"]]
+        scored = {**item, "topic": like["topic"], "sources": [item["source"]], "new_view": like["new_view"],
+                  "old_view": like["old_view"]}
+        records.append(bench_time.verdict(scored, chat.answer(twin, item["question"]), topics, dated))
+        print(f"\r{len(records)}", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    twin.close()
+    return {"current": len(records), "right": sum(r["right"] for r in records),
+            "stale": sum(bool(r.get("stale")) for r in records), "model": twin.model.name}
 
 
 if __name__ == "__main__":
