@@ -77,11 +77,11 @@ _CHANGE = re.compile(
 _BEFORE_CHANGE = re.compile(r"\b(?:prima\s+di\s+cambiare|prima\s+che\s+cambiassi|before\s+(?:you\s+)?chang\w*)\b",
                             re.IGNORECASE)
 # a verb of the past addressed to the author: English "did you", "were you", "had you" (not "did
-# you ever…", which asks whether), "what made you…" ("what made you start cutting back on
-# homework?"), "when you were…"; Italian second person imperfect ("pensavi", "avevi deciso", "eri")
+# you ever…", which asks whether), "what made/bothered you…" ("what made you start cutting back
+# on homework?"), "when you were…"; Italian second person imperfect ("pensavi", "avevi deciso", "eri")
 _PAST_EN = re.compile(r"\b(?:(?:did|were|had)\s+you\b(?!\s+ever\b)|"
                       r"what\s+(?:\w+ed|made|led|got|drove|pushed)\s+you|"
-                      r"(?:when|while|since)\s+you\s+(?:were|had|did)\b)", re.IGNORECASE)
+                      r"(?:when|while)\s+you\s+(?:were|had|did)\b)", re.IGNORECASE)
 # an occasion of the author's gone by: "quando hai tolto l'app…", "when you deleted the app…"
 _WHEN_DONE = re.compile(r"\b(?:quando\s+(?:hai|sei)\s+(?:\w+\s+)?(?:\w+(?:at|ut|it)|\w*(?:tolt|pres|mess|scritt|lett|"
                         r"dett|fatt|chius|cis|mast|scelt|vist|spost|chiest|spent|pert))[oaie]|"
@@ -183,8 +183,8 @@ class When:
 
 def past_tense(question: str) -> bool:
     """Whether `question` asks the author about a time gone by with its verb alone: a verb of
-    the past addressed to them, or an occasion gone by, and no word of now ("Usavi il telefono
-    in classe? E oggi?" is about now)."""
+    the past addressed to them, or an occasion gone by, in a sentence that asks (`asking`),
+    and no word of now ("Usavi il telefono in classe? E oggi?" is about now)."""
     words = re.findall(r"\w+", question.lower())
     for m in _NOW_WORD.finditer(question):
         before = words[:len(re.findall(r"\w+", question[:m.start()].lower()))][-2:]
