@@ -179,6 +179,7 @@ def test_the_file_time_never_counts_and_ingest_names_the_undated(twin, tmp_path)
     ("Mia sorella dice che le facevi tradurre Cesare col vocabolario. Perché dobbiamo farlo?", when.NOW, 0, 9999),
     ("Tu che difendevi i compiti a spada tratta, come la vedi?", when.NOW, 0, 9999),
     ("Tu che cosa gli rispondevi?", when.PAST, 0, 9999),  # "tu, che cosa…", not "you who…"
+    ("Tu che ne pensavi, dei social?", when.PAST, 0, 9999),
     ("Eri convinta che gli ebook fossero un noleggio. Cosa te lo faceva pensare?", when.PAST, 0, 9999),
     ("Tenevi il telefono sul banco. Come mai?", when.PAST, 0, 9999),  # a word or two ask about what precedes
 ])

@@ -196,7 +196,8 @@ def past_tense(question: str) -> bool:
 
 
 # "Tu che eri così entusiasta di Twitter, …": who the author was, said to her before the question
-_WHO_WAS = re.compile(r"\b(?:tu|te|lei|voi)\s+che\s+(?!cosa\b)[^,;:?]*[,;:]\s*(?=\S)", re.IGNORECASE)
+# (not "tu che cosa…", "tu che ne pensavi, …", which ask)
+_WHO_WAS = re.compile(r"\b(?:tu|te|lei|voi)\s+che\s+(?!cosa\b|ne\b)[^,;:?]*[,;:]\s*(?=\S)", re.IGNORECASE)
 
 
 def asking(question: str) -> list[str]:
