@@ -11,7 +11,9 @@ first", no "back then"), and questions on what she thinks now with no time word,
 of her past in passing. `dev` was read while the reading of tenses was tuned; `test` was
 written by another helper and is only counted. Printed per split: the past questions
 read as a time gone by (a time gone by, the beginning, or years) and the current ones read as
-now. No model runs: this is `when.asked` alone.
+now. No chat model runs: `rules` is `when.asked` alone, `read` what the pipeline reads
+(`policy.when_asked`: the rules, and the tense classifier over the question's e5 vectors for a
+question to the author that the rules read as now).
 
 --answers asks the twin of bench/time (its corpus, indexed in --home) the current views of a
 split and scores them as `bench/time.py` scores current views (right: the topic's newest
@@ -29,7 +31,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from erre.answer import when  # noqa: E402
+import numpy as np  # noqa: E402
+
+from erre.answer import classify, policy, when  # noqa: E402
 
 HERE = Path(__file__).resolve().parent / "time"
 GONE = (when.PAST, when.EARLY, when.YEARS)
@@ -46,19 +50,31 @@ def main() -> None:
     if args.answers:
         print(json.dumps(answers([i for i in items if i["split"] == (args.split or "test")], args.home), indent=2))
         return
+    from erre.config import Settings
+    from erre.embed import load
+
+    embedder = load(Settings())
+    tense = classify.load(classify.TENSE, embedder)
     report: dict = {}
     for split in ("dev", "test"):
         if args.split and split != args.split:
             continue
+        rows = [i for i in items if i["split"] == split]
+        flags = tense.flags(classify.features(embedder, [i["question"] for i in rows], [i["lang"] for i in rows]))
         counts: Counter = Counter()
-        for item in (i for i in items if i["split"] == split):
-            kind = when.asked(item["question"]).kind
-            right = (kind in GONE) == (item["kind"] == "past")
-            counts[item["kind"], right] += 1
-            if args.show and split == "dev" and not right:
-                print(f"{item['id']} ({item['kind']}, read {kind}): {item['question']}", file=sys.stderr)
-        report[split] = {kind: f"{counts[kind, True]}/{counts[kind, True] + counts[kind, False]}"
-                         for kind in ("past", "current")}
+        for item, past in zip(rows, flags):
+            for how, kind in (("rules", when.asked(item["question"]).kind),
+                              ("read", policy.when_asked(item["question"], policy.Kinds(np.zeros(1), False, False,
+                                                                                        past=bool(past))).kind)):
+                right = (kind in GONE) == (item["kind"] == "past")
+                counts[how, item["kind"], right] += 1
+                if args.show and split == "dev" and not right and how == "read":
+                    print(f"{item['id']} ({item['kind']}, read {kind}): {item['question']}", file=sys.stderr)
+        report[split] = {}
+        for how in ("rules", "read"):
+            for kind in ("past", "current"):
+                n = counts[how, kind, True] + counts[how, kind, False]
+                report[split][f"{kind} ({how})"] = f"{counts[how, kind, True]}/{n}"
     print(json.dumps(report, indent=2))
 
 

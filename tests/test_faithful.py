@@ -479,7 +479,7 @@ def test_a_question_naming_only_what_the_author_published_is_not_private():
 def test_the_shipped_classifiers_are_made_from_the_current_data(e5):
     from erre.answer import classify
 
-    for spec in (classify.SCOPE, classify.PERSONAL):
+    for spec in (classify.SCOPE, classify.PERSONAL, classify.TENSE):
         shipped = classify.Classifier.from_json(classify.shipped_path(spec, e5.name).read_text(encoding="utf-8"))
         assert shipped.data == classify.data_hash(spec), "run python -m erre.answer.classify"
         assert shipped.embedder == e5.name and len(shipped.weights) == (2 if spec.form else 1) * e5.dim
@@ -540,8 +540,8 @@ def test_a_chat_models_reading_is_prepared_into_the_twins_cache_and_then_decides
     data = tmp_path / "data"
     tasks = [f"Scrivi una poesia sul tema numero {i}." for i in range(12)]
     questions = [f"Cosa pensi del quaderno numero {i}?" for i in range(12)]
-    for name in ("scope", "scope-more", "personal"):
-        kind = "personal" if name == "personal" else "task"
+    for name in ("scope", "scope-more", "personal", "tense"):
+        kind = {"personal": "personal", "tense": "past"}.get(name, "task")
         for part, half in (("", slice(0, 6)), ("-calibration", slice(6, 12))):
             rows = [(t, kind) for t in tasks[half]] + [(q, "question") for q in questions[half]]
             _data(data, f"{name}{part}.jsonl", rows)
@@ -559,7 +559,7 @@ def test_a_chat_models_reading_is_prepared_into_the_twins_cache_and_then_decides
     classify.main(["--home", str(sample_twin.home)])
     assert sorted(p.name for p in cache.glob("*.json")) == [
         "personal.e5-multilingual-e5-small-q4.json", "scope.e5-multilingual-e5-small-q4+llamacpp-tiny.json",
-        "scope.e5-multilingual-e5-small-q4.json"]
+        "scope.e5-multilingual-e5-small-q4.json", "tense.e5-multilingual-e5-small-q4.json"]
     monkeypatch.setattr(classify, "_LOADED", {})
     read = classify.reading(classify.SCOPE_READ, sample_twin.embedder, sample_twin.reader, cache)
     assert read is not None and read.reader == "llamacpp:tiny" and len(read.weights) == 2 * 384 + 64

@@ -1094,6 +1094,57 @@ def test_a_change_asked_about_whose_draft_is_cut_whole_is_not_told_by_one_quote(
     assert a.abstained and a.reason == "unsupported", (a.reason, a.text)
 
 
+def test_a_time_gone_by_the_tense_classifier_reads_in_the_verbs_is_asked_about_as_one():
+    from dataclasses import replace
+
+    from erre.answer import policy
+
+    read = policy.Kinds(np.zeros(3), task=False, personal=False, past=True)
+    question = "Cosa hai risposto al preside?"  # an event of then, in the passato prossimo
+    assert when.asked(question).kind == when.NOW  # the rules read no time in it
+    assert policy.when_asked(question, read).kind == when.PAST
+    assert policy.when_asked(question, replace(read, past=False)).kind == when.NOW
+    # a word of now, a year, a change: the rules decide
+    assert policy.when_asked("Cosa rispondi oggi al preside?", read).kind == when.NOW
+    assert policy.when_asked("Nel 2014 cosa hai risposto al preside?", read).kind == when.YEARS
+    assert policy.when_asked("Quando hai cambiato idea sui compiti?", read).kind == when.CHANGE
+    # an event the writings tell, not the author's own past: asked of them as they are
+    assert policy.when_asked("Quanti bitcoin chiesero i criminali alla città di Baltimora?", read).kind == when.NOW
+    assert policy.when_asked("How many tokens was Llama 3 trained on?", read).kind == when.NOW
+    assert policy.when_asked("Prof, perché ha deciso di abolirli?", read).kind == when.PAST  # the author, formally
+
+
+@pytest.mark.parametrize("question, past", [
+    ("Cosa hai risposto ai genitori che protestavano per i compiti?", True),  # an event of then
+    ("Cosa ti spinse a difendere i compiti a casa?", True),  # the passato remoto
+    ("Perché hai deciso di abolire i compiti?", True),
+    ("Ricordo che davi tantissimi compiti. Secondo te servono?", False),  # a past told, a question of now
+    ("Hai mai provato a leggere su un tablet?", False),  # experience up to now
+    ("Hai scritto qualcosa sui compiti a casa?", False),  # what she wrote
+    ("Tu che davi tanti compiti, cosa pensi dei compiti delle vacanze?", False),
+])
+def test_the_tense_classifier_reads_a_time_gone_by_the_rules_do_not(e5, question, past):
+    from erre.answer import classify, policy
+
+    assert when.asked(question).kind == when.NOW  # the rules read no time gone by in any
+    tense = classify.load(classify.TENSE, e5)
+    past_read = bool(tense.flags(classify.features(e5, [question], ["it"]))[0])
+    kinds = policy.Kinds(np.zeros(3), False, False, past=past_read)
+    assert (policy.when_asked(question, kinds).kind == when.PAST) is past
+
+
+def test_a_time_gone_by_only_the_tense_classifier_reads_keeps_the_writing_of_then(twin, tmp_path):
+    _dated_twin(twin, tmp_path)
+    sent = _scripted(twin, "Li assegnavo perché la fatica forma il carattere [1].")
+    question = "Cosa ti spinse ad assegnare tanti compiti a casa?"  # the passato remoto: no rule reads it
+    assert when.asked(question).kind == when.NOW
+    chat.answer(twin, question, candidates=1)
+    # a time gone by: the 2013 writing is read, and the model is told the question asks about then
+    assert sent and 'scritto="2013-09-16"' in sent[-1], sent[-1] if sent else None
+    chat.answer(twin, "Cosa ti spinge ad assegnare pochi compiti a casa?", candidates=1)
+    assert "2013-09-16" not in sent[-1]  # about now: the newest view alone
+
+
 def test_a_question_names_its_time_in_words_not_by_a_verb_of_the_past_alone():
     assert when.timed("Quanti compiti dai oggi?") and when.timed("Do you still give homework?")
     assert when.timed("Nel 2013 quanti compiti davi?") and when.timed("Agli inizi del blog, che idea avevi dei social?")

@@ -94,6 +94,7 @@ class Reply:
         self.answer: Answer | None = None
         self.passages: list[Passage] = []  # what the model was shown, numbered from 1
         self.evidence: Evidence | None = None
+        self.when = when.When(when.OFF)  # the time the question asks about (policy.when_asked)
         if not self.question:
             raise ErreError("The question is empty.")
         if len(self.question) > policy.MAX_QUESTION_CHARS:
@@ -141,7 +142,7 @@ class Reply:
                 self.asked, self.uncovered, kinds = policy.covered_parts(twin, self.question, lang, limit, kinds)
         found = self._find(detected, lang, limit, clock, kinds.vector if self.asked == self.question else None)
         self.evidence = found.evidence
-        asked_when = when.asked(self.question) if s.chat_time else when.When(when.OFF)
+        asked_when = self.when = policy.when_asked(self.question, kinds) if s.chat_time else when.When(when.OFF)
         if not found.evidence.enough:
             yield from self._not_covered(lang, clock, found, limit, kinds, asked_when.kind == when.LATEST)
             return
@@ -231,7 +232,7 @@ class Reply:
         drafts = yield from self._drafts(messages, lang, clock)
         # grounding first, style second: the draft with most of its own sentences kept
         best = max(drafts, key=lambda d: (d.spoken, -d.cut, -1.0 if d.score is None else d.score))
-        kind = when.asked(self.question).kind if twin.settings.chat_time else None
+        kind = self.when.kind if twin.settings.chat_time else None
         now = kind == when.NOW
         # a time named in words, or a time gone by the verb names asking what the author thought
         # then or yes or no: the writing of then is first (not a detail of an occasion, "What
@@ -370,7 +371,7 @@ class Reply:
         if latest:
             c = self.passages[0].chunk
             intro = texts["latest"].format(title=c.title or Path(c.source).stem, date=spoken_date(c.date or "", lang))
-        now = self.twin.settings.chat_time and when.asked(self.question).kind in (when.NOW, when.LATEST)
+        now = self.twin.settings.chat_time and self.when.kind in (when.NOW, when.LATEST)
         text, span = quote(self.passages, lang, texts, intro, avoid=when.retrospective if now else None)
         if tail := not_covered(lang, self.uncovered, self.elsewhere):
             text += " " + tail

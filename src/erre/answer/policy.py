@@ -96,6 +96,7 @@ class Kinds:
     asked: tuple = ()  # (part, its vector) for each part that asks something
     private: tuple = ()  # of a private message, the parts asking something that alone ask a private fact
     order: bool = False  # a sentence of it that asks nothing reads as an order by itself (a task whatever else)
+    past: bool = False  # asks about a time gone by, by its verbs alone (the tense classifier; `when_asked`)
 
 
 def kinds(twin, question: str, lang: str) -> Kinds:
@@ -123,10 +124,25 @@ def kinds(twin, question: str, lang: str) -> Kinds:
     order = any(q >= max(scope.threshold, part_bar) for q in p[1:])
     task = bool(p[0] >= bar or order)
     flags = classify.load(classify.PERSONAL, twin.embedder, cache).flags(vectors)
+    past = bool(classify.load(classify.TENSE, twin.embedder, cache).flags(x[:1])[0])  # the whole message
     personal = bool(flags[0])
     asked = [(p, v) for p, v in zip(pieces, vectors[1:]) if p.question] if len(pieces) > 1 else []
     private = tuple(p.text for p, f in zip(pieces, flags[1:]) if p.question and f) if personal else ()
-    return Kinds(vectors[0], task, personal, tuple(pieces) if len(pieces) > 1 else (), tuple(asked), private, order)
+    return Kinds(vectors[0], task, personal, tuple(pieces) if len(pieces) > 1 else (), tuple(asked), private, order,
+                 past)
+
+
+def when_asked(question: str, kinds: Kinds) -> when.When:
+    """The time `question` asks about (`when.asked`), or a time gone by when the rules read
+    none and the tense classifier reads one in its verbs (`Kinds.past`): readers tell a time
+    gone by in more ways than rules list ("Cosa hai risposto a chi ti ha criticato per quel
+    libro?", "What made you quit the band?"). Only a question to the author on their own past
+    (`when.to_author`: an event the writings tell, "How many tokens was Llama 3 trained on?",
+    is asked of them as they are), never with a word of now ("oggi", "still")."""
+    asked = when.asked(question)
+    if asked.kind == when.NOW and kinds.past and not when.names_now(question) and when.to_author(question):
+        return when.When(when.PAST)
+    return asked
 
 
 def asks_latest(question: str, kinds: Kinds) -> bool:

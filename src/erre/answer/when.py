@@ -185,14 +185,21 @@ def past_tense(question: str) -> bool:
     """Whether `question` asks the author about a time gone by with its verb alone: a verb of
     the past addressed to them, or an occasion gone by, in a sentence that asks (`asking`),
     and no word of now ("Usavi il telefono in classe? E oggi?" is about now)."""
+    return not names_now(question) and any(_past_in(s) for s in asking(question))
+
+
+def names_now(question: str) -> bool:
+    """Whether `question` holds a word of now ("oggi", "adesso", "still"), less "ancora" and
+    "still" right after a verb of the past, which take its tense ("leggevi ancora…", "did you
+    still…")."""
     words = re.findall(r"\w+", question.lower())
     for m in _NOW_WORD.finditer(question):
         before = words[:len(re.findall(r"\w+", question[:m.start()].lower()))][-2:]
         if not (m[0].lower() in ("ancora", "still") and before and (
                 _imperfect(before[-1]) or " ".join(before) in ("did you", "were you", "had you", "you were",
                                                                "you had"))):
-            return False
-    return any(_past_in(s) for s in asking(question))
+            return True
+    return False
 
 
 # "Tu che eri così entusiasta di Twitter, …": who the author was, said to her before the question
@@ -211,6 +218,20 @@ def asking(question: str) -> list[str]:
     asks = [(sentences[i - 1] + " " if i and len(re.findall(r"\w+", s)) <= 2 else "") + s
             for i, s in enumerate(sentences) if s.rstrip().endswith("?")]
     return [_WHO_WAS.sub("", s) for s in asks] or [question]
+
+
+# the author addressed: "tu", "ti", "hai", "avete", "you", "your"; formally, "lei", "suo", "prof";
+# the Italian second person of the passato remoto ("decidesti", "scrivesti")
+_TO_AUTHOR = re.compile(r"\b(?:tu|ti|te|tuo|tua|tuoi|tue|hai|sei|eri|fosti|avesti|voi|vi|avete|siete|eravate|"
+                        r"vostr[oaie]|lei|suo|sua|suoi|sue|prof\w*|you|your|yours|yourself)\b"
+                        r"|\b\w+(?:asti|esti|isti)\b", re.IGNORECASE)
+
+
+def to_author(question: str) -> bool:
+    """Whether `question` addresses the author (`_TO_AUTHOR`): one on the author's own past,
+    not on an event the writings tell ("Quanti bitcoin chiesero i criminali alla città di
+    Baltimora?", "How many tokens was Llama 3 trained on?")."""
+    return bool(_TO_AUTHOR.search(question))
 
 
 def _past_in(text: str) -> bool:
