@@ -1112,6 +1112,8 @@ def test_a_time_gone_by_the_tense_classifier_reads_in_the_verbs_is_asked_about_a
     assert policy.when_asked("Quanti bitcoin chiesero i criminali alla città di Baltimora?", read).kind == when.NOW
     assert policy.when_asked("How many tokens was Llama 3 trained on?", read).kind == when.NOW
     assert policy.when_asked("Prof, perché ha deciso di abolirli?", read).kind == when.PAST  # the author, formally
+    assert policy.when_asked("Perché decidesti di abolirli?", read).kind == when.PAST  # the passato remoto
+    assert policy.when_asked("Perché questi costi furono così alti?", read).kind == when.NOW  # "questi": no verb
 
 
 @pytest.mark.parametrize("question, past", [

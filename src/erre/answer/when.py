@@ -220,18 +220,21 @@ def asking(question: str) -> list[str]:
     return [_WHO_WAS.sub("", s) for s in asks] or [question]
 
 
-# the author addressed: "tu", "ti", "hai", "avete", "you", "your"; formally, "lei", "suo", "prof";
-# the Italian second person of the passato remoto ("decidesti", "scrivesti")
+# the author addressed: "tu", "ti", "hai", "avete", "you", "your"; formally, "lei", "suo", "prof"
 _TO_AUTHOR = re.compile(r"\b(?:tu|ti|te|tuo|tua|tuoi|tue|hai|sei|eri|fosti|avesti|voi|vi|avete|siete|eravate|"
-                        r"vostr[oaie]|lei|suo|sua|suoi|sue|prof\w*|you|your|yours|yourself)\b"
-                        r"|\b\w+(?:asti|esti|isti)\b", re.IGNORECASE)
+                        r"vostr[oaie]|lei|suo|sua|suoi|sue|prof\w*|you|your|yours|yourself)\b", re.IGNORECASE)
+_REMOTE = re.compile(r"(\w{2,})(a|e|i)sti")  # the second person of the passato remoto: "decidesti", "pensasti"
 
 
 def to_author(question: str) -> bool:
-    """Whether `question` addresses the author (`_TO_AUTHOR`): one on the author's own past,
-    not on an event the writings tell ("Quanti bitcoin chiesero i criminali alla città di
-    Baltimora?", "How many tokens was Llama 3 trained on?")."""
-    return bool(_TO_AUTHOR.search(question))
+    """Whether `question` addresses the author (`_TO_AUTHOR`, or a verb of the second person
+    of the passato remoto, not "questi" nor "costi"): one on the author's own past, not on an
+    event the writings tell ("Quanti bitcoin chiesero i criminali alla città di Baltimora?",
+    "How many tokens was Llama 3 trained on?")."""
+    if _TO_AUTHOR.search(question):
+        return True
+    return any((m := _REMOTE.fullmatch(w)) and language.zipf(m[1] + m[2] + "re", "it") >= VERB_ZIPF
+               for w in re.findall(r"\w+", question.lower()))
 
 
 def _past_in(text: str) -> bool:
