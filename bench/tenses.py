@@ -31,8 +31,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import numpy as np  # noqa: E402
-
 from erre.answer import classify, policy, when  # noqa: E402
 
 HERE = Path(__file__).resolve().parent / "time"
@@ -64,8 +62,7 @@ def main() -> None:
         counts: Counter = Counter()
         for item, past in zip(rows, flags):
             for how, kind in (("rules", when.asked(item["question"]).kind),
-                              ("read", policy.when_asked(item["question"], policy.Kinds(np.zeros(1), False, False,
-                                                                                        past=bool(past))).kind)):
+                              ("read", policy.when_asked(item["question"], bool(past)).kind)):
                 right = (kind in GONE) == (item["kind"] == "past")
                 counts[how, item["kind"], right] += 1
                 if args.show and split == "dev" and not right and how == "read":

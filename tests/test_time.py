@@ -1095,15 +1095,13 @@ def test_a_change_asked_about_whose_draft_is_cut_whole_is_not_told_by_one_quote(
 
 
 def test_a_time_gone_by_the_tense_classifier_reads_in_the_verbs_is_asked_about_as_one():
-    from dataclasses import replace
-
     from erre.answer import policy
 
-    read = policy.Kinds(np.zeros(3), task=False, personal=False, past=True)
+    read = True  # the tense classifier reads a time gone by
     question = "Cosa hai risposto al preside?"  # an event of then, in the passato prossimo
     assert when.asked(question).kind == when.NOW  # the rules read no time in it
     assert policy.when_asked(question, read).kind == when.PAST
-    assert policy.when_asked(question, replace(read, past=False)).kind == when.NOW
+    assert policy.when_asked(question, False).kind == when.NOW
     # a word of now, a year, a change: the rules decide
     assert policy.when_asked("Cosa rispondi oggi al preside?", read).kind == when.NOW
     assert policy.when_asked("Nel 2014 cosa hai risposto al preside?", read).kind == when.YEARS
@@ -1131,8 +1129,7 @@ def test_the_tense_classifier_reads_a_time_gone_by_the_rules_do_not(e5, question
     assert when.asked(question).kind == when.NOW  # the rules read no time gone by in any
     tense = classify.load(classify.TENSE, e5)
     past_read = bool(tense.flags(classify.features(e5, [question], ["it"]))[0])
-    kinds = policy.Kinds(np.zeros(3), False, False, past=past_read)
-    assert (policy.when_asked(question, kinds).kind == when.PAST) is past
+    assert (policy.when_asked(question, past_read).kind == when.PAST) is past
 
 
 def test_a_time_gone_by_only_the_tense_classifier_reads_keeps_the_writing_of_then(twin, tmp_path):

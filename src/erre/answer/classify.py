@@ -76,8 +76,8 @@ SCOPE = Spec("scope", "task", form=True, C=16.0)
 SCOPE_READ = Spec("scope", "task", form=True, C=4.0, reads=True, more="scope-more")
 PERSONAL = Spec("personal", "personal", max_false=0.05)
 # a question about a time gone by that only its verbs or an event of then tell ("Cosa hai risposto
-# al preside?", "What made you quit the band?"), for every chat model: C by five-fold recall on its
-# data (folds by author); reading with the chat model too was no better there (docs/time.md)
+# al preside?", "What made you quit the band?"), for every chat model: C by six-fold recall on its
+# data (folds by author); reading with the chat model too, a little better there, is left out (docs/time.md)
 TENSE = Spec("tense", "past", form=True, C=16.0)
 
 

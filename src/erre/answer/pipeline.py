@@ -142,7 +142,7 @@ class Reply:
                 self.asked, self.uncovered, kinds = policy.covered_parts(twin, self.question, lang, limit, kinds)
         found = self._find(detected, lang, limit, clock, kinds.vector if self.asked == self.question else None)
         self.evidence = found.evidence
-        asked_when = self.when = policy.when_asked(self.question, kinds) if s.chat_time else when.When(when.OFF)
+        asked_when = self.when = policy.when_asked(self.question, kinds.past) if s.chat_time else when.When(when.OFF)
         if not found.evidence.enough:
             yield from self._not_covered(lang, clock, found, limit, kinds, asked_when.kind == when.LATEST)
             return

@@ -132,15 +132,15 @@ def kinds(twin, question: str, lang: str) -> Kinds:
                  past)
 
 
-def when_asked(question: str, kinds: Kinds) -> when.When:
+def when_asked(question: str, past: bool) -> when.When:
     """The time `question` asks about (`when.asked`), or a time gone by when the rules read
-    none and the tense classifier reads one in its verbs (`Kinds.past`): readers tell a time
+    none and the tense classifier reads one in its verbs (`past`, `Kinds.past`): readers tell a time
     gone by in more ways than rules list ("Cosa hai risposto a chi ti ha criticato per quel
     libro?", "What made you quit the band?"). Only a question to the author on their own past
     (`when.to_author`: an event the writings tell, "How many tokens was Llama 3 trained on?",
     is asked of them as they are), never with a word of now ("oggi", "still")."""
     asked = when.asked(question)
-    if asked.kind == when.NOW and kinds.past and not when.names_now(question) and when.to_author(question):
+    if asked.kind == when.NOW and past and not when.names_now(question) and when.to_author(question):
         return when.When(when.PAST)
     return asked
 
