@@ -1630,6 +1630,49 @@ def test_a_name_is_set_aside_when_the_cross_lingual_encoder_finds_the_question_v
         assert not policy.very_near(twin, q, shown)
 
 
+def test_a_name_of_the_askers_context_is_set_aside_when_the_question_is_near_a_post(twin, tmp_path):
+    """A reader tells where their child studies, in a sentence that asks nothing, and asks in
+    common words what a post answers: the school is the asker's context, not what is asked; the
+    question is near the post (the cross-lingual encoder, QUOTE_NEAR), so the name is set aside
+    and the rest answered, even as a quantity. A name in the sentence that asks, or a context
+    followed by a bare question, is asked about: refused as before."""
+    from erre import retrieve
+    from erre.answer import answerable, policy
+
+    _blog(twin, tmp_path / "blog", {
+        "2023-09-20-classe-senza-compiti.md": (
+            "Una classe senza compiti", "Quest'anno nella mia classe non si portano compiti a casa: il "
+            "pomeriggio dei ragazzi resta libero per leggere, fare sport, annoiarsi. Gli esercizi si fanno a "
+            "scuola, insieme. Ai genitori preoccupati rispondo che le versioni di latino le traduciamo in classe."),
+        "2018-06-20-ricette.md": RAGU,
+    })
+    model = ScriptedModel("A casa non porto più compiti: si lavora in classe [1].")
+    twin.use(model=model)
+    question = ("Mio figlio fa il primo anno al Minghetti e sta sulle versioni fino alle otto di sera. "
+                "Lei ai suoi ragazzi quanto lavoro lascia per il pomeriggio?")
+    assert answerable.context_only(question, ("Minghetti",)).startswith("Lei ai suoi ragazzi")
+    assert not answerable.in_context(question, "it", "Minghetti")  # what asks has no word of its own
+    s = twin.settings
+    limit = policy.threshold(s, twin.embedder.name)
+    found = retrieve.search(twin.store, twin.embedder, question, s.chat_passages)
+    shown, ev = policy.shown(found, s.chat_passages, limit), policy.evidence(question, "it", found, limit)
+    assert answerable.missing_terms(question, "it", shown).terms == ("Minghetti",)
+    # not very near, nor enough of its words in the post: only the asker's context, near the post
+    assert not ev.near and not policy.very_near(twin, question, shown)
+    assert not answerable.aside(question, "it", shown, ("Minghetti",))
+    assert policy.asker_context(twin, question, shown, ("Minghetti",))
+    assert policy.set_aside(twin, question, "it", shown, ev, shown) == ("Minghetti",)
+    a = chat.answer(twin, question, candidates=1)
+    assert not a.abstained and a.uncovered == ("Minghetti",) and len(model.calls) == 1, (a.reason, a.text)
+    assert [c.source.rsplit("/", 1)[-1] for c in a.citations] == ["2023-09-20-classe-senza-compiti.md"]
+    # the name asked about, or a context whose question alone asks nothing of the post: refused
+    for q, terms in (("Lei cosa pensa del liceo Minghetti? Ci manderebbe suo figlio?", ("Minghetti",)),
+                     ("Ieri ho visto Oppenheimer al cinema. Lei che ne pensa?", ("Oppenheimer",))):
+        found = retrieve.search(twin.store, twin.embedder, q, s.chat_passages)
+        assert not policy.asker_context(twin, q, policy.shown(found, s.chat_passages, limit), terms), q
+        assert chat.answer(twin, q, candidates=1).abstained, q
+
+
 DIARY = (
     "Maggio a Bologna. Sabato siamo saliti a San Luca a piedi sotto il portico, seicentosessantasei archi, "
     "e in cima il vento portava l'odore dei tigli. Poi giù verso il centro, un gelato in via San Vitale e due "

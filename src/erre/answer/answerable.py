@@ -447,14 +447,25 @@ def in_context(question: str, lang: str, term: str) -> bool:
     in Ohio. How much homework do you give?"), not what the question asks. Not when what
     asks names nothing ("Ieri è uscito Mixtral. Lo hai provato?": it asks about Mixtral),
     nor a year ("Nel 2015 hai scritto…" names the writing asked about)."""
-    pieces = parts(question)
-    if len(pieces) < 2 or _YEAR.fullmatch(term):
+    if _YEAR.fullmatch(term):
         return False
+    asking = context_only(question, (term,))
+    return bool(asking) and bool(topic_terms(asking, lang))
+
+
+def context_only(question: str, terms: Sequence[str]) -> str:
+    """The sentences of `question` that ask something, joined, when each of `terms` is named
+    only in its sentences that ask nothing (the asker's context: "Mio figlio fa il ginnasio al
+    Galvani e fa versioni fino a sera. Lei quanto lavoro dà per il pomeriggio?"); "" otherwise."""
+    pieces = parts(question)
     said = [" ".join(language.words(p.text)) for p in pieces if not p.question]
     asking = [p.text for p in pieces if p.question]
     asked = [" ".join(language.words(p)) for p in asking]
-    return (any(held(term, s) for s in said) and not any(held(term, a) for a in asked)
-            and any(topic_terms(p, lang) for p in asking))
+    if not said or not asking or not terms:
+        return ""
+    if all(any(held(t, s) for s in said) and not any(held(t, a) for a in asked) for t in terms):
+        return " ".join(asking)
+    return ""
 
 
 # "…? E cosa pensi di…", "… and what about…": a second question joined to the first

@@ -228,14 +228,25 @@ def set_aside(twin, asked: str, lang: str, shown: Sequence[Passage], ev: Evidenc
     missing = answerable.missing_terms(asked, lang, shown, author(twin.settings))
     if not missing.reason:
         return ()
-    near = ev is not None and ev.near or very_near(twin, asked, shown)
+    context = asker_context(twin, asked, shown, missing.terms)
+    near = context or ev is not None and ev.near or very_near(twin, asked, shown)
     alike = twin.subjects.alike if twin.subjects is not None else None
-    if not answerable.aside(asked, lang, shown, missing.terms, author(twin.settings), near, alike):
+    if not context and not answerable.aside(asked, lang, shown, missing.terms, author(twin.settings), near, alike):
         return ()
     if not any(written(twin.store, [t]) for t in missing.terms):  # the lookup last
         return tuple(missing.terms)
     # the names still missing once the writings shown and the lead's point are read
     return unwritten_names(twin, asked, lang, shown, (), view)[1] if near else ()
+
+
+def asker_context(twin, asked: str, shown: Sequence[Passage], terms: Sequence[str]) -> bool:
+    """Whether the names `terms` are the asker's own context (`answerable.context_only`: named
+    only in the sentences that ask nothing; no figure), and the question is near a passage
+    shown (`near_one`, the cross-lingual encoder): "Mio figlio fa il ginnasio al Galvani e sta
+    sulle versioni fino a sera. Lei quanto lavoro dà per il pomeriggio?" asks what a post on a
+    class without homework answers, whatever school the asker's son attends."""
+    return (not any(answerable.figure(t) for t in terms) and bool(answerable.context_only(asked, terms))
+            and near_one(twin, asked, shown))
 
 
 def unanswerable(twin, asked: str, lang: str, shown: Sequence[Passage], kinds: Kinds,
