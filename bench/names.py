@@ -41,8 +41,7 @@ def main() -> None:
     ap.add_argument("--split", choices=("dev", "test"), help="only this split")
     ap.add_argument("--show", action="store_true", help="print the dev messages judged wrong")
     args = ap.parse_args()
-    from erre.answer import pipeline
-    from erre.answer.events import Done
+    from erre import chat
 
     home = args.home or tempfile.mkdtemp(prefix="erre-names-")
     twin = _twin.with_corpus(home, str(HERE / "corpus"), "Livia Santandrea")
@@ -52,11 +51,7 @@ def main() -> None:
     for item in items:
         if args.split and item["split"] != args.split:
             continue
-        answer = None
-        for event in pipeline.reply(twin, item["question"]).events():
-            if isinstance(event, Done):
-                answer = event.answer
-        assert answer is not None
+        answer = chat.answer(twin, item["question"])
         cited = [Path(c.source).name for c in answer.citations]
         if item["label"] == "answer":
             right = not answer.abstained and any(s in cited for s in item["sources"])
