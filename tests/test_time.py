@@ -14,6 +14,7 @@ from erre.answer import when, writings
 from erre.answer.texts import spoken_date
 from erre.documents import Chunk, Passage
 from erre.ingest import dates, read
+from erre.subjects import NEAR_SHARE
 
 from .conftest import ScriptedModel, write
 from .test_cli import erre
@@ -686,6 +687,30 @@ def test_the_latest_writing_on_a_subject_may_name_it_by_another_word(twin, tmp_p
     assert a.text.startswith("L'ultima cosa che ho scritto su questo è «La scatola di latta»"), a.text
 
 
+def test_the_latest_writing_may_be_the_newest_ones_mutual_nearest_far_from_the_subjects_word(twin, tmp_path,
+                                                                                             tiny_model):
+    _blog(twin, tmp_path / "phones", {
+        "2014-04-10-il-cellulare-sul-banco.md": (
+            "Il cellulare sul banco", "Nella mia classe il cellulare sta sul banco, acceso. I cellulari servono: "
+            "i ragazzi cercano le parole sul vocabolario online dal cellulare e fotografano la lavagna."),
+        "2024-02-19-la-scatola-di-latta.md": (
+            "La scatola di latta", "Sulla cattedra c'è una scatola di latta che un tempo conteneva biscotti. "
+            "Alle otto ci finisce ogni telefono, spento, fino all'ultima campanella. In aula è tornato il "
+            "silenzio, l'attenzione dura più a lungo, e una ragazza mi ha detto che a scuola si sente in pausa."),
+        "2018-06-20-ricette.md": RAGU,
+        "2019-05-02-viaggio.md": ("Un viaggio a Lisbona", "A Lisbona ho preso il tram 28 fino al castello."),
+    })
+    subjects = twin.subjects
+    old, new = (next(w for w in subjects.writings if w.endswith(n))
+                for n in ("il-cellulare-sul-banco.md", "la-scatola-di-latta.md"))
+    assert subjects.mutual(old) == new
+    # the subject alone is far nearer the post that holds its word: no share of it reaches the newer one
+    asked = subjects.question("cellulari")
+    assert subjects.nearness(new, asked) < NEAR_SHARE * subjects.nearness(old, asked)
+    a = _without_model(twin, tiny_model, "Mi indica il post più recente in cui parla di cellulari?")
+    assert a.reason == "latest" and [c.date for c in a.citations] == ["2024-02-19"], a.text
+
+
 def test_a_latest_writing_not_found_is_answered_as_a_question_about_now(twin, tmp_path):
     _dated_twin(twin, tmp_path)
     sent = _scripted(twin, "Oggi non assegno più compiti a casa [1].")
@@ -813,6 +838,7 @@ def test_the_latest_writing_may_be_the_newer_nearest_in_the_other_language(twin,
     a = chat.answer(twin, question, candidates=1)
     assert a.reason == "latest" and [c.date for c in a.citations] == ["2021-09-04"], a.text
     monkeypatch.setattr(subjects.Subjects, "onward", lambda self, source, question, **kw: [])
+    monkeypatch.setattr(subjects.Subjects, "mutual", lambda self, source: None)  # no link left
     b = chat.answer(twin, question, candidates=1)
     assert b.reason == "latest" and [c.date for c in b.citations] == ["2015-06-22"], b.text
 

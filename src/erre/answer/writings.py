@@ -107,9 +107,10 @@ def newest(twin, asked: str, lang: str, limit: float) -> Passage | None:
     """For a question asking for the latest writing on a subject: the newest writing's
     passage, found by searching for the subject's words alone (`latest`), or for their
     translation into the other language (`translated`), or a newer writing on its
-    subject (subjects.py: `related`, or its own nearest writing, one-way) that holds none
-    of them: in the other language, or in the same one under another word ("telefono"
-    for "cellulari")."""
+    subject (subjects.py: `related`, or its own nearest writing, one-way, or the writing it
+    and the newest found are each other's nearest, when the search found that one too) that
+    holds none of them: in the other language, or in the same one under another word
+    ("telefono" for "cellulari")."""
     s = twin.settings
     words = subject(asked, lang)
     if not words:
@@ -137,7 +138,12 @@ def newest(twin, asked: str, lang: str, limit: float) -> Passage | None:
         return None
     # one-way, as for a question about now; through a translation, the search for it counts
     onward = subjects.onward(newest.chunk.source, question, found=found)
-    for source in dict.fromkeys([*subjects.related(newest.chunk.source, question), *onward]):
+    # the writing each is the other's nearest, found by the subject's own search too: one
+    # subject under another word ("cellulari" is twice as near the 2014 post, which says
+    # "cellulare", as the 2024 one, which says "telefono")
+    mutual = subjects.mutual(newest.chunk.source)
+    both = [mutual] if mutual in {p.chunk.source for p in shown} and near(mutual) > 0 else []
+    for source in dict.fromkeys([*subjects.related(newest.chunk.source, question), *onward, *both]):
         p = nearest(twin, source, question, newest.score)
         if p is not None and (p.chunk.date or "") > (newest.chunk.date or ""):
             newest = p
