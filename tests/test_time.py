@@ -1067,6 +1067,28 @@ def test_a_question_about_now_restated_by_the_draft_gets_the_author_s_words_when
     assert b.abstained and b.reason in ("unsupported", "not_covered"), (b.reason, b.text)
 
 
+def test_a_question_offering_a_choice_whose_draft_only_picks_a_side_gets_the_author_s_words(twin, tmp_path,
+                                                                                              monkeypatch):
+    from erre.answer import answerable
+
+    _bilingual(twin, tmp_path)
+    # the draft restates the question with the side it picks: an echo, cut
+    _scripted(twin, "I drive an electric car.")
+    asked = "What kind of car do you drive, petrol or electric?"
+    a = chat.answer(twin, asked, candidates=1)
+    # which of two, like yes or no: the author's own words answer it
+    assert a.reason == "quoted" and [c.date for c in a.citations] == ["2021-09-04"], (a.reason, a.text)
+    assert "I bought an electric car" in a.text and "I drive" not in a.text
+    # taken for a question asking a detail ("what kind"), the writings might not hold it: refused
+    monkeypatch.setattr(answerable, "closed", answerable.polar)
+    _scripted(twin, "I drive an electric car.")
+    b = chat.answer(twin, asked, candidates=1)
+    assert b.abstained and b.reason == "unsupported", (b.reason, b.text)
+    assert answerable.choice("Leggi su carta o sul lettore?") and answerable.choice("Benzina, diesel o elettrica?")
+    assert not answerable.choice("Dai ancora compiti o no?") and not answerable.choice("Do you read more or less?")
+    assert not answerable.choice("Mio figlio, o meglio mia figlia, studia latino?")
+
+
 def test_a_passage_is_on_a_question_s_subject_when_it_holds_its_topic_words_in_either_language():
     from erre.answer import answerable
     from erre.documents import Chunk, Passage

@@ -546,6 +546,25 @@ def polar(question: str) -> bool:
     return bool(asked) and not any(_WH.search(p.text) for p in asked)
 
 
+# a choice offered: a word, "or", another word ("petrol or electric?", "su carta o sul lettore?");
+# not "or not", "o no", "più o meno", "o meglio", "or so"
+_CHOICE = re.compile(r"\b\w{3,},?\s+(?:or|o|oppure)\s+(?!(?:not|no|non|meno|meglio|so|less|more|rather)\b)\w",
+                     re.IGNORECASE)
+
+
+def choice(question: str) -> bool:
+    """Whether a sentence that asks offers a choice ("What kind of car do you drive, petrol or
+    electric?"): like a yes/no question, it is answered by what the author says, not by a
+    detail."""
+    asked = [p for p in parts(question) if p.question] or parts(question)
+    return any(_CHOICE.search(p.text) for p in asked)
+
+
+def closed(question: str) -> bool:
+    """A yes/no question (`polar`) or one offering a choice (`choice`)."""
+    return polar(question) or choice(question)
+
+
 # asking what the author thinks of something: "Cosa ne pensi…", "Come la vede…", "secondo
 # lei…", "che idea hai…", "What do you think of…", "What's your take on…", "How do you feel…"
 _OPINION = re.compile(
@@ -558,9 +577,10 @@ _OPINION = re.compile(
 
 def opinion(question: str) -> bool:
     """Whether the question asks what the author thinks ("Cosa pensi dei compiti?", "What's
-    your take on Facebook?"), or asks yes or no (`polar`): the author's own words on the
-    subject answer it, where a question asking for a detail wants what they may not hold."""
-    return polar(question) or bool(_OPINION.search(question))
+    your take on Facebook?"), or asks yes or no, or which of two (`closed`): the author's own
+    words on the subject answer it, where a question asking for a detail wants what they may
+    not hold."""
+    return closed(question) or bool(_OPINION.search(question))
 
 
 def wh_question(question: str) -> bool:

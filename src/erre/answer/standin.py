@@ -37,7 +37,8 @@ def stands_in(twin, asked: str, lang: str, cut_reasons: Sequence[tuple[str, str]
 def quotable(asked: str, cut_reasons: Sequence[tuple[str, str]], passages: Sequence[Passage],
              aside: Sequence[str] = ()) -> bool:
     """Whether a draft cut whole is better replaced by the author's own words than by a
-    refusal: a yes/no question whose draft only restated it (or flipped its stance, or
+    refusal: a yes/no question, or one offering a choice (`answerable.closed`: "petrol or
+    electric?", answered "I drive an electric car."), whose draft only restated it (or flipped its stance, or
     named what the question asked that the writings never name: `aside`; beside a restating
     sentence, one that talks about the passages or the author instead of speaking as them,
     but not one that declines to answer), with a passage
@@ -48,7 +49,7 @@ def quotable(asked: str, cut_reasons: Sequence[tuple[str, str]], passages: Seque
     return (bool(cut_reasons)
             and all(p in allowed or (p == "persona" and restating and not grounding.DECLINES.search(s))
                     for p, s in cut_reasons)
-            and answerable.polar(asked) and bool(passages))
+            and answerable.closed(asked) and bool(passages))
 
 
 def restated(asked: str, lang: str, cut_reasons: Sequence[tuple[str, str]], passages: Sequence[Passage],
