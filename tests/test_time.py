@@ -111,6 +111,12 @@ def test_the_file_time_never_counts_and_ingest_names_the_undated(twin, tmp_path)
     ("All'inizio cosa pensavi dei social?", when.EARLY, 0, 9999),
     ("When you started the blog, did you like Facebook?", when.EARLY, 0, 9999),
     ("When you first started the blog, what did you make of Twitter?", when.EARLY, 0, 9999),
+    # opening the blog, a page, an account: the author's beginning there
+    ("Quando apristi la pagina Facebook del blog, cosa ti aspettavi?", when.EARLY, 0, 9999),
+    ("Quando hai aperto il blog cosa pensavi dei social?", when.EARLY, 0, 9999),
+    ("When you launched your blog, did you read on paper?", when.EARLY, 0, 9999),
+    ("Quando ha iniziato a insegnare, dava tanti compiti?", when.EARLY, 0, 9999),
+    ("Quando hai aperto la scatola di latta, cosa c'era dentro?", when.PAST, 0, 9999),  # an occasion
     ("You used to give a lot of homework, right?", when.EARLY, 0, 9999),
     ("What tool did you use to run the model?", when.PAST, 0, 9999),  # a time gone by, not a habit
     ("My eyesight isn't what it used to be. Would you recommend an e-reader?", when.NOW, 0, 9999),  # not hers
