@@ -115,7 +115,8 @@ def test_the_file_time_never_counts_and_ingest_names_the_undated(twin, tmp_path)
     ("Quando apristi la pagina Facebook del blog, cosa ti aspettavi?", when.EARLY, 0, 9999),
     ("Quando hai aperto il blog cosa pensavi dei social?", when.EARLY, 0, 9999),
     ("When you launched your blog, did you read on paper?", when.EARLY, 0, 9999),
-    ("Quando ha iniziato a insegnare, dava tanti compiti?", when.EARLY, 0, 9999),
+    ("Quando iniziasti a insegnare, davi tanti compiti?", when.EARLY, 0, 9999),
+    ("Mio figlio, quando ha aperto il profilo, cosa doveva fare?", when.NOW, 0, 9999),  # his, not hers
     ("Quando hai aperto la scatola di latta, cosa c'era dentro?", when.PAST, 0, 9999),  # an occasion
     ("You used to give a lot of homework, right?", when.EARLY, 0, 9999),
     ("What tool did you use to run the model?", when.PAST, 0, 9999),  # a time gone by, not a habit

@@ -53,10 +53,11 @@ _BEFORE = re.compile(r"\b(?:prima\s+del(?:l')?|before|until|fino\s+al)\s*" + _YE
 _AFTER = re.compile(r"\b(?:dopo\s+il|dal|since|after)\s+" + _YEAR + r"\b", re.IGNORECASE)
 _ONE = re.compile(r"(?<![\w.])" + _YEAR + r"(?![\w.])")
 _EARLY = re.compile(
-    r"\b(all'inizio|agli inizi|ai tempi|i primi tempi|quando (?:hai|ha) (?:appena )?(?:iniziato|cominciato)|"
+    r"\b(all'inizio|agli inizi|ai tempi|i primi tempi|quando hai (?:appena )?(?:iniziato|cominciato)|"
     r"quando (?:iniziasti|cominciasti)|inizialmente|"
-    # opening the blog (a page, an account…) is the author's beginning there
-    r"quando (?:(?:hai|ha) (?:appena )?aperto|apristi|aprì) (?:il |la |l'|l’|un |una |lo )?(?:tuo |tua |suo |sua )?"
+    # opening the blog (a page, an account…) is the author's beginning there; the second person
+    # only ("quando ha aperto il profilo" may be a reader's child's)
+    r"quando (?:hai (?:appena )?aperto|apristi) (?:il |la |l'|l’|un |una |lo )?(?:tuo |tua )?"
     r"(?:blog|pagin\w|profil\w|account|sit\w|canal\w|newsletter)|"
     r"when you (?:first )?(?:started|launched|set up|opened) (?:the |your |a )?(?:blog|page|account|site|newsletter)|"
     r"una volta|in passato|(?<!\d )ann[oi] fa|tempo fa|un tempo|all'epoca|allora|"
