@@ -542,8 +542,14 @@ _WH = re.compile(r"^\W*(?:(?:e|ed|ma|and|but|so|per|in|a|di|da|con|su|tra|fra|of
 def polar(question: str) -> bool:
     """A yes/no question ("…, giusto?", "Sei d'accordo?", "Is SMS a safe second factor?"):
     none of its parts opens with what, how, when, why, which, who or where."""
-    asked = [p for p in parts(question) if p.question] or parts(question)
+    asked = _asking(question)
     return bool(asked) and not any(_WH.search(p.text) for p in asked)
+
+
+def _asking(question: str) -> list[Part]:
+    """The parts of `question` that ask something, or all of them when none does."""
+    pieces = parts(question)
+    return [p for p in pieces if p.question] or pieces
 
 
 # a choice offered: a word, "or", another word ("petrol or electric?", "su carta o sul lettore?");
@@ -556,8 +562,7 @@ def choice(question: str) -> bool:
     """Whether a sentence that asks offers a choice ("What kind of car do you drive, petrol or
     electric?"): like a yes/no question, it is answered by what the author says, not by a
     detail."""
-    asked = [p for p in parts(question) if p.question] or parts(question)
-    return any(_CHOICE.search(p.text) for p in asked)
+    return any(_CHOICE.search(p.text) for p in _asking(question))
 
 
 def closed(question: str) -> bool:

@@ -38,8 +38,8 @@ def quotable(asked: str, cut_reasons: Sequence[tuple[str, str]], passages: Seque
              aside: Sequence[str] = ()) -> bool:
     """Whether a draft cut whole is better replaced by the author's own words than by a
     refusal: a yes/no question, or one offering a choice (`answerable.closed`: "petrol or
-    electric?", answered "I drive an electric car."), whose draft only restated it (or flipped its stance, or
-    named what the question asked that the writings never name: `aside`; beside a restating
+    electric?", answered "I drive an electric car."), whose draft only restated it (or
+    flipped its stance, or named what the question asked that the writings never name: `aside`; beside a restating
     sentence, one that talks about the passages or the author instead of speaking as them,
     but not one that declines to answer), with a passage
     that makes the point. A question asking for a detail (what, how many, which) whose
