@@ -573,6 +573,25 @@ def test_a_chat_models_reading_is_prepared_into_the_twins_cache_and_then_decides
     assert policy.kinds(sample_twin, question, "it").task
     _use(sample_twin, "Scrivo a mano perché penso meglio [1].")  # a model that cannot read: the embedder decides
     assert sample_twin.reader is None and not policy.kinds(sample_twin, question, "it").task
+    sample_twin.use(model=tiny_model)
+
+    # a message a task by the whole alone: its context reads as one, the sentence that asks does not
+    message = "Ti ho cercata su Instagram ma non ci sei più. Dove posso leggerti?"
+    x = classify.features(sample_twin.embedder, [message, *(p.text for p in answerable.parts(message))], ["it"] * 3)
+    plain = x[:, :sample_twin.embedder.dim]
+    cos = plain @ plain[0]
+    assert len(cos) == 3 and max(cos[1:]) < cos[0]
+    # a reading pointing at the whole message: 0.8 for it, 0.2 or less for each sentence alone
+    steep = 2 * np.log(4) / (cos[0] - max(cos[1:]))
+    weights = np.zeros_like(read.weights)
+    weights[:sample_twin.embedder.dim] = steep * plain[0]
+    context = classify.Classifier(read.name, read.embedder, weights, -steep * (cos[0] + max(cos[1:])) / 2, 0.6,
+                                  read.data, {}, read.reader)
+    (cache / "scope.e5-multilingual-e5-small-q4+llamacpp-tiny.json").write_text(context.as_json())
+    monkeypatch.setattr(classify, "_LOADED", {})
+    assert not policy.kinds(sample_twin, message, "it").task
+    monkeypatch.setattr(policy, "ASK_PLAIN", 0.1)  # a sentence that asks reading as a task keeps it one
+    assert policy.kinds(sample_twin, message, "it").task
 
 
 def test_a_yes_no_question_restated_by_the_model_is_answered_with_the_authors_own_words(sample_twin):
