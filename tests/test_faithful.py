@@ -100,6 +100,31 @@ def test_supported_sentences_stream_and_unsupported_ones_never_show():
     assert grounding.enough(out) and not grounding.enough("Sì [1].")
 
 
+def test_a_draft_that_loops_is_cut_where_the_loop_starts_and_the_model_is_no_longer_read():
+    read = []
+
+    def model(pieces):
+        for piece in pieces:
+            read.append(piece)
+            yield piece
+
+    s = grounding.Sentences(QUESTION, "it", PASSAGES)
+    again = ["Mixtral usa 13 miliardi di parametri per token [1]. ", "Quando rallento penso meglio [2]. ",
+             "Mixtral usa 13 miliardi di parametri per token [1]. "] + ["Quando rallento penso meglio. "] * 50
+    out = "".join(s.feed(model(again)))
+    assert out == "Mixtral usa 13 miliardi di parametri per token [1]. Quando rallento penso meglio [2]."
+    assert [v.problem for v in s.cut] == ["loop"] and len(read) < 6
+    # the same few words over and over in one long run: cut, even with no sentence end
+    s, read[:] = grounding.Sentences(QUESTION, "it", PASSAGES), []
+    run = ["Mixtral usa 13 miliardi di parametri per token [1]. In generale penso a "] + [
+        "la scuola, il lavoro, la musica, la lettura, "] * 60
+    assert "".join(s.feed(model(run))) == "Mixtral usa 13 miliardi di parametri per token [1]."
+    assert [v.problem for v in s.cut] == ["loop"] and len(read) < 20
+    # a figure said twice in one sentence, or a list, is no loop
+    assert not grounding.looping("ne uso tre al giorno e tre alla sera".split())
+    assert grounding.looping("la musica la lettura la musica la lettura la musica la lettura".split())
+
+
 def test_a_frame_about_the_passages_is_taken_off_the_sentence():
     s = grounding.Sentences(QUESTION, "it", PASSAGES)
     out = "".join(s.feed(["In base ai passaggi forniti, Mixtral usa 13 miliardi di parametri per token [1]."]))
@@ -573,25 +598,6 @@ def test_a_chat_models_reading_is_prepared_into_the_twins_cache_and_then_decides
     assert policy.kinds(sample_twin, question, "it").task
     _use(sample_twin, "Scrivo a mano perché penso meglio [1].")  # a model that cannot read: the embedder decides
     assert sample_twin.reader is None and not policy.kinds(sample_twin, question, "it").task
-    sample_twin.use(model=tiny_model)
-
-    # a message a task by the whole alone: its context reads as one, the sentence that asks does not
-    message = "Ti ho cercata su Instagram ma non ci sei più. Dove posso leggerti?"
-    x = classify.features(sample_twin.embedder, [message, *(p.text for p in answerable.parts(message))], ["it"] * 3)
-    plain = x[:, :sample_twin.embedder.dim]
-    cos = plain @ plain[0]
-    assert len(cos) == 3 and max(cos[1:]) < cos[0]
-    # a reading pointing at the whole message: 0.8 for it, 0.2 or less for each sentence alone
-    steep = 2 * np.log(4) / (cos[0] - max(cos[1:]))
-    weights = np.zeros_like(read.weights)
-    weights[:sample_twin.embedder.dim] = steep * plain[0]
-    context = classify.Classifier(read.name, read.embedder, weights, -steep * (cos[0] + max(cos[1:])) / 2, 0.6,
-                                  read.data, {}, read.reader)
-    (cache / "scope.e5-multilingual-e5-small-q4+llamacpp-tiny.json").write_text(context.as_json())
-    monkeypatch.setattr(classify, "_LOADED", {})
-    assert not policy.kinds(sample_twin, message, "it").task
-    monkeypatch.setattr(policy, "ASK_PLAIN", 0.1)  # a sentence that asks reading as a task keeps it one
-    assert policy.kinds(sample_twin, message, "it").task
 
 
 def test_a_yes_no_question_restated_by_the_model_is_answered_with_the_authors_own_words(sample_twin):

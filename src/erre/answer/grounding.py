@@ -9,6 +9,8 @@ sentence, with no model call:
 - a **placeholder** (square or angle brackets around a word that is not a citation or an
   HTML tag, "XXX", "TODO", "N/A") is never a fact;
 - a **heading** of a passage, or a short line of one, passed off as a sentence;
+- a **loop**: the same few words over and over, or a sentence said again, the model stuck
+  until its token limit (the draft ends there);
 - the **question echoed**: a sentence made of the question's own words;
 - **figures and names**: each number, year, acronym or name in the sentence must be in the
   passages shown or the question, or be the date (year, month, day) of a passage the sentence
@@ -52,6 +54,7 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 ECHO_SHARE = 0.8  # a sentence this much made of the question's words, with little else, echoes it
 ECHO_NEW_WORDS = 1  # content words (or figures) of its own a sentence needs not to be an echo
 RUN_WORDS = 40  # a streamed run this long without a sentence end is checked and let through as it is
+LOOP_WORDS, LOOP_REPEATS = 4, 3  # the same four words three times in one sentence (or run): the model loops
 HEADING_WORDS = 8  # a passage line this short without closing punctuation is a heading
 STANCE_OVERLAP = 0.5  # share of a sentence's content words a passage sentence must hold to be "the same point"
 CITE_OVERLAP = 0.3  # share of a sentence's content words its cited passage must hold
@@ -178,7 +181,7 @@ def _stance_flipped(bare: str, lang: str, units: Sequence[tuple[str, list[str]]]
 def check_sentence(sentence: str, question: str, lang: str, evidence: str, numbers: set[str],
                    headings: set[str], skip: Sequence[str] = (),
                    units: Sequence[tuple[str, list[str]]] = (), dates: Sequence[str] = ()) -> str | None:
-    """Why a sentence is not supported ("placeholder", "heading", "echo", "number", "name"),
+    """Why a sentence is not supported ("placeholder", "heading", "loop", "echo", "number", "name"),
     or None. `evidence` is the passages' folded words (and the question's), `numbers` their
     figures; `dates`, each passage's date in words (`date_words`): a sentence may tell the date
     of the passages it cites, or of one shown when it cites none ("In 2014 I wrote…" on a
@@ -196,6 +199,8 @@ def check_sentence(sentence: str, question: str, lang: str, evidence: str, numbe
     ws = language.words(bare)
     if " ".join(ws) in headings:
         return "heading"
+    if looping(ws):
+        return "loop"
     asked = set(language.terms(question, lang))
     own = [t for t in language.terms(bare, lang)]
     if own and asked:
@@ -214,6 +219,19 @@ def check_sentence(sentence: str, question: str, lang: str, evidence: str, numbe
     if _stance_flipped(bare, lang, units):
         return "stance"
     return None
+
+
+def looping(words: Sequence[str]) -> bool:
+    """Whether the same LOOP_WORDS words come LOOP_REPEATS times: a small model caught in a
+    loop ("…la musica, la lettura, la scrittura, la musica, la lettura, la scrittura…")
+    until its token limit, saying nothing the passages hold."""
+    seen: dict[tuple[str, ...], int] = {}
+    for i in range(len(words) - LOOP_WORDS + 1):
+        key = tuple(words[i:i + LOOP_WORDS])
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] >= LOOP_REPEATS:
+            return True
+    return False
 
 
 def _units(passages: Sequence[Passage], lang: str) -> list[tuple[str, list[str]]]:
@@ -304,6 +322,7 @@ class Sentences:
         self._buffer = ""
         self._said = False
         self._dropped = False  # the last sentence was cut
+        self._seen: set[str] = set()  # the words of each sentence so far
         self.seconds = 0.0  # spent checking
 
     def feed(self, pieces):
@@ -320,6 +339,9 @@ class Sentences:
             if end is not None:
                 done, self._buffer = self._buffer[:end], self._buffer[end:]
                 yield self._release(done)
+                if self.cut and self.cut[-1].problem == "loop":  # the rest would loop on: stop the model
+                    self._buffer = ""
+                    return
         if self._buffer.strip():
             yield self._release(self._buffer)
         self._buffer = ""
@@ -343,6 +365,10 @@ class Sentences:
                 continue
             problem = check_sentence(sentence, self.question, self.lang, self.evidence, self.numbers,
                                      self.headings, self.skip, self.units, self.dates)
+            said = " ".join(language.words(_MARKERS.sub("", sentence)))
+            if said and said in self._seen:  # a sentence said again: the model loops
+                problem = "loop"
+            self._seen.add(said)
             if problem is None and any(held_as_word(t, " ".join(language.words(sentence))) for t in self.aside):
                 problem = "name"
             self._dropped = bool(problem)

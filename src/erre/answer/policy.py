@@ -36,10 +36,6 @@ PART_READ = 0.9  # the same, by the classifier that reads the chat model's readi
 # ... and from which a message made only of what/how/why questions is a task (answerable.wh_question):
 # every such message the classifier flagged on the hard set and the attack sets was a question
 WH_TASK = 0.95
-# ... and under which, by the classifier that reads, every sentence of a message that asks reads
-# as a question by itself: the message is not a task for its context alone ("Ti ho cercata su
-# Instagram ma non ci sei più. Dove posso leggerti?")
-ASK_PLAIN = 0.5
 WRITTEN_LOOKUP = 20  # passages of the whole index looked at for a term the near ones lack
 # Cross-lingual cosine (subjects.py) from which the question is near the passage whose words
 # would answer it: see `near_one` and `standin.held_back`; past it by NEAR_MARGIN, `very_near`
@@ -106,8 +102,7 @@ class Kinds:
 def kinds(twin, question: str, lang: str) -> Kinds:
     """The question's vector (embedded once, for retrieval too), its parts, and what kind of
     message it is: a task for an assistant, a private question. A message of several parts
-    is a task when one of them is (an order after a question), and not when only the whole
-    reads as one while each sentence that asks reads as a question (ASK_PLAIN)."""
+    is a task when one of them is (an order after a question)."""
     pieces = answerable.parts(question)
     texts = [question] + ([p.text for p in pieces] if len(pieces) > 1 else [])
     x = classify.features(twin.embedder, texts, [lang] * len(texts))
@@ -128,9 +123,6 @@ def kinds(twin, question: str, lang: str) -> Kinds:
     bar = max(scope.threshold, WH_TASK) if answerable.wh_question(question) else scope.threshold
     order = any(q >= max(scope.threshold, part_bar) for q in p[1:])
     task = bool(p[0] >= bar or order)
-    ask = [i for i, part in enumerate(pieces, 1) if part.question] if len(pieces) > 1 else []
-    if task and not order and ask and found is not None:  # a task by the whole message alone
-        task = bool(scope.probability(classify.read(reader, [texts[i] for i in ask], x[ask])).max() >= ASK_PLAIN)
     flags = classify.load(classify.PERSONAL, twin.embedder, cache).flags(vectors)
     past = bool(classify.load(classify.TENSE, twin.embedder, cache).flags(x[:1])[0])  # the whole message
     personal = bool(flags[0])
