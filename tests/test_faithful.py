@@ -125,6 +125,29 @@ def test_a_draft_that_loops_is_cut_where_the_loop_starts_and_the_model_is_no_lon
     assert grounding.looping("la musica la lettura la musica la lettura la musica la lettura".split())
 
 
+def test_an_answer_that_loops_ends_where_the_loop_starts_and_lets_the_model_go(sample_twin):
+    closed = []
+
+    class Looping(ScriptedModel):
+        def stream(self, messages, *, max_tokens, temperature, stop=()):
+            try:
+                yield from super().stream(messages, max_tokens=max_tokens, temperature=temperature, stop=stop)
+            finally:
+                closed.append(True)
+
+    class Style:  # scores the draft right after it is written: the model has let go by then
+        seen: list = []
+
+        def score(self, texts):
+            self.seen.append(list(closed))
+            return [0.5]
+
+    first = "Scrivo a mano perché quando rallento penso meglio [1]. Lo faccio ogni mattina."
+    sample_twin.use(model=Looping(first + " Lo faccio ogni mattina." * 40), verifier=Style())
+    a = chat.answer(sample_twin, "Perché scrivi ancora a mano?", candidates=1)
+    assert not a.abstained and a.text == first and a.reason == "cut" and Style.seen == [[True]]
+
+
 def test_a_frame_about_the_passages_is_taken_off_the_sentence():
     s = grounding.Sentences(QUESTION, "it", PASSAGES)
     out = "".join(s.feed(["In base ai passaggi forniti, Mixtral usa 13 miliardi di parametri per token [1]."]))

@@ -280,6 +280,8 @@ class Reply:
                     pieces.append(piece)
                     if self.candidates == 1:
                         yield Token(piece)
+            if hasattr(stream, "close"):  # a draft cut short (a loop): the model stops and lets go now
+                stream.close()
             self.cut.append([(v.problem or "", v.text) for v in sentences_.cut])
             clock.checks += sentences_.seconds
             text = "".join(pieces).strip()
