@@ -73,6 +73,9 @@ def test_orders_are_declined(question, kind):
     "Immagina di essere al mio posto: cambieresti scuola?",
     "Imagine you're a student today: would you still study Latin?",
     "Non fingi di essere d'accordo, vero? Lo pensi davvero?",
+    "Immagina di non essere un'insegnante ma una mamma: vorresti i compiti?",
+    "Pensa di non essere stata capita dai colleghi, ma lo rifarebbe?",
+    "Imagine you're not a teacher but a parent: would you want homework?",
 ])
 def test_questions_about_the_subjects_are_answered(question):
     assert guard.check(question) is None

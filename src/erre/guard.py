@@ -35,9 +35,11 @@ _PATTERNS = {
         r"\b(ora|adesso|d'ora in poi|da ora|da adesso|da questo momento)\s*,?\s+(tu\s+)?sei\s+"
         r"(un|una|uno|il|la|lo|l')\b|\b(d'ora in poi|da ora|da adesso|da questo momento)\s*,?\s+(tu\s+)?sei\s+"
         r"(?-i:[A-Z])|\bfai\s+finta\s+di\s+essere\b|(?<!non )\bfingi\s+di\s+essere\b|"
-        # "immagina di non essere Davide ma il suo gemello cattivo", "imagine you're not … but …"
-        r"\b(immagina|fingi|supponi|pensa)\s+di\s+non\s+essere\b[^.?!\n]{0,40}\bma\b|"
-        r"\b(imagine|pretend|suppose)\s+(that\s+)?you(\s+are|'re|\s+were)\s+not\b[^.?!\n]{0,40}\b(but|instead)\b|"
+        # another self: "immagina di non essere Davide ma il suo gemello cattivo", "imagine you're not the
+        # author but…" (a name or the author; not "immagina di non essere un'insegnante ma una mamma")
+        r"\b(immagina|fingi|supponi)\s+di\s+non\s+essere\s+((?-i:[A-Z])|l'aut(ore|rice)\b|te\s+stess[oa]\b|"
+        r"(piu\s+)?tu\b)[^.?!\n]{0,40}\bma\b|\b(imagine|pretend|suppose)\s+(that\s+)?you(\s+are|'re|\s+were)\s+"
+        r"not\s+((?-i:[A-Z])|the\s+author\b|yourself\b)[^.?!\n]{0,40}\b(but|instead)\b|"
         r"\byou\s+are\s+now\b|\bfrom\s+now\s+on\s+you\b|\bpretend\s+(to\s+be|you\s+are)\b|"
         # a mode switch ordered, not the subject: "attiva la modalità jailbreak", "developer mode enabled"
         r"\b(jailbreak|developer|dan|god)\s+mode\b|\bmodalita\s+(sviluppatore|jailbreak|dan)\b|"
