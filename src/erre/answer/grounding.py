@@ -360,12 +360,12 @@ class Sentences:
         last = 0
         for a, b in sentences(text):
             sentence = unframed(recite(text[a:b], self.lang, self.passages))
-            if not language.words(_MARKERS.sub("", sentence)) and (self._dropped or not self._said):
+            said = " ".join(language.words(_MARKERS.sub("", sentence)))
+            if not said and (self._dropped or not self._said):
                 last = b  # a citation left after the sentence it cited was cut: nothing to say
                 continue
             problem = check_sentence(sentence, self.question, self.lang, self.evidence, self.numbers,
                                      self.headings, self.skip, self.units, self.dates)
-            said = " ".join(language.words(_MARKERS.sub("", sentence)))
             if said and said in self._seen:  # a sentence said again: the model loops
                 problem = "loop"
             self._seen.add(said)

@@ -59,7 +59,7 @@ _EARLY = re.compile(
     # only ("quando ha aperto il profilo" may be a reader's child's)
     r"quando (?:hai (?:appena )?aperto|apristi) (?:il |la |l'|l’|un |una |lo )?(?:tuo |tua )?"
     r"(?:blog|pagin\w|profil\w|account|sit\w|canal\w|newsletter)|"
-    r"when you (?:first )?(?:started|launched|set up|opened) (?:the |your |a )?(?:blog|page|account|site|newsletter)|"
+    r"when you (?:first )?(?:launched|set up|opened) (?:the |your |a )?(?:blog|page|account|site|newsletter)|"
     r"una volta|in passato|(?<!\d )ann[oi] fa|tempo fa|un tempo|all'epoca|allora|"
     r"at first|in the beginning|at the beginning|in the early days|when you (?:first )?(?:started|began)|early on|"
     r"originally|(?:you|I)\s+used to|years ago|back then|in the past|at the time)\b", re.IGNORECASE)
