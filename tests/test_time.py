@@ -1053,7 +1053,9 @@ def test_a_question_naming_its_time_whose_draft_is_cut_whole_gets_the_writing_of
 @pytest.mark.parametrize("draft, quoted", [
     ("Cosa penso dei compiti a casa.", True),  # the question restated
     ("Mi dispiace, ma non ho accesso a dati personali o passaggi specifici.", False),  # declining
-    ("Assegno 12 esercizi a settimana [1].", False),  # a figure no passage holds
+    # a figure no passage holds, to a question asking none: the passage nearest it, first,
+    # answers (standin.nearest_first)
+    ("Assegno 12 esercizi a settimana [1].", True),
 ])
 def test_a_question_about_now_restated_by_the_draft_gets_the_author_s_words_when_they_are_on_its_subject(
         twin, tmp_path, draft, quoted):
@@ -1066,7 +1068,7 @@ def test_a_question_about_now_restated_by_the_draft_gets_the_author_s_words_when
     if quoted:  # the newest writing on the point, first, in the author's own words
         assert a.reason == "quoted" and [c.date for c in a.citations] == ["2023-10-05"], (a.reason, a.text)
         assert "Non assegno più compiti" in a.text and "Cosa penso" not in a.text
-    else:  # a draft that declines or puts a figure of its own stays a refusal: the model may be right
+    else:  # a draft that declines stays a refusal: the model found nothing in the passages
         assert a.abstained and a.reason == "unsupported", (a.reason, a.text)
     # the first passage holds one of the question's three topic words: not on its subject
     _scripted(twin, "Cosa penso dei compiti delle vacanze estive al mare.")
@@ -1076,7 +1078,7 @@ def test_a_question_about_now_restated_by_the_draft_gets_the_author_s_words_when
 
 def test_a_question_offering_a_choice_whose_draft_only_picks_a_side_gets_the_author_s_words(twin, tmp_path,
                                                                                               monkeypatch):
-    from erre.answer import answerable
+    from erre.answer import answerable, standin
 
     _bilingual(twin, tmp_path)
     # the draft restates the question with the side it picks: an echo, cut
@@ -1087,7 +1089,9 @@ def test_a_question_offering_a_choice_whose_draft_only_picks_a_side_gets_the_aut
     assert a.reason == "quoted" and [c.date for c in a.citations] == ["2021-09-04"], (a.reason, a.text)
     assert "I bought an electric car" in a.text and "I drive" not in a.text
     # taken for a question asking a detail ("what kind"), the writings might not hold it: refused
+    # (unless the passage quoted is the one nearest the question: standin.nearest_first, off here)
     monkeypatch.setattr(answerable, "closed", answerable.polar)
+    monkeypatch.setattr(standin, "nearest_first", lambda *args: False)
     _scripted(twin, "I drive an electric car.")
     b = chat.answer(twin, asked, candidates=1)
     assert b.abstained and b.reason == "unsupported", (b.reason, b.text)
@@ -1887,6 +1891,43 @@ def test_a_question_about_now_whose_draft_only_restated_it_gets_the_newest_words
     _scripted(twin, "Mi pare normale che stia sui libri tutte le sere fino a tardi.")
     c = chat.answer(twin, question, candidates=1)
     assert c.abstained and c.reason == "unsupported", (c.reason, c.text)
+
+
+@pytest.mark.parametrize("draft, quoted", [
+    ("Come gestisco il lavoro a casa dei miei studenti.", True),  # the question restated
+    ("L'autrice scrive che il lavoro si fa in classe.", True),  # the passages talked about, not spoken as
+    ("Ne do 12 a settimana [1].", True),  # a figure of its own, to a question asking none
+    ("Mi dispiace, ma non ho alcun passaggio che ne parli.", False),  # declining: nothing found to say
+])
+def test_a_question_about_now_whose_drafts_failed_to_ground_it_gets_the_words_of_the_passage_nearest_it(
+        twin, tmp_path, draft, quoted):
+    from erre.answer import policy, standin
+
+    _dated_twin(twin, tmp_path)
+    _drop_2013(twin, tmp_path)  # homework a point of one writing: no older view left out
+    _blog(twin, tmp_path / "blog", {"2024-02-19-telefono.md": TELEFONO})  # newer, on phones
+    twin.settings = twin.settings.with_(chat_passages=4, chat_abstain_below="0.0")
+    question = "Come gestisci il lavoro a casa dei tuoi studenti?"  # neither yes/no nor what she thinks
+    by = {p.chunk.date: p for p in _writings(twin)}
+    cosines = twin.subjects.cosines(question, [p.id for p in by.values()])
+    assert cosines[by["2023-10-05"].id] >= policy.QUOTE_NEAR and max(cosines.values()) == cosines[by["2023-10-05"].id]
+    sent = _scripted(twin, draft)
+    a = chat.answer(twin, question, candidates=1)
+    assert 'scritto="2023-10-05"' in sent[-1] and 'scritto="2024-02-19"' in sent[-1]
+    if quoted:  # the newest writing on the point, nearest the question of all shown: her words, cited
+        assert a.reason == "quoted" and [c.date for c in a.citations] == ["2023-10-05"], (a.reason, a.text)
+        assert "pomeriggi" in a.text and "12" not in a.text
+    else:
+        assert a.abstained and a.reason == "unsupported", (a.reason, a.text)
+    # the first passage not the nearest one shown, a question asking how many, a question far from
+    # every writing, a draft with a name the writings lack: no stand-in
+    cut = [("echo", "Come gestisco il lavoro a casa.")]
+    assert standin.nearest_first(twin, question, cut, [by["2023-10-05"], by["2024-02-19"]])
+    assert not standin.nearest_first(twin, question, cut, [by["2024-02-19"], by["2023-10-05"]])
+    assert not standin.nearest_first(twin, "Quanti compiti dai ai tuoi studenti?", [("number", "Ne do due [1].")],
+                                     [by["2023-10-05"]])
+    assert not standin.nearest_first(twin, "Porti la divisa quando insegni?", cut, [by["2023-10-05"]])
+    assert not standin.nearest_first(twin, question, [("name", "Uso Classroom [1].")], [by["2023-10-05"]])
 
 
 def test_a_name_an_older_writing_on_the_point_holds_is_not_one_she_never_wrote_of(twin, tmp_path):

@@ -12,11 +12,15 @@ from collections.abc import Sequence
 
 from ..documents import Passage
 from . import answerable, grounding, when
-from .policy import author, near_ids, near_one
+from .policy import QUOTE_NEAR, author, near_ids, near_one
 
 # Cross-lingual cosine from which a question is near the newest writing on a point written of
 # over the years whose drafts only restated the question: see `newest_words`
 ECHO_NEAR = 0.20
+# Why the grounding check cuts a draft that failed to say what the passages hold, rather than
+# one that said something of its own: it restated the question, flipped a passage's stance,
+# gave a figure of its own, or spoke of itself or of the passages (`grounding.check_sentence`)
+UNGROUNDED = ("echo", "stance", "number", "persona")
 
 
 def stands_in(twin, asked: str, lang: str, cut_reasons: Sequence[tuple[str, str]], passages: Sequence[Passage],
@@ -27,11 +31,13 @@ def stands_in(twin, asked: str, lang: str, cut_reasons: Sequence[tuple[str, str]
     writing of then is first), unless held back for a question about now (`held_back`); or a
     question about now (`now`) restated, whose first passage is on its subject and no newer one
     shown is (`restated`), or on a point written of over the years (`left_older`), near its
-    newest writing (`newest_words`)."""
+    newest writing (`newest_words`), or nearer the first passage than any other shown, its
+    drafts only failing to ground it (`nearest_first`)."""
     if (timed or quotable(asked, cut_reasons, passages, aside)) and not (now and held_back(twin, asked, passages)):
         return True
     return now and (restated(asked, lang, cut_reasons, passages, twin)
-                    or newest_words(twin, asked, passages, left_older, cut_reasons))
+                    or newest_words(twin, asked, passages, left_older, cut_reasons)
+                    or nearest_first(twin, asked, cut_reasons, passages))
 
 
 def quotable(asked: str, cut_reasons: Sequence[tuple[str, str]], passages: Sequence[Passage],
@@ -127,6 +133,28 @@ def newest_words(twin, asked: str, passages: Sequence[Passage], left_older: bool
     if echoed(asked, cut_reasons) and near_one(twin, asked, passages[:1], ECHO_NEAR):
         return True
     return near_one(twin, asked, passages[:1]) and not held_back(twin, asked, passages)
+
+
+def nearest_first(twin, asked: str, cut_reasons: Sequence[tuple[str, str]], passages: Sequence[Passage]) -> bool:
+    """Whether a question about now whose every draft the grounding check cut only for failing
+    to ground it (UNGROUNDED: no name the writings lack, no loop; not declining, as an assistant
+    finding nothing to say: `grounding.DECLINES`), not asking how many or how much (the writings
+    may not hold the figure: `answerable.quantity`), is answered by the author's
+    words of the first passage: the cross-lingual encoder finds the question QUOTE_NEAR or
+    nearer that passage and nearer it than any other shown. The time ordering put the point's
+    newest writing first; nearest of all, it is what the question asks, and a newer writing
+    shown farther off is on another point (a 2024 post on phones in a tin box beside the 2023
+    one on a class without homework, to a parent asking whether the homework she gives is
+    worth it). A
+    question the writings never touch finds passages by chance, far from it, or its drafts
+    are cut for the names it asks of. False without the encoder."""
+    if twin.subjects is None or not passages or not cut_reasons or answerable.quantity(asked):
+        return False
+    if not all(p in UNGROUNDED and not (p == "persona" and grounding.DECLINES.search(s)) for p, s in cut_reasons):
+        return False
+    cosines = twin.subjects.cosines(asked, [p.id for p in passages])
+    first = cosines.get(passages[0].id, 0.0)
+    return first >= QUOTE_NEAR and all(first >= c for c in cosines.values())
 
 
 def echoed(asked: str, cut_reasons: Sequence[tuple[str, str]], kinds: Sequence[str] = ("echo",)) -> bool:
