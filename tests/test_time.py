@@ -553,7 +553,12 @@ def test_a_question_for_the_latest_writing_read_as_a_task_is_answered_by_that_wr
     question = "Ciao! Qual è l'ultima cosa che hai scritto sui compiti a casa? La cerco per mia figlia."
     a = _without_model(twin, tiny_model, question)
     assert a.reason == "latest" and [c.date for c in a.citations] == ["2023-10-05"], a.text
-    # no writing holds the subject: declined as a task, not answered by the model about now
+    # no dated writing holds the subject's word ("pomeridiano"), but the writings answer the
+    # question: the point's newest writing is quoted, in her words, and the model never runs
+    e = _without_model(twin, tiny_model, "Ciao! Qual è l'ultima cosa che hai scritto sul lavoro pomeridiano degli "
+                                         "studenti? La cerco per mia figlia.")
+    assert e.reason == "quoted" and [c.date for c in e.citations] == ["2023-10-05"], (e.reason, e.text)
+    # the writings do not answer it: declined as a task, not answered by the model about now
     b = _without_model(twin, tiny_model, "Ciao! Qual è l'ultima cosa che hai scritto sulle criptovalute? Grazie.")
     assert b.abstained and b.reason == "task", b.text
     # an order about the latest writing asks nothing; a sentence that reads as an order stands

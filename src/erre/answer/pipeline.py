@@ -176,10 +176,14 @@ class Reply:
         shown = view
         told = self._aside(lang)  # the names set aside: said after the answer, what the model is told
         newest = writings.newest(self.twin, self.asked, lang, limit) if asked_when.kind == when.LATEST else None
-        if newest is not None or self.task:  # the newest writing on the subject, named and quoted
+        if newest is not None:  # the newest writing on the subject, named and quoted
             yield from self._latest(newest, lang, clock, found.query)
             return
-        if s.chat_answer == "quote" or self.own_words:  # the author's own words, no model run
+        # the author's own words, no model run; so for a message read as a task whose question for
+        # the latest writing (policy.asks_latest) found no writing by its subject's words: the
+        # writings answer it (the checks passed) and the point's newest writing is first; the
+        # model is never handed a message read as a task
+        if s.chat_answer == "quote" or self.own_words or self.task:
             self.passages = shown
             yield from self._quoted(lang, clock, found.query)
             return
@@ -431,7 +435,8 @@ class Reply:
 
     def _latest(self, newest: Passage | None, lang: str, clock: Clock, query: str) -> Iterator[Event]:
         """The latest writing on the subject, named and quoted without the model; a message read
-        as a task that asked for it (policy.asks_latest) is declined when none is found."""
+        as a task that asked for it (policy.asks_latest) is declined when none is found and the
+        writings do not cover it (`_not_covered`)."""
         if newest is None:  # read as a task, and no latest writing answers it
             yield from self._decline_task(lang, clock)
             return

@@ -150,8 +150,10 @@ def asks_latest(question: str, kinds: Kinds) -> bool:
     for the author's latest writing on a subject, and no sentence of it reads as an order by
     itself: "Ciao! Qual è l'ultima cosa che hai scritto sul latino? La cerco per mia figlia."
     That question is answered without the model, by the newest writing's own words, so the
-    reading as a task is set aside for it; when no writing is found it stands. "Riscrivi il
-    tuo ultimo articolo per bambini" asks nothing: declined."""
+    reading as a task is set aside for it; when no writing holds the subject's words but the
+    writings answer the question, by the words of the point's newest writing, still without the
+    model (`pipeline.Reply`); when the writings do not cover it, the reading stands. "Riscrivi
+    il tuo ultimo articolo per bambini" asks nothing: declined."""
     if not kinds.task or kinds.order:
         return False
     pieces = answerable.parts(question)
