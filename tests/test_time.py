@@ -1965,6 +1965,15 @@ def test_a_name_an_older_writing_on_the_point_holds_is_not_one_she_never_wrote_o
     # and the answer is the 2021 post's own words: the model, which reads that post alone,
     # would say of the Apennines what she never wrote there
     assert policy.named_on_point(twin, question, "it", [new], view=[new])
+    # a question on what she never wrote about, naming the Apennines, finds the same post first
+    # by chance: far from it (under QUOTE_NEAR), the older post on its point does not hold the
+    # name for it; refused, not answered with her words on electric cars
+    far = "Conosci qualche rifugio sull'Appennino dove fare la settimana bianca con la classe?"
+    assert twin.subjects.cosines(far, [new.id])[new.id] < policy.QUOTE_NEAR
+    assert policy.unwritten_names(twin, far, "it", [new], view=[new]) == (("Appennino",), ("Appennino",))
+    assert not policy.named_on_point(twin, far, "it", [new], view=[new])
+    refusal = policy.unanswerable(twin, far, "it", [new], policy.kinds(twin, far, "it"), ev, view=[new])
+    assert refusal is not None and refusal[0] == "missing_terms", refusal
     # with the 2015 post gone, only the walk names them: "I wrote of them elsewhere", refused
     (tmp_path / "blog" / "2015-06-22-macchine-elettriche.md").unlink()
     twin.ingest([str(tmp_path / "blog")])
