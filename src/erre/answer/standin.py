@@ -139,14 +139,13 @@ def nearest_first(twin, asked: str, cut_reasons: Sequence[tuple[str, str]], pass
     """Whether a question about now whose every draft the grounding check cut only for failing
     to ground it (UNGROUNDED: no name the writings lack, no loop; not declining, as an assistant
     finding nothing to say: `grounding.DECLINES`), not asking how many or how much (the writings
-    may not hold the figure: `answerable.quantity`), is answered by the author's
-    words of the first passage: the cross-lingual encoder finds the question QUOTE_NEAR or
-    nearer that passage and nearer it than any other shown. The time ordering put the point's
-    newest writing first; nearest of all, it is what the question asks, and a newer writing
-    shown farther off is on another point (a 2024 post on phones in a tin box beside the 2023
-    one on a class without homework, to a parent asking whether the homework she gives is
-    worth it). A
-    question the writings never touch finds passages by chance, far from it, or its drafts
+    may not hold the figure: `answerable.quantity`), is answered by the author's words of the
+    first passage: the cross-lingual encoder finds the question QUOTE_NEAR or nearer that
+    passage and nearer it than any other shown. The time ordering put the point's newest
+    writing first; nearest of all, it is what the question asks, and a newer writing shown
+    farther off is on another point (a 2024 post on phones in a tin box beside the 2023 one on
+    a class without homework, to a parent asking whether the homework she gives is worth it).
+    A question the writings never touch finds passages by chance, far from it, or its drafts
     are cut for the names it asks of. False without the encoder."""
     if twin.subjects is None or not passages or not cut_reasons or answerable.quantity(asked):
         return False
