@@ -441,10 +441,13 @@ def _record(model, sent: list[str]) -> None:
 
 
 def _scripted(twin, reply: str) -> list[str]:
-    """The twin answers with a scripted model; the prompts it is sent are kept in the list."""
+    """The twin answers with a scripted model; the prompts it is sent are kept in the list.
+    The model writes every answer (chat.then = write: a question about a time gone by too), so
+    that what it is handed can be checked."""
     model, sent = ScriptedModel(reply), []
     _record(model, sent)
     twin.use(model=model)
+    twin.settings = twin.settings.with_(chat_then="write")
     return sent
 
 
@@ -507,7 +510,7 @@ def test_a_year_in_the_question_keeps_the_writings_of_that_year_on_the_tiny_mode
     sent: list[str] = []
     _record(tiny_model, sent)
     twin.use(model=tiny_model)
-    twin.settings = twin.settings.with_(chat_checks=False, llm_max_tokens=8)
+    twin.settings = twin.settings.with_(chat_checks=False, llm_max_tokens=8, chat_then="write")
     try:
         a = chat.answer(twin, "Nel 2013 cosa pensavi dei compiti a casa?", candidates=1)
         twin.settings = twin.settings.with_(chat_time=False)
@@ -536,6 +539,59 @@ def test_the_latest_writing_is_named_dated_and_quoted_without_the_model(twin, tm
         "written on October 5, 2023", "written in October 2023", "written in 2023"]
     assert [spoken_date(d, "it") for d in ("2021-02-11", "2024-03-08", "2021-02-05")] == [
         "dell'11 febbraio 2021", "dell'8 marzo 2024", "del 5 febbraio 2021"]
+
+
+def test_a_time_gone_by_is_answered_in_the_author_s_words_of_then_without_the_model(twin, tmp_path, tiny_model):
+    _dated_twin(twin, tmp_path)
+    sent: list[str] = []
+    _record(tiny_model, sent)
+    twin.use(model=tiny_model)
+    twin.settings = twin.settings.with_(llm_max_tokens=8)
+    try:
+        # a year, a time gone by the verb names asking what she thought, the beginning: the writing
+        # of then, its year said, her own sentence quoted
+        for question in ("Nel 2013 cosa pensavi dei compiti a casa?", "Cosa pensavi dei compiti a casa?",
+                         "All'inizio che idea avevi dei compiti a casa?"):
+            a = chat.answer(twin, question, candidates=1)
+            assert a.reason == "then" and [c.date for c in a.citations] == ["2013-09-16"], (question, a.text)
+            assert a.text.startswith("Nel 2013 ne scrivevo così: «I compiti a casa sono una scuola di disciplina")
+            assert a.text.endswith("» [1]") and not a.model
+        b = chat.answer(twin, "Back in 2013, what did you think about homework?", candidates=1)
+        assert b.text.startswith("In 2013 I wrote (in Italian): “I compiti a casa"), b.text
+        # how the view changed: the oldest writing on the point and the newest, each with its year
+        c = chat.answer(twin, "Come è cambiata nel tempo la tua idea sui compiti a casa?", candidates=1)
+        assert c.reason == "then" and [x.date for x in c.citations] == ["2013-09-16", "2023-10-05"], c.text
+        assert c.text.startswith("Nel 2013 ne scrivevo così: «I compiti") and " [1] Nel 2023: «" in c.text
+        assert not sent  # no model run
+        # a detail of a time gone by, not what she thought: the model writes it
+        chat.answer(twin, "Quanti compiti davi agli studenti?", candidates=1)
+        assert len(sent) == 1
+        # chat.then = write: the model writes the answer on a year too
+        twin.settings = twin.settings.with_(chat_then="write")
+        d = chat.answer(twin, "Nel 2013 cosa pensavi dei compiti a casa?", candidates=1)
+        assert len(sent) == 2 and d.reason != "then"
+    finally:
+        del tiny_model.stream
+
+
+def test_the_sentence_quoted_of_then_is_one_the_author_states_as_herself():
+    from erre.answer.citations import stated
+
+    text = ("Gira una petizione contro i compiti a casa. Vado controcorrente: io i compiti li assegno. "
+            "Chi ha ragione sui compiti? I compiti insegnano la costanza.")
+    chunk = Chunk(source="a.md", title="a", text=text, start=0, end=len(text), language="it")
+    p = Passage(id=1, chunk=chunk, score=1.0, dense=0.9)
+    units, at = [], 0
+    for sentence in ("Gira una petizione contro i compiti a casa.", "Vado controcorrente: io i compiti li assegno.",
+                     "Chi ha ragione sui compiti?", "I compiti insegnano la costanza."):
+        units.append((at, at + len(sentence)))
+        at += len(sentence) + 1
+    # the petition is nearest the question; the author's own statement within the margin is quoted
+    assert stated(p, units, [0.86, 0.81, 0.85, 0.84]) == units[1]
+    # farther than the margin: none (the nearest is quoted); a question is never the statement
+    assert stated(p, units, [0.90, 0.81, 0.85, 0.84]) is None
+    # Italian "i" is an article, not "I": no first person in the last sentence
+    assert stated(p, units[3:], [0.9]) is None
 
 
 def test_a_question_for_the_latest_writing_read_as_a_task_is_answered_by_that_writing(twin, tmp_path, tiny_model,

@@ -118,6 +118,11 @@ class Settings:
                        "How an answer is made: write (the model writes it from the passages) or quote "
                        "(the author's own sentence that best matches the question, framed and cited: "
                        "no model run, never a word the author did not write)", choices=("write", "quote"))
+    chat_then: str = _setting("quote",
+                       "How a question about a time gone by is answered (a year, the beginning, what the "
+                       "author thought then, how a view changed; with chat.time): quote (the author's own "
+                       "words of then, each after its year: no model run) or write (as chat.answer says)",
+                       choices=("quote", "write"))
     # -- style
     style_background: str = _setting("",
                        "Texts by other writers in the author's language (folders or files, separated "

@@ -180,7 +180,9 @@ class Answer:
     style: dict | None = None  # {"score": probability the author wrote it}, when a style model exists
     # why it abstained (one of ABSTAIN_REASONS); for an answer, "cut" (the grounding check removed
     # sentences), "quoted" (the draft was cut whole and the author's own words answer instead) or
-    # "latest" (asked for the latest writing on a subject: named, dated, quoted; no model run)
+    # "latest" (asked for the latest writing on a subject: named, dated, quoted; no model run) or
+    # "then" (asked about a time gone by or a change: the author's words of then, each with its
+    # year; no model run)
     reason: str | None = None
     uncovered: tuple[str, ...] = ()  # what the question asked that the writings do not hold
 

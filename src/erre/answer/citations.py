@@ -22,6 +22,12 @@ from .texts import LANGUAGE_NAMES, _QUOTES
 ATTRIBUTION_MARGIN = {"same": 0.025, "other": 0.005}
 _ENDS = frozenset(".!?…;:»\")'")  # how a sentence ends (a heading does not)
 QUOTE_WORDS = 15  # a quoted sentence shorter than this takes the next one along
+# words by which a sentence speaks as its author, per language: "io", "ho" ("ho cambiato idea"), "my"
+FIRST_PERSON = {"it": frozenset({"io", "mi", "me", "mio", "mia", "miei", "mie", "ho"}),
+                "en": frozenset({"i", "me", "my", "mine", "myself"})}
+# how much farther from the question (e5 cosine) the author's own statement may be than the
+# sentence nearest it, to be quoted instead: see `stated`
+STATED_MARGIN = 0.06
 
 
 _MARKER = re.compile(r"\[(?:(?:passaggio|passage|fonte|source|doc)\s*)?(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]",
@@ -144,6 +150,26 @@ def citation(n: int, p: Passage, support: tuple[int, int] | None = None) -> Cita
                     score=float(p.score), passage_id=p.id, start=c.start, end=c.end, date=c.date)
 
 
+def sentence(p: Passage, avoid: Callable[[str], bool] | None = None,
+             at: tuple[int, int] | None = None) -> tuple[str, tuple[int, int]]:
+    """The author's sentence of `p` that best matches the question (the search's best unit of
+    the passage, or the one `at` starts; a short one takes the next along), and its span in
+    the document. `avoid`: sentences not to quote when a later one of the passage will do."""
+    c = p.chunk
+    spans = [(a + c.start, b + c.start) for a, b in sentences(c.text)
+             if len(language.words(c.text[a:b])) >= 4] or [(c.start, c.end)]
+    best = at or p.quote
+    span = best if best and c.start <= best[0] < c.end else spans[0]
+    i = next((k for k, sp in enumerate(spans) if sp[0] >= span[0]), 0)
+    if avoid is not None:
+        i = next((k for k in range(i, len(spans)) if not avoid(c.text[spans[k][0] - c.start:spans[k][1] - c.start])), i)
+    start, end = spans[i]
+    if (len(language.words(c.text[start - c.start:end - c.start])) < QUOTE_WORDS and i + 1 < len(spans)
+            and c.text[spans[i + 1][0] - c.start:spans[i + 1][1] - c.start].rstrip()[-1:] in _ENDS):
+        end = spans[i + 1][1]  # a short sentence takes the next one along (a sentence, not a heading)
+    return " ".join(c.text[start - c.start:end - c.start].split()), (start, end)
+
+
 def quote(passages: Sequence[Passage], lang: str, texts: dict[str, str],
           intro: str = "", avoid: Callable[[str], bool] | None = None,
           frame: str = "quote_intro") -> tuple[str, tuple[int, int] | None]:
@@ -153,20 +179,52 @@ def quote(passages: Sequence[Passage], lang: str, texts: dict[str, str],
     its `_other` form, for a passage in another language). `avoid`: sentences not to quote when a later
     one of the passage will do (one telling what the author thought years ago, for a
     question about now)."""
-    p = passages[0]
-    c = p.chunk
-    spans = [(a + c.start, b + c.start) for a, b in sentences(c.text)
-             if len(language.words(c.text[a:b])) >= 4] or [(c.start, c.end)]
-    span = p.quote if p.quote and c.start <= p.quote[0] < c.end else spans[0]
-    i = next((k for k, sp in enumerate(spans) if sp[0] >= span[0]), 0)
-    if avoid is not None:
-        i = next((k for k in range(i, len(spans)) if not avoid(c.text[spans[k][0] - c.start:spans[k][1] - c.start])), i)
-    start, end = spans[i]
-    if (len(language.words(c.text[start - c.start:end - c.start])) < QUOTE_WORDS and i + 1 < len(spans)
-            and c.text[spans[i + 1][0] - c.start:spans[i + 1][1] - c.start].rstrip()[-1:] in _ENDS):
-        end = spans[i + 1][1]  # a short sentence takes the next one along (a sentence, not a heading)
-    words = " ".join(c.text[start - c.start:end - c.start].split())
+    c = passages[0].chunk
+    words, span = sentence(passages[0], avoid)
     left, right = _QUOTES.get(lang, ("«", "»"))
     intro = intro or (texts[frame] if c.language in (lang, None)
                       else texts[f"{frame}_other"].format(language=LANGUAGE_NAMES.get(c.language or "", c.language)))
-    return f"{intro} {left}{words}{right} [1]", (start, end)
+    return f"{intro} {left}{words}{right} [1]", span
+
+
+def stated(p: Passage, units: Sequence[tuple[int, int]], cosines: Sequence[float]) -> tuple[int, int] | None:
+    """The sentence unit of `p` (`units`: their spans in the document, with their cosines to the
+    question) in which the author states something as herself, when it is within
+    STATED_MARGIN of the unit nearest the question: not a question, and holding a word of the
+    first person in the passage's language ("Vado controcorrente: io i compiti li assegno, e non
+    pochi.", where the unit nearest "Che idea avevi dei compiti a casa nel 2013?" tells of a
+    petition against homework). None when no such unit is that near."""
+    c = p.chunk
+    first = FIRST_PERSON.get(c.language or "", frozenset())
+    if not first or not cosines:
+        return None
+    floor = max(cosines) - STATED_MARGIN
+    best = None
+    for (a, b), cos in zip(units, cosines):
+        text = c.text[a - c.start:b - c.start]
+        words = language.words(text)
+        if (cos >= floor and "?" not in text and len(words) >= 4 and first & set(words)
+                and (best is None or cos > best[0])):
+            best = (cos, (a, b))
+    return best[1] if best else None
+
+
+def through_time(passages: Sequence[Passage], lang: str, texts: dict[str, str],
+                 at: Sequence[tuple[int, int] | None] = ()) -> tuple[str, list[tuple[int, int]]]:
+    """The author's own sentences from `passages` (one per writing, oldest first), each
+    introduced by the year it was written and cited: "Nel 2013 ne scrivevo così: «…» [1] Nel
+    2023: «…» [2]"; with their spans. `at`: for each passage, the sentence to quote when not
+    the search's best (`stated`). A passage without a date is introduced as a quote is."""
+    left, right = _QUOTES.get(lang, ("«", "»"))
+    said, spans = [], []
+    for n, p in enumerate(passages, 1):
+        c = p.chunk
+        year = (c.date or "")[:4]
+        key = ("then_first" if n == 1 else "then_next") if year.isdigit() else "quote_intro"
+        other = c.language not in (lang, None)
+        intro = texts[f"{key}_other" if other else key].format(
+            year=year, language=LANGUAGE_NAMES.get(c.language or "", c.language))
+        words, span = sentence(p, at=at[n - 1] if n <= len(at) else None)
+        said.append(f"{intro} {left}{words}{right} [{n}]")
+        spans.append(span)
+    return " ".join(said), spans

@@ -11,7 +11,8 @@
 
 It yields events: `Token`s as the answer streams, then one `Done` with the `Answer`, which
 says why when the twin did not answer (`reason`: declined, empty_index, task, not_covered,
-after_writings, personal, missing_terms, unsupported; `quoted` and `cut` on answers).
+after_writings, personal, missing_terms, unsupported; `quoted`, `latest`, `then` and `cut` on
+answers).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from .. import guard, language, retrieve
 from ..documents import Answer, Passage, Turn
 from ..errors import ErreError
 from . import answerable, grounding, policy, standin, when, writings
-from .citations import Markers, attribute, checked, citation, quote, strip_markers
+from .citations import Markers, attribute, checked, citation, quote, stated, strip_markers, through_time
 from .clock import Clock
 from .events import Done, Event, Reading, Token
 from .followup import condense
@@ -164,13 +165,10 @@ class Reply:
         refusal = None
         if s.chat_checks:
             with clock.checking():
-                refusal = self._check(lang, shown, kinds, found, view)
+                refusal = self._check(lang, shown, kinds, found, view, limit)
         clock.timings["checks_ms"] = round(clock.checks * 1000, 1)
         if refusal is not None:
-            reason, text = refusal
-            if reason != "personal":
-                text += policy.nearest_sentence(texts, lang, found.query, found.passages, limit)
-            yield from self._abstain(text, lang, clock, found.query, reason=reason)
+            yield from self._abstain(refusal[1], lang, clock, found.query, reason=refusal[0])
             return
         left_older = ordering.kind == when.NOW and when.left_older(shown, view)  # the point's older writings
         shown = view
@@ -186,6 +184,9 @@ class Reply:
         if s.chat_answer == "quote" or self.own_words or self.task:
             self.passages = shown
             yield from self._quoted(lang, clock, found.query)
+            return
+        if then := self._then(ordering, shown, lambda: when.arrange(*args, translated=translated, point_only=True)):
+            yield from self._through_time(then, lang, clock, found.query)  # the author's words of then, no model
             return
         note = (when.note(ordering, shown, texts) + told).strip()
         yield from self._write(lang, clock, found, shown, limit, note, left_older)
@@ -203,17 +204,21 @@ class Reply:
                        for key, terms in (("aside", never), ("aside_elsewhere", self.elsewhere)) if terms)
 
     def _check(self, lang: str, shown: list[Passage], kinds: policy.Kinds, found: Found,
-               view: list[Passage]) -> tuple[str, str] | None:
+               view: list[Passage], limit: float) -> tuple[str, str] | None:
         """The checks before the model: the names set aside (policy.set_aside), whether the
         question is answered in the author's own words (a private one, policy.private; one whose
         names only an older writing on the point holds, policy.named_on_point; from `view`, what
-        the model would read), and the refusal, if any (policy.unanswerable)."""
+        the model would read), and the refusal, if any (policy.unanswerable: its reason and its
+        text, which names the nearest writings but for a private question)."""
         args = (self.twin, self.asked, lang, shown, kinds, found.evidence)
         self.aside = policy.set_aside(self.twin, self.asked, lang, shown, found.evidence, view)
         names = policy.unwritten_names(self.twin, self.asked, lang, shown, self.aside, view)  # looked up once
         self.own_words = (policy.private(*args, self.question, view) == policy.OWN_WORDS
                           or policy.named_on_point(self.twin, self.asked, lang, shown, names=names))
-        return policy.unanswerable(*args, self.aside, self.question, view, names)
+        refusal = policy.unanswerable(*args, self.aside, self.question, view, names)
+        if refusal is None or refusal[0] == "personal":
+            return refusal
+        return refusal[0], refusal[1] + policy.nearest_sentence(prompts(lang), lang, found.query, found.passages, limit)
 
     def _write(self, lang: str, clock: Clock, found: Found, shown: list[Passage], limit: float,
                note: str = "", left_older: bool = False) -> Iterator[Event]:
@@ -388,6 +393,41 @@ class Reply:
                           model="" if self.twin.settings.chat_answer == "quote" or latest or self.own_words
                           else self.twin.model.name,
                           reason="latest" if latest else "quoted", uncovered=self.uncovered + self.elsewhere))
+
+    def _then(self, ordering: when.When, shown: list[Passage], course: Callable[[], list[Passage]]) -> list[Passage]:
+        """The writings that answer a question about a time gone by in the author's own words
+        (`chat.then` = quote): for a year, the beginning, or what the author thought then (a
+        verb of the past asking an opinion), the writing of then, first in `shown`; for how a
+        view changed, the first passage of the oldest writing on the point and of the newest
+        (`when.course` of `course()`, the point's passages oldest first; the first passage shown
+        alone when the point holds one date). Asked of the 1.5B model, those
+        answers gave the author views and feelings her writings never held (docs/time.md,
+        fiftieth version); her own words of then cannot. [] for any other question."""
+        s = self.twin.settings
+        if not (s.chat_time and s.chat_then == "quote" and shown):
+            return []
+        if ordering.kind == when.CHANGE:
+            return when.course(course()) or shown[:1]
+        if ordering.kind in (when.YEARS, when.EARLY) or ordering.kind == when.PAST and answerable.opinion(self.asked):
+            return shown[:1]
+        return []
+
+    def _through_time(self, passages: list[Passage], lang: str, clock: Clock, query: str) -> Iterator[Event]:
+        """The author's own sentences from `passages`, each after the year it was written, cited
+        (`citations.through_time`), then the parts of the question the writings don't cover."""
+        self.passages = passages
+        vector = self.twin.embedder.queries([query])[0]
+        found = self.twin.store.vectors([p.id for p in passages])
+        at = [stated(p, [tuple(sp) for sp in v.spans], list(v.units @ vector)) if (v := found.get(p.id)) else None
+              for p in passages]
+        text, spans = through_time(passages, lang, prompts(lang), at)
+        if tail := not_covered(lang, self.uncovered, self.elsewhere):
+            text += " " + tail
+        clock.mark("first_token_ms")
+        yield Token(text)
+        yield Done(Answer(text=text, abstained=False, language=lang, timings=clock.close(), query=query,
+                          citations=tuple(citation(n, p, span) for n, (p, span) in enumerate(zip(passages, spans), 1)),
+                          model="", reason="then", uncovered=self.uncovered + self.elsewhere))
 
     def _find(self, detected: str, lang: str, limit: float, clock: Clock, vector=None) -> Found:
         """The search for the question (a follow-up condensed with the conversation first).

@@ -437,7 +437,7 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
             topic: Sequence[str] = (), related: Sequence[Passage] = (),
             alongside: Sequence[Passage] = (), newest: bool = False,
             translated: Callable[[Passage], set[str]] | None = None,
-            apart: Collection[str] = ()) -> list[Passage]:
+            apart: Collection[str] = (), point_only: bool = False) -> list[Passage]:
     """The passages to show for a question asking about `when`: `passages` (the best, already
     judged to cover the question) reordered, or for a time span the passages of `pool` written
     then, best first, when the best passages include some of that time.
@@ -457,7 +457,8 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
     out (`current`); for the beginning, those CHANGED_YEARS or more newer than its oldest
     (`earliest`), and the passages off the point written that much later (or undated); for a
     time gone by, when older writings were put before the first (`then_first`), the first
-    one's writing, which tells of them from later on."""
+    one's writing, which tells of them from later on. `point_only`, for a change: the passages on
+    the point alone, oldest first, when they are of different years (none otherwise)."""
     if when.kind == OFF:
         return list(passages)
     if when.kind == PAST:  # a time gone by, not named: the most relevant first, old ones too
@@ -489,8 +490,8 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
     on = {p.id for p in point}
     group = [*(p for p in passages if p.id in on or p.chunk.source in sources), *added]
     if not dated_apart(group):
-        if when.kind != CHANGE or added:
-            return list(passages)
+        if point_only or when.kind != CHANGE or added:
+            return [] if point_only else list(passages)
         group = list(passages)  # a change asked about, its writings unknown: all in time order
     undated = 9999 if when.kind == NOW else 0  # an undated text is not known to be old
     order = {p.id: i for i, p in enumerate([*passages, *added])}
@@ -501,11 +502,24 @@ def arrange(when: When, passages: Sequence[Passage], pool: Sequence[Passage], sh
         return sign * (undated if y is None else y), order[p.id]
 
     ids = {p.id for p in group}
-    rest = [] if added and when.kind == CHANGE else [p for p in passages if p.id not in ids]
+    rest = [] if point_only or added and when.kind == CHANGE else [p for p in passages if p.id not in ids]
     if newest:
         group, rest = _narrowed(when, group, rest)
     arranged = sorted(group, key=key) + rest
-    return arranged[:max(shown, len(passages))] if added else arranged
+    return arranged[:max(shown, len(passages))] if added and not point_only else arranged
+
+
+def course(passages: Sequence[Passage]) -> list[Passage]:
+    """The first passage of the oldest writing among `passages` and of the newest (`passages`
+    oldest first: `arrange`'s `point_only`, for a change): the view the author started from and
+    the one she holds. Not those between: a writing that shares a word with the point may sit
+    between them off its subject (the 2019 post on e-readers, "Ho cambiato idea…", between the
+    2014 and 2021 posts on reading aloud). [] for fewer than two writings."""
+    firsts: dict[str, Passage] = {}
+    for p in passages:
+        firsts.setdefault(p.chunk.source, p)
+    each = list(firsts.values())
+    return [each[0], each[-1]] if len(each) > 1 else []
 
 
 def _narrowed(when: When, group: list[Passage], rest: list[Passage]) -> tuple[list[Passage], list[Passage]]:
