@@ -2075,3 +2075,31 @@ def test_a_name_written_on_another_point_is_set_aside_when_the_question_is_very_
     ev = policy.evidence(far, "it", [old], policy.threshold(twin.settings, twin.embedder.name))
     assert not ev.near and not policy.very_near(twin, far, [old])
     assert policy.set_aside(twin, far, "it", [old], ev, [old]) == ()
+
+
+def test_the_judge_sees_two_answers_blind_and_counts_each_side(tmp_path):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    import judge
+
+    def rows(answers: dict[str, str]) -> str:
+        return "\n".join(json.dumps({"id": i, "question": f"q {i}", "kind": "past", "answer": a, "abstained": a == "",
+                                     "cited": ["a.md"]}) for i, a in answers.items())
+
+    (tmp_path / "old.jsonl").write_text(rows({"p1": "invented", "p2": "same", "p3": ""}), encoding="utf-8")
+    (tmp_path / "new.jsonl").write_text(rows({"p1": "her words", "p2": "same", "p3": "x"}), encoding="utf-8")
+    folder = tmp_path / "judge"
+    assert judge.pairs(str(tmp_path / "old.jsonl"), str(tmp_path / "new.jsonl"), folder, {"past"}) == 2  # p3: abstained
+    items = {i["id"]: i for i in json.loads((folder / "answers.json").read_text(encoding="utf-8"))}
+    assert len(items["p1"]["answers"]) == 2 and len(items["p2"]["answers"]) == 1  # the same text is judged once
+    assert "old" not in (folder / "answers.json").read_text(encoding="utf-8")  # which is which stays in the key
+    label = {a["text"]: k for k, a in items["p1"]["answers"].items()}
+    verdicts = [{"id": "p1", "label": label["invented"], "faithful": "no", "answers": "yes"},
+                {"id": "p1", "label": label["her words"], "faithful": "yes", "answers": "partly"},
+                {"id": "p2", "label": "A", "faithful": "yes", "answers": "yes"}]
+    (folder / "verdicts.json").write_text(json.dumps(verdicts), encoding="utf-8")
+    counts = judge.tally(folder)
+    assert dict(counts[("old", "all")]) == {"judged": 2, "faithful": 1, "answers": 2, "both": 1}
+    assert dict(counts[("new", "past")]) == {"judged": 2, "faithful": 2, "answers": 1, "both": 1}
