@@ -297,7 +297,7 @@ def test_a_half_covered_question_answers_the_covered_half_and_says_so_of_the_oth
     model = _use(sample_twin, "Scrivo a mano perché quando rallento penso meglio [1].")
     a = chat.answer(sample_twin, "Perché scrivi ancora a mano? E cosa pensi delle biciclette elettriche?")
     assert not a.abstained and a.uncovered == ("E cosa pensi delle biciclette elettriche?",)
-    assert a.text.endswith("non ho scritto nulla.") and "biciclette elettriche" in a.text
+    assert a.text.endswith("non ne trovo una risposta precisa.") and "biciclette elettriche" in a.text
     assert "biciclette" not in model.calls[0][-1]["content"]  # the model never sees the uncovered half
     assert a.citations[0].source == "_posts/2023-02-14-perche-scrivo-a-mano.md"
 
@@ -338,7 +338,8 @@ def test_the_sentence_on_the_uncovered_part_is_never_attributed_to_a_passage(sam
     a = chat.answer(sample_twin, "Perché scrivi ancora a mano? E cosa pensi delle biciclette elettriche?",
                     candidates=1)
     assert read == ["Scrivo a mano perché quando rallento penso meglio."]
-    assert a.text.endswith("Su «E cosa pensi delle biciclette elettriche?», invece, non ho scritto nulla.")
+    assert a.text.endswith("A «E cosa pensi delle biciclette elettriche?», invece, non rispondo: nei miei scritti "
+                            "non ne trovo una risposta precisa.")
     assert a.citations and "[1]" in a.text
 
 
@@ -348,7 +349,7 @@ def test_a_name_set_aside_is_said_plainly_and_never_claimed(sample_twin):
     a = chat.answer(sample_twin, "Scrivi ancora a mano ogni mattina, magari su una Moleskine?", candidates=1)
     assert not a.abstained and a.uncovered == ("Moleskine",)
     assert a.text.startswith("Ogni mattina riempio")
-    assert a.text.endswith("Su «Moleskine», invece, non ho scritto nulla.")
+    assert a.text.endswith("Nei miei scritti non nomino mai «Moleskine».")
     assert a.text.count("Moleskine") == 1  # the model's sentence on it is cut
     assert "Nessuno dei miei scritti nomina «Moleskine»" in model.calls[0][0]["content"] + model.calls[0][-1]["content"]
     # a name that is the whole question stays unanswered, and the model is not asked
@@ -409,7 +410,7 @@ def test_a_name_is_set_aside_when_the_question_is_very_near_a_passage(sample_twi
     model = _use(sample_twin, "Scrivere a mano mi obbliga a rallentare, e quando rallento penso meglio [1].")
     a = chat.answer(sample_twin, question, candidates=1)
     assert not a.abstained and a.uncovered == ("Evernote",) and len(model.calls) == 1
-    assert a.text.endswith("Su «Evernote», invece, non ho scritto nulla.")
+    assert a.text.endswith("Nei miei scritti non nomino mai «Evernote».")
     # a name that is the whole question is far from every passage: still unanswered
     b = chat.answer(sample_twin, "Cosa pensi di Evernote?", candidates=1)
     assert b.abstained and len(model.calls) == 1
@@ -471,7 +472,7 @@ def test_a_private_fact_asked_in_a_part_of_its_own_is_set_apart_and_the_rest_ans
     assert kinds.personal and kinds.private == ("Quanto guadagni al mese?",)  # the whole reads as private
     a = chat.answer(sample_twin, question, candidates=1)
     assert not a.abstained and a.uncovered == ("Quanto guadagni al mese?",)
-    assert a.text.startswith("Ogni mattina riempio") and a.text.endswith("non ho scritto nulla.")
+    assert a.text.startswith("Ogni mattina riempio") and a.text.endswith("non ne trovo una risposta precisa.")
     assert "guadagni" not in model.calls[0][-1]["content"]  # the model never reads the private part
     # a private follow-up that names nothing of its own is still judged on its own
     follow_up = "E tu per chi hai votato alle ultime elezioni?"
@@ -640,7 +641,7 @@ def test_answers_made_of_quotes_alone_never_run_the_model(sample_twin):
     sample_twin.settings = dataclasses.replace(sample_twin.settings, chat_answer="quote")
     a = chat.answer(sample_twin, "Perché scrivi ancora a mano? E cosa pensi delle biciclette elettriche?")
     assert not model.calls and a.reason == "quoted" and a.model == ""
-    assert a.text.startswith("Ne ho scritto così: «") and a.text.endswith("non ho scritto nulla.")
+    assert a.text.startswith("Ne ho scritto così: «") and a.text.endswith("non ne trovo una risposta precisa.")
     quoted = a.text.split("«", 1)[1].split("»", 1)[0]
     assert quoted[-1] in ".!?"  # sentences, never a heading passed off as one
     assert quoted in " ".join(" ".join(d[3].split()) for d in sample_twin.store.documents())

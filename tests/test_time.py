@@ -1743,7 +1743,7 @@ def test_a_name_is_set_aside_when_the_cross_lingual_encoder_finds_the_question_v
     assert policy.very_near(twin, question, shown)
     a = chat.answer(twin, question, candidates=1)
     assert not a.abstained and a.uncovered == ("Kindle",) and len(model.calls) == 1, (a.reason, a.text)
-    assert a.text.endswith("Su «Kindle», invece, non ho scritto nulla.")
+    assert a.text.endswith("Nei miei scritti non nomino mai «Kindle».")
     assert [c.source.rsplit("/", 1)[-1] for c in a.citations] == ["2019-02-03-lettrice-convertita.md"]
     # a question on the name alone, or a bare one beside it, is not that near: nothing set aside
     for q in ("Leggi sul Kobo?", "Cosa pensi di Harry Potter?"):
@@ -2067,7 +2067,7 @@ def test_a_name_written_on_another_point_is_set_aside_when_the_question_is_very_
     sent = _scripted(twin, "All'inizio ridono e si danno di gomito, poi ascoltano in silenzio [1].")
     a = chat.answer(twin, question, candidates=1)
     assert not a.abstained, (a.reason, a.text)
-    assert "Di «Bologna» ho scritto altrove" in a.text and "non ho scritto nulla" not in a.text, a.text
+    assert "Nei miei scritti nomino «Bologna» altrove" in a.text and "non nomino mai" not in a.text, a.text
     assert "«Bologna»" in sent[-1] and "non nominano" in sent[-1]  # the model is told to say nothing of it
     assert "Bologna" in a.uncovered
     # not near the passage, the name is not set aside: the question stays refused ("I wrote of it, but…")

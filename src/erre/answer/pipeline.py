@@ -87,6 +87,7 @@ class Reply:
         self.asked = self.question  # what the model answers: the parts the writings cover
         self.uncovered: tuple[str, ...] = ()  # the parts they do not
         self.elsewhere: tuple[str, ...] = ()  # names set aside that the writings hold on another point
+        self.unnamed: tuple[str, ...] = ()  # names set aside that no writing holds
         self.own_words = False  # a private question a writing is on: her words only (policy.private)
         self.aside: tuple[str, ...] = ()  # names no writing holds, in a question on what the writings do
         self.task = False  # read as a task for an assistant: declined unless the latest writing answers it
@@ -173,9 +174,8 @@ class Reply:
         left_older = ordering.kind == when.NOW and when.left_older(shown, view)  # the point's older writings
         shown = view
         told = self._aside(lang)  # the names set aside: said after the answer, what the model is told
-        newest = writings.newest(self.twin, self.asked, lang, limit) if asked_when.kind == when.LATEST else None
-        if newest is not None:  # the newest writing on the subject, named and quoted
-            yield from self._latest(newest, lang, clock, found.query)
+        if (newest := writings.newest(twin, self.asked, lang, limit) if asked_when.kind == when.LATEST else None):
+            yield from self._latest(newest, lang, clock, found.query)  # the newest writing on the subject, quoted
             return
         # the author's own words, no model run; so for a message read as a task whose question for
         # the latest writing (policy.asks_latest) found no writing by its subject's words: the
@@ -191,14 +191,19 @@ class Reply:
         note = (when.note(ordering, shown, texts) + told).strip()
         yield from self._write(lang, clock, found, shown, limit, note, left_older)
 
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """What the question asked that the answer does not: the parts no passage answers, the
+        names no writing holds, and those held on another point only."""
+        return self.uncovered + self.unnamed + self.elsewhere
+
     def _aside(self, lang: str) -> str:
         """The names set aside (`policy.set_aside`), as the question writes them, said plainly
-        after the answer like the parts not covered: never written of (`uncovered`), or written
-        of on another point (`elsewhere`). Returns what the model is told of them: to say
+        after the answer like the parts not covered: named in no writing (`unnamed`), or only
+        on another point (`elsewhere`). Returns what the model is told of them: to say
         nothing of them (the check cuts what it says)."""
         texts, far = prompts(lang), policy.elsewhere(self.twin.store, self.aside)
-        never = answerable.named(self.asked, tuple(t for t in self.aside if t not in far))
-        self.uncovered += never
+        never = self.unnamed = answerable.named(self.asked, tuple(t for t in self.aside if t not in far))
         self.elsewhere = answerable.named(self.asked, far) if far else ()
         return "".join("\n\n" + texts[key].format(terms=quoted(terms, lang))
                        for key, terms in (("aside", never), ("aside_elsewhere", self.elsewhere)) if terms)
@@ -308,7 +313,7 @@ class Reply:
         text, cited = draft.text, draft.cited
         # the parts the writings do not cover, said plainly after the answer (no passage is
         # attributed to that sentence)
-        tail = not_covered(lang, self.uncovered, self.elsewhere)
+        tail = not_covered(lang, self.uncovered, self.elsewhere, self.unnamed)
         tail = " " + tail if tail else ""
         if tail and self.candidates == 1:
             yield Token(tail)
@@ -340,7 +345,7 @@ class Reply:
         yield Done(Answer(text=text, abstained=False, language=lang,
                           citations=tuple(citation(n, self.passages[n - 1], support.get(n)) for n in cited),
                           timings=timings, query=query, model=twin.model.name, style=style,
-                          reason="cut" if draft.cut else None, uncovered=self.uncovered + self.elsewhere))
+                          reason="cut" if draft.cut else None, uncovered=self.missing))
 
     def _translated(self, lang: str) -> Callable[[Passage], set[str]] | None:
         """The question's topic words a passage in the other language holds translated
@@ -384,7 +389,7 @@ class Reply:
             intro = texts["latest"].format(title=c.title or Path(c.source).stem, date=spoken_date(c.date or "", lang))
         now = self.twin.settings.chat_time and self.when.kind in (when.NOW, when.LATEST)
         text, span = quote(self.passages, lang, texts, intro, avoid=when.retrospective if now else None)
-        if tail := not_covered(lang, self.uncovered, self.elsewhere):
+        if tail := not_covered(lang, self.uncovered, self.elsewhere, self.unnamed):
             text += " " + tail
         clock.mark("first_token_ms")
         yield Token(text)
@@ -392,7 +397,7 @@ class Reply:
                           citations=(citation(1, self.passages[0], span),),
                           model="" if self.twin.settings.chat_answer == "quote" or latest or self.own_words
                           else self.twin.model.name,
-                          reason="latest" if latest else "quoted", uncovered=self.uncovered + self.elsewhere))
+                          reason="latest" if latest else "quoted", uncovered=self.missing))
 
     def _then(self, ordering: when.When, shown: list[Passage], course: Callable[[], list[Passage]]) -> list[Passage]:
         """The writings that answer a question about a time gone by in the author's own words
@@ -400,9 +405,9 @@ class Reply:
         verb of the past asking an opinion), the writing of then, first in `shown`; for how a
         view changed, the first passage of the oldest writing on the point and of the newest
         (`when.course` of `course()`, the point's passages oldest first; the first passage shown
-        alone when the point holds one date). Asked of the 1.5B model, those
-        answers gave the author views and feelings her writings never held (docs/time.md,
-        fiftieth version); her own words of then cannot. [] for any other question."""
+        alone when the point holds one date). Asked of the 1.5B model, those answers gave the
+        author views and feelings her writings never held (docs/time.md, fiftieth version); her
+        own words of then cannot. [] for any other question."""
         s = self.twin.settings
         if not (s.chat_time and s.chat_then == "quote" and shown):
             return []
@@ -421,13 +426,13 @@ class Reply:
         at = [stated(p, [tuple(sp) for sp in v.spans], list(v.units @ vector)) if (v := found.get(p.id)) else None
               for p in passages]
         text, spans = through_time(passages, lang, prompts(lang), at)
-        if tail := not_covered(lang, self.uncovered, self.elsewhere):
+        if tail := not_covered(lang, self.uncovered, self.elsewhere, self.unnamed):
             text += " " + tail
         clock.mark("first_token_ms")
         yield Token(text)
         yield Done(Answer(text=text, abstained=False, language=lang, timings=clock.close(), query=query,
                           citations=tuple(citation(n, p, span) for n, (p, span) in enumerate(zip(passages, spans), 1)),
-                          model="", reason="then", uncovered=self.uncovered + self.elsewhere))
+                          model="", reason="then", uncovered=self.missing))
 
     def _find(self, detected: str, lang: str, limit: float, clock: Clock, vector=None) -> Found:
         """The search for the question (a follow-up condensed with the conversation first).

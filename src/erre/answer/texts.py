@@ -41,13 +41,18 @@ def quoted(items: Sequence[str], lang: str) -> str:
     return ", ".join(f"{left}{t}{right}" for t in items)
 
 
-def not_covered(lang: str, uncovered: Sequence[str], elsewhere: Sequence[str] = ()) -> str:
+def not_covered(lang: str, uncovered: Sequence[str], elsewhere: Sequence[str] = (), unnamed: Sequence[str] = ()) -> str:
     """What is said after an answer of the parts and names of the question the writings do
-    not cover: never written of (`uncovered`: "Su «Kindle», invece, non ho scritto nulla."),
-    or written of on another point (`elsewhere`: "Di «Bologna» ho scritto altrove, non a
-    questo proposito."). "" when there are none."""
+    not cover, no more than the checks found: a part no passage answers (`uncovered`: "A «…»,
+    invece, non rispondo: nei miei scritti non ne trovo una risposta precisa."), a name no
+    writing holds (`unnamed`: "Nei miei scritti non nomino mai «Kindle»."; not "I never wrote
+    about it": she may have, in other words, of e-readers), or one held on another point only
+    (`elsewhere`: "Nei miei scritti nomino «Bologna» altrove, non a questo proposito."). ""
+    when there are none."""
     texts = prompts(lang)
     said = [texts["uncovered"].format(parts=quoted(uncovered, lang))] if uncovered else []
+    if unnamed:
+        said.append(texts["unnamed"].format(terms=quoted(unnamed, lang)))
     if elsewhere:
         said.append(texts["elsewhere"].format(terms=quoted(elsewhere, lang)))
     return " ".join(said)
