@@ -73,6 +73,9 @@ class Retrieved:
     # the first k as ranked before the translated words' BM25 joined (`translated`), when it
     # changed them: whether the writings come near the question is judged on these, as before
     judged: list[Passage] = field(default_factory=list)
+    # the question's vector the dense search compared (None in lexical mode): the sentence of a
+    # passage nearest the question is chosen by the same vector (answer.citations.stated)
+    vector: np.ndarray | None = None
 
 
 def find(store: Store, embedder: Embedder | None, query: str, k: int = 8, *, pool: int = 0,
@@ -130,7 +133,8 @@ def find(store: Store, embedder: Embedder | None, query: str, k: int = 8, *, poo
                        rank_dense=r.rank_dense, rank_lexical=r.rank_lexical, quote=r.span, extra={"language": qlang})
 
     passages = [passage(r) for r in rows if r.id in chunks]
-    return Retrieved(query, qlang, passages[:k], passages, [passage(every[i]) for i in judged if i in chunks])
+    return Retrieved(query, qlang, passages[:k], passages, [passage(every[i]) for i in judged if i in chunks],
+                     query_vector)
 
 
 def search(store: Store, embedder: Embedder | None, query: str, k: int = 8, **options) -> list[Passage]:

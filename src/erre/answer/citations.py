@@ -179,12 +179,21 @@ def quote(passages: Sequence[Passage], lang: str, texts: dict[str, str],
     its `_other` form, for a passage in another language). `avoid`: sentences not to quote when a later
     one of the passage will do (one telling what the author thought years ago, for a
     question about now)."""
-    c = passages[0].chunk
     words, span = sentence(passages[0], avoid)
+    return framed(passages[0], words, 1, lang, texts, frame, intro), span
+
+
+def framed(p: Passage, words: str, n: int, lang: str, texts: dict[str, str], frame: str, intro: str = "",
+           **fields: str) -> str:
+    """The author's `words` from passage `p`, quoted and cited as [n] after the prompt text
+    `frame` (its `_other` form for a passage in another language than the answer's; `fields`
+    fill it), or after `intro` when given."""
+    c = p.chunk
     left, right = _QUOTES.get(lang, ("«", "»"))
-    intro = intro or (texts[frame] if c.language in (lang, None)
-                      else texts[f"{frame}_other"].format(language=LANGUAGE_NAMES.get(c.language or "", c.language)))
-    return f"{intro} {left}{words}{right} [1]", span
+    if not intro:
+        key = frame if c.language in (lang, None) else f"{frame}_other"
+        intro = texts[key].format(language=LANGUAGE_NAMES.get(c.language or "", c.language), **fields)
+    return f"{intro} {left}{words}{right} [{n}]"
 
 
 def stated(p: Passage, units: Sequence[tuple[int, int]], cosines: Sequence[float]) -> tuple[int, int] | None:
@@ -215,16 +224,11 @@ def through_time(passages: Sequence[Passage], lang: str, texts: dict[str, str],
     introduced by the year it was written and cited: "Nel 2013 ne scrivevo così: «…» [1] Nel
     2023: «…» [2]"; with their spans. `at`: for each passage, the sentence to quote when not
     the search's best (`stated`). A passage without a date is introduced as a quote is."""
-    left, right = _QUOTES.get(lang, ("«", "»"))
     said, spans = [], []
     for n, p in enumerate(passages, 1):
-        c = p.chunk
-        year = (c.date or "")[:4]
-        key = ("then_first" if n == 1 else "then_next") if year.isdigit() else "quote_intro"
-        other = c.language not in (lang, None)
-        intro = texts[f"{key}_other" if other else key].format(
-            year=year, language=LANGUAGE_NAMES.get(c.language or "", c.language))
+        year = (p.chunk.date or "")[:4]
+        frame = ("then_first" if n == 1 else "then_next") if year.isdigit() else "quote_intro"
         words, span = sentence(p, at=at[n - 1] if n <= len(at) else None)
-        said.append(f"{intro} {left}{words}{right} [{n}]")
+        said.append(framed(p, words, n, lang, texts, frame, year=year))
         spans.append(span)
     return " ".join(said), spans

@@ -186,7 +186,7 @@ class Reply:
             yield from self._quoted(lang, clock, found.query)
             return
         if then := self._then(ordering, shown, lambda: when.arrange(*args, translated=translated, point_only=True)):
-            yield from self._through_time(then, lang, clock, found.query)  # the author's words of then, no model
+            yield from self._through_time(then, lang, clock, found)  # the author's words of then, no model
             return
         note = (when.note(ordering, shown, texts) + told).strip()
         yield from self._write(lang, clock, found, shown, limit, note, left_older)
@@ -417,13 +417,15 @@ class Reply:
             return shown[:1]
         return []
 
-    def _through_time(self, passages: list[Passage], lang: str, clock: Clock, query: str) -> Iterator[Event]:
+    def _through_time(self, passages: list[Passage], lang: str, clock: Clock, found: Found) -> Iterator[Event]:
         """The author's own sentences from `passages`, each after the year it was written, cited
-        (`citations.through_time`), then the parts of the question the writings don't cover."""
-        self.passages = passages
-        vector = self.twin.embedder.queries([query])[0]
-        found = self.twin.store.vectors([p.id for p in passages])
-        at = [stated(p, [tuple(sp) for sp in v.spans], list(v.units @ vector)) if (v := found.get(p.id)) else None
+        (`citations.through_time`; the sentence chosen by the search's own vector of the
+        question, without its years), then the parts of the question the writings don't cover."""
+        self.passages, query, vector = passages, found.query, found.retrieved.vector
+        if vector is None:  # a lexical search: the question's vector, as asked
+            vector = self.twin.embedder.queries([query])[0]
+        units = self.twin.store.vectors([p.id for p in passages])
+        at = [stated(p, [tuple(sp) for sp in v.spans], list(v.units @ vector)) if (v := units.get(p.id)) else None
               for p in passages]
         text, spans = through_time(passages, lang, prompts(lang), at)
         if tail := not_covered(lang, self.uncovered, self.elsewhere, self.unnamed):
