@@ -442,12 +442,12 @@ def _record(model, sent: list[str]) -> None:
 
 def _scripted(twin, reply: str) -> list[str]:
     """The twin answers with a scripted model; the prompts it is sent are kept in the list.
-    The model writes every answer (chat.then = write: a question about a time gone by too), so
-    that what it is handed can be checked."""
+    The model writes every answer (chat.then, chat.now = write: a question about a time gone by,
+    or about now on a point written of years apart, too), so that what it is handed can be checked."""
     model, sent = ScriptedModel(reply), []
     _record(model, sent)
     twin.use(model=model)
-    twin.settings = twin.settings.with_(chat_then="write")
+    twin.settings = twin.settings.with_(chat_then="write", chat_now="write")
     return sent
 
 
@@ -510,7 +510,7 @@ def test_a_year_in_the_question_keeps_the_writings_of_that_year_on_the_tiny_mode
     sent: list[str] = []
     _record(tiny_model, sent)
     twin.use(model=tiny_model)
-    twin.settings = twin.settings.with_(chat_checks=False, llm_max_tokens=8, chat_then="write")
+    twin.settings = twin.settings.with_(chat_checks=False, llm_max_tokens=8, chat_then="write", chat_now="write")
     try:
         a = chat.answer(twin, "Nel 2013 cosa pensavi dei compiti a casa?", candidates=1)
         twin.settings = twin.settings.with_(chat_time=False)
@@ -569,6 +569,36 @@ def test_a_time_gone_by_is_answered_in_the_author_s_words_of_then_without_the_mo
         # chat.then = write: the model writes the answer on a year too
         twin.settings = twin.settings.with_(chat_then="write")
         d = chat.answer(twin, "Nel 2013 cosa pensavi dei compiti a casa?", candidates=1)
+        assert len(sent) == 2 and d.reason != "then"
+    finally:
+        del tiny_model.stream
+
+
+def test_a_view_the_author_changed_is_answered_now_in_her_newest_words_then_her_oldest(twin, tmp_path, tiny_model):
+    _dated_twin(twin, tmp_path)
+    sent: list[str] = []
+    _record(tiny_model, sent)
+    twin.use(model=tiny_model)
+    twin.settings = twin.settings.with_(llm_max_tokens=8)
+    try:
+        # about now, on a point written of ten years apart: the newest writing first, after its
+        # year, then the oldest; her own sentences, no model run
+        a = chat.answer(twin, "Cosa pensi dei compiti a casa?", candidates=1)
+        assert a.reason == "then" and [c.date for c in a.citations] == ["2023-10-05", "2013-09-16"], a.text
+        assert a.text.startswith("Nel 2023 ho scritto così: «Non assegno più compiti a casa")
+        assert " [1] Prima, nel 2013, scrivevo: «I compiti a casa sono" in a.text and a.text.endswith("» [2]")
+        b = chat.answer(twin, "What do you think about homework?", candidates=1)
+        assert b.text.startswith("In 2023 I wrote (in Italian): “Non assegno"), b.text
+        assert "[1] Before that, in 2013, I wrote (in Italian): “I compiti" in b.text
+        assert not sent and not a.model  # no model run
+        # chat.now = write: the model writes it, from the newest writing
+        twin.settings = twin.settings.with_(chat_now="write")
+        c = chat.answer(twin, "Cosa pensi dei compiti a casa?", candidates=1)
+        assert len(sent) == 1 and c.reason != "then"
+        # a point of one writing: the model writes it
+        twin.settings = twin.settings.with_(chat_now="quote")
+        _drop_2013(twin, tmp_path)
+        d = chat.answer(twin, "Cosa pensi dei compiti a casa?", candidates=1)
         assert len(sent) == 2 and d.reason != "then"
     finally:
         del tiny_model.stream
@@ -1742,9 +1772,12 @@ def test_a_name_is_set_aside_when_the_cross_lingual_encoder_finds_the_question_v
     assert ev.enough and not ev.near and not answerable.aside(question, "it", shown, ("Kindle",))
     assert policy.very_near(twin, question, shown)
     a = chat.answer(twin, question, candidates=1)
-    assert not a.abstained and a.uncovered == ("Kindle",) and len(model.calls) == 1, (a.reason, a.text)
+    # her newest words on the point, then the oldest (chat.now = quote), no model run
+    assert not a.abstained and a.uncovered == ("Kindle",) and not model.calls, (a.reason, a.text)
+    assert a.text.startswith("Nel 2019 ho scritto così: «")
     assert a.text.endswith("Nei miei scritti non nomino mai «Kindle».")
-    assert [c.source.rsplit("/", 1)[-1] for c in a.citations] == ["2019-02-03-lettrice-convertita.md"]
+    assert [c.source.rsplit("/", 1)[-1] for c in a.citations] == ["2019-02-03-lettrice-convertita.md",
+                                                                   "2012-05-14-lettrice-di-carta.md"]
     # a question on the name alone, or a bare one beside it, is not that near: nothing set aside
     for q in ("Leggi sul Kobo?", "Cosa pensi di Harry Potter?"):
         assert not policy.very_near(twin, q, shown)

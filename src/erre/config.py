@@ -123,6 +123,11 @@ class Settings:
                        "author thought then, how a view changed; with chat.time): quote (the author's own "
                        "words of then, each after its year: no model run) or write (as chat.answer says)",
                        choices=("quote", "write"))
+    chat_now: str = _setting("quote",
+                       "How a question about now is answered on a point the author wrote of years apart "
+                       "(with chat.time): quote (her own sentence from the newest writing, after its year, "
+                       "then one from the oldest: no model run) or write (as chat.answer says)",
+                       choices=("quote", "write"))
     # -- style
     style_background: str = _setting("",
                        "Texts by other writers in the author's language (folders or files, separated "

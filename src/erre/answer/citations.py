@@ -218,16 +218,22 @@ def stated(p: Passage, units: Sequence[tuple[int, int]], cosines: Sequence[float
     return best[1] if best else None
 
 
+THEN, NOW = ("then_first", "then_next"), ("now_first", "now_before")  # `through_time`'s frames
+
+
 def through_time(passages: Sequence[Passage], lang: str, texts: dict[str, str],
-                 at: Sequence[tuple[int, int] | None] = ()) -> tuple[str, list[tuple[int, int]]]:
-    """The author's own sentences from `passages` (one per writing, oldest first), each
-    introduced by the year it was written and cited: "Nel 2013 ne scrivevo così: «…» [1] Nel
-    2023: «…» [2]"; with their spans. `at`: for each passage, the sentence to quote when not
-    the search's best (`stated`). A passage without a date is introduced as a quote is."""
+                 at: Sequence[tuple[int, int] | None] = (),
+                 frames: tuple[str, str] = THEN) -> tuple[str, list[tuple[int, int]]]:
+    """The author's own sentences from `passages` (one per writing), each introduced by the
+    year it was written and cited: "Nel 2013 ne scrivevo così: «…» [1] Nel 2023: «…» [2]"
+    (THEN, oldest first), or "Nel 2023 ho scritto così: «…» [1] Prima, nel 2013, scrivevo:
+    «…» [2]" (NOW, newest first: when she wrote it, not a claim that it is on what was asked);
+    with their spans. `at`: for each passage, the sentence to quote when not the search's best
+    (`stated`). A passage without a date is introduced as a quote is."""
     said, spans = [], []
     for n, p in enumerate(passages, 1):
         year = (p.chunk.date or "")[:4]
-        frame = ("then_first" if n == 1 else "then_next") if year.isdigit() else "quote_intro"
+        frame = (frames[0] if n == 1 else frames[1]) if year.isdigit() else "quote_intro"
         words, span = sentence(p, at=at[n - 1] if n <= len(at) else None)
         said.append(framed(p, words, n, lang, texts, frame, year=year))
         spans.append(span)

@@ -26,7 +26,7 @@ from .. import guard, language, retrieve
 from ..documents import Answer, Passage, Turn
 from ..errors import ErreError
 from . import answerable, grounding, policy, standin, when, writings
-from .citations import Markers, attribute, checked, citation, quote, stated, strip_markers, through_time
+from .citations import NOW, THEN, Markers, attribute, checked, citation, quote, stated, strip_markers, through_time
 from .clock import Clock
 from .events import Done, Event, Reading, Token
 from .followup import condense
@@ -171,7 +171,7 @@ class Reply:
         if refusal is not None:
             yield from self._abstain(refusal[1], lang, clock, found.query, reason=refusal[0])
             return
-        left_older = ordering.kind == when.NOW and when.left_older(shown, view)  # the point's older writings
+        older = when.left_older(shown, view) if ordering.kind == when.NOW else []  # the point's older writings
         shown = view
         told = self._aside(lang)  # the names set aside: said after the answer, what the model is told
         if (newest := writings.newest(twin, self.asked, lang, limit) if asked_when.kind == when.LATEST else None):
@@ -185,11 +185,12 @@ class Reply:
             self.passages = shown
             yield from self._quoted(lang, clock, found.query)
             return
-        if then := self._then(ordering, shown, lambda: when.arrange(*args, translated=translated, point_only=True)):
-            yield from self._through_time(then, lang, clock, found)  # the author's words of then, no model
+        if then := self._then(ordering, shown, lambda: when.arrange(*args, translated=translated, point_only=True),
+                              older):
+            yield from self._through_time(then, lang, clock, found, ordering.kind)  # her words of then, no model
             return
         note = (when.note(ordering, shown, texts) + told).strip()
-        yield from self._write(lang, clock, found, shown, limit, note, left_older)
+        yield from self._write(lang, clock, found, shown, limit, note, bool(older))
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -399,7 +400,8 @@ class Reply:
                           else self.twin.model.name,
                           reason="latest" if latest else "quoted", uncovered=self.missing))
 
-    def _then(self, ordering: when.When, shown: list[Passage], course: Callable[[], list[Passage]]) -> list[Passage]:
+    def _then(self, ordering: when.When, shown: list[Passage], course: Callable[[], list[Passage]],
+              older: Sequence[Passage] = ()) -> list[Passage]:
         """The writings that answer a question about a time gone by in the author's own words
         (`chat.then` = quote): for a year, the beginning, or what the author thought then (a
         verb of the past asking an opinion), the writing of then, first in `shown`; for how a
@@ -407,9 +409,16 @@ class Reply:
         (`when.course` of `course()`, the point's passages oldest first; the first passage shown
         alone when the point holds one date). Asked of the 1.5B model, those answers gave the
         author views and feelings her writings never held (docs/time.md, fiftieth version); her
-        own words of then cannot. [] for any other question."""
+        own words of then cannot. So for a question about now on a point she wrote of years
+        apart (`chat.now` = quote; `older`: the point's older passages left out, oldest first,
+        `when.left_older`): the newest writing first in `shown`, then the oldest, as a reader is
+        told what she thinks now and what she thought before. [] for any other question."""
         s = self.twin.settings
-        if not (s.chat_time and s.chat_then == "quote" and shown):
+        if not (s.chat_time and shown):
+            return []
+        if ordering.kind == when.NOW:
+            return [shown[0], older[0]] if older and s.chat_now == "quote" else []
+        if s.chat_then != "quote":
             return []
         if ordering.kind == when.CHANGE:
             return when.course(course()) or shown[:1]
@@ -417,17 +426,19 @@ class Reply:
             return shown[:1]
         return []
 
-    def _through_time(self, passages: list[Passage], lang: str, clock: Clock, found: Found) -> Iterator[Event]:
+    def _through_time(self, passages: list[Passage], lang: str, clock: Clock, found: Found,
+                      kind: str = when.PAST) -> Iterator[Event]:
         """The author's own sentences from `passages`, each after the year it was written, cited
-        (`citations.through_time`; the sentence chosen by the search's own vector of the
-        question, without its years), then the parts of the question the writings don't cover."""
+        (`citations.through_time`, framed as now and before for a question about now, `kind`;
+        the sentence chosen by the search's own vector of the question, without its years),
+        then the parts of the question the writings don't cover."""
         self.passages, query, vector = passages, found.query, found.retrieved.vector
         if vector is None:  # a lexical search: the question's vector, as asked
             vector = self.twin.embedder.queries([query])[0]
         units = self.twin.store.vectors([p.id for p in passages])
         at = [stated(p, [tuple(sp) for sp in v.spans], list(v.units @ vector)) if (v := units.get(p.id)) else None
               for p in passages]
-        text, spans = through_time(passages, lang, prompts(lang), at)
+        text, spans = through_time(passages, lang, prompts(lang), at, NOW if kind == when.NOW else THEN)
         if tail := not_covered(lang, self.uncovered, self.elsewhere, self.unnamed):
             text += " " + tail
         clock.mark("first_token_ms")

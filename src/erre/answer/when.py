@@ -391,14 +391,17 @@ def outdated(passages: Sequence[Passage], on: Callable[[Passage], bool] | None =
                                      for p in passages[1:])
 
 
-def left_older(shown: Sequence[Passage], view: Sequence[Passage]) -> bool:
-    """Whether `view`, what a question about now reads (the point's newest writing first,
-    `current`), leaves out a passage of `shown` written before its first: the author wrote on
-    the point more than once, years apart, and the first passage is the later view."""
+def left_older(shown: Sequence[Passage], view: Sequence[Passage]) -> list[Passage]:
+    """The passages of `shown` that `view`, what a question about now reads (the point's newest
+    writing first, `current`), leaves out as written before its first, oldest first (in the
+    order of `shown` within a year): the author wrote on the point more than once, years
+    apart, and the first passage of `view` is the later view. [] when none is."""
     first = year(view[0]) if view else None
     kept = {p.id for p in view}
-    return first is not None and any(p.id not in kept and (y := year(p)) is not None and y < first
-                                     for p in shown)
+    if first is None:
+        return []
+    older = [p for p in shown if p.id not in kept and (y := year(p)) is not None and y < first]
+    return sorted(older, key=lambda p: year(p) or 0)
 
 
 def same_point(passages: Sequence[Passage], topic: Sequence[str],
