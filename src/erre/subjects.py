@@ -48,7 +48,7 @@ LEAD = 0.08
 # ("homework" / "compiti" 0.79, "phones" / "telefono" 0.89; "aloud" / "udibile" 0.74 does not)
 WORD_NEAR = 0.75
 WORD_MARGIN = 0.05  # ... and no more than this below the nearest word
-WORDS_KEPT = 10_000  # words whose vectors are kept for the next translation (2 KB each)
+WORDS_KEPT = 10_000  # words and sentences whose vectors are kept for the next question (2 KB each)
 CACHE = "subjects.{name}.npz"
 
 
@@ -195,15 +195,15 @@ class Subjects:
         ("homework" among a post's Italian words: "compiti")."""
         if not candidates:
             return []
-        vectors = self._vectors([word, *candidates])
+        vectors = self.encoded([word, *candidates])
         sims = vectors[1:] @ vectors[0]
         best = float(sims.max())
         order = np.argsort(-sims)
         return [candidates[n] for n in order if sims[n] >= near and sims[n] >= best - margin]
 
-    def _vectors(self, words: Sequence[str]) -> np.ndarray:
-        """The encoder's vectors of `words`, those met before read back (a passage's words are
-        looked among again and again)."""
+    def encoded(self, words: Sequence[str]) -> np.ndarray:
+        """The encoder's unit vectors of `words` (or sentences), those met before read back (a
+        passage's words are looked among again and again, a writing's sentences too)."""
         new = list(dict.fromkeys(w for w in words if w not in self._words))
         if new:
             if len(self._words) + len(new) > WORDS_KEPT:

@@ -199,22 +199,28 @@ def framed(p: Passage, words: str, n: int, lang: str, texts: dict[str, str], fra
 def stated(p: Passage, units: Sequence[tuple[int, int]], cosines: Sequence[float]) -> tuple[int, int] | None:
     """The sentence unit of `p` (`units`: their spans in the document, with their cosines to the
     question) in which the author states something as herself, when it is within
-    STATED_MARGIN of the unit nearest the question: not a question, and holding a word of the
-    first person in the passage's language ("Vado controcorrente: io i compiti li assegno, e non
-    pochi.", where the unit nearest "Che idea avevi dei compiti a casa nel 2013?" tells of a
-    petition against homework). None when no such unit is that near."""
+    STATED_MARGIN of the unit nearest the question (`herself`; "Vado controcorrente: io i
+    compiti li assegno, e non pochi.", where the unit nearest "Che idea avevi dei compiti a casa
+    nel 2013?" tells of a petition against homework). None when no such unit is that near."""
     c = p.chunk
-    first = FIRST_PERSON.get(c.language or "", frozenset())
+    k = herself([c.text[a - c.start:b - c.start] for a, b in units], cosines, c.language, STATED_MARGIN)
+    return None if k is None else tuple(units[k])  # type: ignore[return-value]
+
+
+def herself(texts: Sequence[str], cosines: Sequence[float], lang: str | None, margin: float) -> int | None:
+    """The index of the sentence of `texts` nearest the question (`cosines`) in which the author
+    speaks as herself, within `margin` of the nearest of all: not a question, and holding a word
+    of the first person in `lang`. None when none is that near, or `lang` has no such words."""
+    first = FIRST_PERSON.get(lang or "", frozenset())
     if not first or not cosines:
         return None
-    floor = max(cosines) - STATED_MARGIN
-    best = None
-    for (a, b), cos in zip(units, cosines):
-        text = c.text[a - c.start:b - c.start]
+    floor = max(cosines) - margin
+    best: tuple[float, int] | None = None
+    for k, (text, cos) in enumerate(zip(texts, cosines)):
         words = language.words(text)
         if (cos >= floor and "?" not in text and len(words) >= 4 and first & set(words)
                 and (best is None or cos > best[0])):
-            best = (cos, (a, b))
+            best = (cos, k)
     return best[1] if best else None
 
 

@@ -429,15 +429,22 @@ class Reply:
     def _through_time(self, passages: list[Passage], lang: str, clock: Clock, found: Found,
                       kind: str = when.PAST) -> Iterator[Event]:
         """The author's own sentences from `passages`, each after the year it was written, cited
-        (`citations.through_time`, framed as now and before for a question about now, `kind`;
-        the sentence chosen by the search's own vector of the question, without its years),
-        then the parts of the question the writings don't cover."""
-        self.passages, query, vector = passages, found.query, found.retrieved.vector
-        if vector is None:  # a lexical search: the question's vector, as asked
-            vector = self.twin.embedder.queries([query])[0]
-        units = self.twin.store.vectors([p.id for p in passages])
-        at = [stated(p, [tuple(sp) for sp in v.spans], list(v.units @ vector)) if (v := units.get(p.id)) else None
-              for p in passages]
+        (`citations.through_time`, framed as now and before for a question about now, `kind`),
+        then the parts of the question the writings don't cover. The sentence: for a question
+        about now, the writing's nearest the question by the cross-lingual encoder, in any of
+        its passages (`writings.stance`); otherwise the passage's, by the search's own vector
+        of the question, without its years (`stated`)."""
+        query, vector = found.query, found.retrieved.vector
+        if kind == when.NOW and self.twin.subjects is not None:
+            asked = when.timeless(when.undated(query))
+            passages, at = map(list, zip(*(writings.stance(self.twin, asked, p) for p in passages)))
+        else:
+            if vector is None:  # a lexical search: the question's vector, as asked
+                vector = self.twin.embedder.queries([query])[0]
+            units = self.twin.store.vectors([p.id for p in passages])
+            at = [stated(p, [tuple(sp) for sp in v.spans], list(v.units @ vector)) if (v := units.get(p.id)) else None
+                  for p in passages]
+        self.passages = passages
         text, spans = through_time(passages, lang, prompts(lang), at, NOW if kind == when.NOW else THEN)
         if tail := not_covered(lang, self.uncovered, self.elsewhere, self.unnamed):
             text += " " + tail

@@ -24,6 +24,9 @@ SUBJECT_SHARE = 0.5
 # (cross-lingual encoder) as the nearest writing found, when that one does not hold the word
 # (chosen on bench/time's read splits: 0.6 and 0.75 both right 26 of 27, 0.6 changes fewer)
 PASSING_SHARE = 0.6
+# how much farther from the question (cross-lingual encoder) the author's own statement may be
+# than the writing's sentence nearest it, to be quoted instead (`stance`)
+STANCE_MARGIN = 0.06
 
 
 def related(twin, asked: str, message: str, ordering: when.When, shown: Sequence[Passage], lang: str,
@@ -238,3 +241,34 @@ def translated(question: str, lang: str, found: Sequence[Passage], alike: answer
         if words_of := answerable.translations(core, vocabulary(other), own, alike):
             out[other] = " ".join(words_of)
     return out
+
+
+def stance(twin, query: str, p: Passage) -> tuple[Passage, tuple[int, int] | None]:
+    """The sentence of `p`'s writing, in any of its passages, that the cross-lingual encoder
+    finds nearest `query` (or, within STANCE_MARGIN, the nearest in which the author speaks as
+    herself: `citations.herself`), with the passage that holds it: what she says on the point
+    asked, wherever in the writing she says it ("Prof, lei è favorevole ai compiti per casa?":
+    the post's opening, "da quest'anno nelle mie classi non ci sono più compiti a casa", where
+    e5 scores the post's sentences within 0.02 of one another and puts first "Traduciamo in
+    coppia"). (p, None) without the encoder: the search's own choice stands."""
+    from .citations import herself
+
+    subjects = twin.subjects
+    if subjects is None:
+        return p, None
+    ids = [int(i) for i, s in zip(subjects.ids, subjects.sources) if s == p.chunk.source]
+    chunks, vectors = twin.store.chunks(ids), twin.store.vectors(ids)
+    units: list[tuple[int, tuple[int, int], str]] = []  # (chunk id, span, text), each sentence once
+    seen: set[tuple[int, int]] = set()
+    for i in sorted(chunks, key=lambda i: chunks[i].start):
+        c, v = chunks[i], vectors.get(i)
+        for a, b in ([tuple(int(x) for x in sp) for sp in v.spans] if v is not None else []):
+            if (a, b) not in seen and len(language.words(text := c.text[a - c.start:b - c.start])) >= 4:
+                seen.add((a, b))
+                units.append((i, (a, b), text))
+    if not units:
+        return p, None
+    cosines = list(subjects.encoded([t for _, _, t in units]) @ subjects.question(query))
+    k = herself([t for _, _, t in units], cosines, p.chunk.language, STANCE_MARGIN)
+    i, span, _ = units[k if k is not None else max(range(len(units)), key=cosines.__getitem__)]
+    return (p if i == p.id else Passage(id=i, chunk=chunks[i], score=p.score)), span
