@@ -606,7 +606,7 @@ def test_a_view_the_author_changed_is_answered_now_in_her_newest_words_then_her_
 
 def test_the_sentence_quoted_for_now_is_the_writing_s_own_statement_on_what_was_asked(twin, tmp_path):
     from erre import retrieve
-    from erre.answer import writings
+    from erre.answer import citations, writings
 
     _blog(twin, tmp_path / "blog", {
         "2013-09-16-elogio-dei-compiti.md": (
@@ -622,15 +622,19 @@ def test_the_sentence_quoted_for_now_is_the_writing_s_own_statement_on_what_was_
     question = "Prof, lei è favorevole ai compiti per casa?"
     found = retrieve.search(twin.store, twin.embedder, question, twin.settings.chat_passages)
     p = next(x for x in found if x.chunk.source.endswith("2023-10-05-un-anno-diverso.md"))
-    q, span = writings.stance(twin, question, p)
+    q, span, second = writings.stance(twin, question, p)
     assert span is not None and q.chunk.text[span[0] - q.chunk.start:span[1] - q.chunk.start].startswith(
         "Da quest'anno nelle mie classi i compiti a casa non ci sono più")
+    # a second sentence of the passage, quoted beside it, in the order of the text
+    assert second is not None and second[0] > span[1]
+    words, both = citations.joined(q, citations.sentence(q, at=second), citations.sentence(q, at=span))
+    assert words.startswith("Da quest'anno nelle mie classi") and " […] " in words and both == (span[0], second[1])
     a = chat.answer(twin, question, candidates=1)
     assert a.reason == "then" and a.text.startswith("Nel 2023 ho scritto così: «Da quest'anno nelle mie classi"), a.text
     assert " [1] Prima, nel 2013, scrivevo: «" in a.text and "io i compiti li assegno" in a.text.split("[1]")[1]
     # without the cross-lingual encoder the passage's own sentence stands
     twin.subjects = None
-    assert writings.stance(twin, question, p) == (p, None)
+    assert writings.stance(twin, question, p) == (p, None, None)
 
 
 def test_the_sentence_quoted_of_then_is_one_the_author_states_as_herself():

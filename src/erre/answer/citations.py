@@ -229,18 +229,35 @@ THEN, NOW = ("then_first", "then_next"), ("now_first", "now_before")  # `through
 
 def through_time(passages: Sequence[Passage], lang: str, texts: dict[str, str],
                  at: Sequence[tuple[int, int] | None] = (),
-                 frames: tuple[str, str] = THEN) -> tuple[str, list[tuple[int, int]]]:
+                 frames: tuple[str, str] = THEN, also: Sequence[tuple[int, int] | None] = ()
+                 ) -> tuple[str, list[tuple[int, int]]]:
     """The author's own sentences from `passages` (one per writing), each introduced by the
     year it was written and cited: "Nel 2013 ne scrivevo così: «…» [1] Nel 2023: «…» [2]"
     (THEN, oldest first), or "Nel 2023 ho scritto così: «…» [1] Prima, nel 2013, scrivevo:
     «…» [2]" (NOW, newest first: when she wrote it, not a claim that it is on what was asked);
     with their spans. `at`: for each passage, the sentence to quote when not the search's best
-    (`stated`). A passage without a date is introduced as a quote is."""
+    (`stated`); `also`: a second sentence of the same passage to quote with it, in the order
+    of the text, "[…]" marking what lies between (`joined`). A passage without a date is
+    introduced as a quote is."""
     said, spans = [], []
     for n, p in enumerate(passages, 1):
         year = (p.chunk.date or "")[:4]
         frame = (frames[0] if n == 1 else frames[1]) if year.isdigit() else "quote_intro"
         words, span = sentence(p, at=at[n - 1] if n <= len(at) else None)
+        if n <= len(also) and (second := also[n - 1]) is not None:
+            words, span = joined(p, (words, span), sentence(p, at=second))
         said.append(framed(p, words, n, lang, texts, frame, year=year))
         spans.append(span)
     return " ".join(said), spans
+
+
+def joined(p: Passage, first: tuple[str, tuple[int, int]], second: tuple[str, tuple[int, int]]
+           ) -> tuple[str, tuple[int, int]]:
+    """Two quoted sentences of passage `p` (words, span) as one quote, in the order of the text:
+    side by side when nothing but space lies between them, "[…]" between them otherwise; the
+    first alone when they overlap. The span runs from the first's start to the last's end."""
+    (a, sa), (b, sb) = sorted([first, second], key=lambda x: x[1][0])
+    if sb[0] < sa[1]:
+        return first
+    between = p.chunk.text[sa[1] - p.chunk.start:sb[0] - p.chunk.start]
+    return f"{a}{' ' if not between.strip() else ' […] '}{b}", (sa[0], sb[1])

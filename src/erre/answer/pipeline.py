@@ -437,15 +437,17 @@ class Reply:
         query, vector = found.query, found.retrieved.vector
         if kind == when.NOW and self.twin.subjects is not None:
             asked = when.timeless(when.undated(query))
-            passages, at = map(list, zip(*(writings.stance(self.twin, asked, p) for p in passages)))
+            passages, at, also = map(list, zip(*(writings.stance(self.twin, asked, p) for p in passages)))
+            also[1:] = [None] * (len(also) - 1)  # two sentences of the newest writing, one of the older
         else:
+            also = []
             if vector is None:  # a lexical search: the question's vector, as asked
                 vector = self.twin.embedder.queries([query])[0]
             units = self.twin.store.vectors([p.id for p in passages])
             at = [stated(p, [tuple(sp) for sp in v.spans], list(v.units @ vector)) if (v := units.get(p.id)) else None
                   for p in passages]
         self.passages = passages
-        text, spans = through_time(passages, lang, prompts(lang), at, NOW if kind == when.NOW else THEN)
+        text, spans = through_time(passages, lang, prompts(lang), at, NOW if kind == when.NOW else THEN, also)
         if tail := not_covered(lang, self.uncovered, self.elsewhere, self.unnamed):
             text += " " + tail
         clock.mark("first_token_ms")

@@ -27,6 +27,11 @@ PASSING_SHARE = 0.6
 # how much farther from the question (cross-lingual encoder) the author's own statement may be
 # than the writing's sentence nearest it, to be quoted instead (`stance`)
 STANCE_MARGIN = 0.06
+# a second sentence of the same passage is quoted beside the first when the cross-lingual
+# encoder puts it at least this near the question (set on bench/time's dev and test, read: the
+# second sentences there sat at 0.13 to 0.33, but for "Can I follow you on Instagram?" at 0.06,
+# "Non sospesi: cancellati.")
+SECOND_NEAR = 0.1
 
 
 def related(twin, asked: str, message: str, ordering: when.When, shown: Sequence[Passage], lang: str,
@@ -243,19 +248,22 @@ def translated(question: str, lang: str, found: Sequence[Passage], alike: answer
     return out
 
 
-def stance(twin, query: str, p: Passage) -> tuple[Passage, tuple[int, int] | None]:
+def stance(twin, query: str, p: Passage) -> tuple[Passage, tuple[int, int] | None, tuple[int, int] | None]:
     """The sentence of `p`'s writing, in any of its passages, that the cross-lingual encoder
     finds nearest `query` (or, within STANCE_MARGIN, the nearest in which the author speaks as
     herself: `citations.herself`), with the passage that holds it: what she says on the point
     asked, wherever in the writing she says it ("Prof, lei è favorevole ai compiti per casa?":
     the post's opening, "da quest'anno nelle mie classi non ci sono più compiti a casa", where
     e5 scores the post's sentences within 0.02 of one another and puts first "Traduciamo in
-    coppia"). (p, None) without the encoder: the search's own choice stands."""
+    coppia"); and the passage's next nearest sentence, at least SECOND_NEAR to `query`, to
+    quote beside it (a reader's view she answers, "Mi capita di sentir dire che leggere ai
+    ragazzi grandi sia una perdita di tempo…", then her own, "Ho sempre pensato il
+    contrario…"), or None. (p, None, None) without the encoder: the search's own choice stands."""
     from .citations import herself
 
     subjects = twin.subjects
     if subjects is None:
-        return p, None
+        return p, None, None
     ids = [int(i) for i, s in zip(subjects.ids, subjects.sources) if s == p.chunk.source]
     chunks, vectors = twin.store.chunks(ids), twin.store.vectors(ids)
     units: list[tuple[int, tuple[int, int], str]] = []  # (chunk id, span, text), each sentence once
@@ -267,8 +275,11 @@ def stance(twin, query: str, p: Passage) -> tuple[Passage, tuple[int, int] | Non
                 seen.add((a, b))
                 units.append((i, (a, b), text))
     if not units:
-        return p, None
+        return p, None, None
     cosines = list(subjects.encoded([t for _, _, t in units]) @ subjects.question(query))
     k = herself([t for _, _, t in units], cosines, p.chunk.language, STANCE_MARGIN)
-    i, span, _ = units[k if k is not None else max(range(len(units)), key=cosines.__getitem__)]
-    return (p if i == p.id else Passage(id=i, chunk=chunks[i], score=p.score)), span
+    k = k if k is not None else max(range(len(units)), key=cosines.__getitem__)
+    i, span, _ = units[k]
+    rest = [n for n, u in enumerate(units) if u[0] == i and n != k and cosines[n] >= SECOND_NEAR]
+    second = units[max(rest, key=cosines.__getitem__)][1] if rest else None
+    return (p if i == p.id else Passage(id=i, chunk=chunks[i], score=p.score)), span, second
