@@ -125,7 +125,7 @@ class Settings:
                        choices=("quote", "write"))
     chat_now: str = _setting("quote",
                        "How a question about now is answered on a point the author wrote of years apart "
-                       "(with chat.time): quote (her own sentence from the newest writing, after its year, "
+                       "(with chat.time): quote (her own sentences from the newest writing, after its year, "
                        "then one from the oldest: no model run) or write (as chat.answer says)",
                        choices=("quote", "write"))
     # -- style

@@ -2,7 +2,8 @@
 (`when.arrange`): those beside the first passage's writing (`related`), and the newest one,
 for a question asking for the latest writing (`newest`). The cross-lingual encoder's links
 (subjects.py) say which writings are on one subject; a writing the search did not bring
-joins by its passage nearest the question (`nearest`).
+joins by its passage nearest the question (`nearest`). Within one writing, the encoder also
+finds the sentences that say what was asked (`stance`), wherever in the writing they are.
 """
 
 from __future__ import annotations
