@@ -632,9 +632,15 @@ def test_the_sentence_quoted_for_now_is_the_writing_s_own_statement_on_what_was_
     a = chat.answer(twin, question, candidates=1)
     assert a.reason == "then" and a.text.startswith("Nel 2023 ho scritto così: «Da quest'anno nelle mie classi"), a.text
     assert " [1] Prima, nel 2013, scrivevo: «" in a.text and "io i compiti li assegno" in a.text.split("[1]")[1]
+    # for a time gone by, the passage's sentence nearest by the encoder is quoted beside the search's
+    old = next(x for x in retrieve.search(twin.store, twin.embedder, "Cosa pensavi dei compiti a casa?", 4)
+               if x.chunk.source.endswith("2013-09-16-elogio-dei-compiti.md"))
+    near = writings.beside(twin, "Cosa pensavi dei compiti a casa?", old)
+    assert near is not None and old.chunk.start <= near[0] < near[1] <= old.chunk.end
     # without the cross-lingual encoder the passage's own sentence stands
     twin.subjects = None
     assert writings.stance(twin, question, p) == (p, None, None)
+    assert writings.beside(twin, "Cosa pensavi dei compiti a casa?", old) is None
 
 
 def test_the_sentence_quoted_of_then_is_one_the_author_states_as_herself():

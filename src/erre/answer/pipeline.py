@@ -430,17 +430,17 @@ class Reply:
                       kind: str = when.PAST) -> Iterator[Event]:
         """The author's own sentences from `passages`, each after the year it was written, cited
         (`citations.through_time`, framed as now and before for a question about now, `kind`),
-        then the parts of the question the writings don't cover. The sentence: for a question
+        then the parts of the question the writings don't cover. The sentences: for a question
         about now, the writing's nearest the question by the cross-lingual encoder, in any of
-        its passages (`writings.stance`); otherwise the passage's, by the search's own vector
-        of the question, without its years (`stated`)."""
-        query, vector = found.query, found.retrieved.vector
+        its passages, and beside it that passage's next nearest (`writings.stance`); otherwise
+        the passage's by the search's own vector of the question, without its years (`stated`),
+        and beside it the passage's nearest by the encoder (`writings.beside`)."""
+        query, vector, asked = found.query, found.retrieved.vector, when.timeless(when.undated(found.query))
         if kind == when.NOW and self.twin.subjects is not None:
-            asked = when.timeless(when.undated(query))
             passages, at, also = map(list, zip(*(writings.stance(self.twin, asked, p) for p in passages)))
             also[1:] = [None] * (len(also) - 1)  # two sentences of the newest writing, one of the older
         else:
-            also = []
+            also = [writings.beside(self.twin, asked, p) for p in passages]
             if vector is None:  # a lexical search: the question's vector, as asked
                 vector = self.twin.embedder.queries([query])[0]
             units = self.twin.store.vectors([p.id for p in passages])
