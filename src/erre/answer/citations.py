@@ -204,7 +204,7 @@ def stated(p: Passage, units: Sequence[tuple[int, int]], cosines: Sequence[float
     nel 2013?" tells of a petition against homework). None when no such unit is that near."""
     c = p.chunk
     k = herself([c.text[a - c.start:b - c.start] for a, b in units], cosines, c.language, STATED_MARGIN)
-    return None if k is None else tuple(units[k])  # type: ignore[return-value]
+    return None if k is None else units[k]
 
 
 def herself(texts: Sequence[str], cosines: Sequence[float], lang: str | None, margin: float) -> int | None:

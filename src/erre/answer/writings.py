@@ -262,7 +262,11 @@ def stance(twin, query: str, p: Passage) -> tuple[Passage, tuple[int, int] | Non
     contrario…"), or None. (p, None, None) without the encoder: the search's own choice stands."""
     from .citations import herself
 
-    units, cosines = _sentences(twin, query, p)
+    subjects = twin.subjects
+    if subjects is None:
+        return p, None, None
+    ids = [int(i) for i, s in zip(subjects.ids, subjects.sources) if s == p.chunk.source]
+    chunks, units, cosines = _sentences(twin, query, ids)
     if not units:
         return p, None, None
     k = herself([t for _, _, t in units], cosines, p.chunk.language, STANCE_MARGIN)
@@ -270,8 +274,7 @@ def stance(twin, query: str, p: Passage) -> tuple[Passage, tuple[int, int] | Non
     i, span, _ = units[k]
     rest = [n for n, u in enumerate(units) if u[0] == i and n != k and cosines[n] >= SECOND_NEAR]
     second = units[max(rest, key=cosines.__getitem__)][1] if rest else None
-    chunk = twin.store.chunks([i])[i]
-    return (p if i == p.id else Passage(id=i, chunk=chunk, score=p.score)), span, second
+    return (p if i == p.id else Passage(id=i, chunk=chunks[i], score=p.score)), span, second
 
 
 def beside(twin, query: str, p: Passage) -> tuple[int, int] | None:
@@ -279,20 +282,21 @@ def beside(twin, query: str, p: Passage) -> tuple[int, int] | None:
     least SECOND_NEAR to it: quoted beside the sentence the search chose (`stated`) for a
     question about a time gone by ("Vado controcorrente: io i compiti li assegno…" with the
     petition against homework it answers). None without the encoder."""
-    units, cosines = _sentences(twin, query, p)
-    inside = [n for n, u in enumerate(units) if u[0] == p.id and cosines[n] >= SECOND_NEAR]
-    return units[max(inside, key=cosines.__getitem__)][1] if inside else None
+    if twin.subjects is None:
+        return None
+    _, units, cosines = _sentences(twin, query, [p.id])
+    near = [n for n in range(len(units)) if cosines[n] >= SECOND_NEAR]
+    return units[max(near, key=cosines.__getitem__)][1] if near else None
 
 
-def _sentences(twin, query: str, p: Passage) -> tuple[list[tuple[int, tuple[int, int], str]], list[float]]:
-    """The sentences of `p`'s writing, each once, in the order of the text, as (chunk id, span,
-    text), and the cross-lingual encoder's cosine of each to `query`; none without it."""
-    subjects = twin.subjects
-    if subjects is None:
-        return [], []
-    ids = [int(i) for i, s in zip(subjects.ids, subjects.sources) if s == p.chunk.source]
+Unit = tuple[int, tuple[int, int], str]  # a sentence: (chunk id, span in the document, text)
+
+
+def _sentences(twin, query: str, ids: Sequence[int]) -> tuple[dict, list[Unit], list[float]]:
+    """The chunks `ids` (by id), their sentences, each once, in the order of the text, as
+    (chunk id, span, text), and the cross-lingual encoder's cosine of each to `query`."""
     chunks, vectors = twin.store.chunks(ids), twin.store.vectors(ids)
-    units: list[tuple[int, tuple[int, int], str]] = []
+    units: list[Unit] = []
     seen: set[tuple[int, int]] = set()
     for i in sorted(chunks, key=lambda i: chunks[i].start):
         c, v = chunks[i], vectors.get(i)
@@ -301,5 +305,6 @@ def _sentences(twin, query: str, p: Passage) -> tuple[list[tuple[int, tuple[int,
                 seen.add((a, b))
                 units.append((i, (a, b), text))
     if not units:
-        return [], []
-    return units, list(subjects.encoded([t for _, _, t in units]) @ subjects.question(query))
+        return chunks, [], []
+    subjects = twin.subjects
+    return chunks, units, list(subjects.encoded([t for _, _, t in units]) @ subjects.question(query))
