@@ -3,8 +3,10 @@ time a question asks about, the evidence ordered by it, and the timeline of a to
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -641,6 +643,35 @@ def test_the_sentence_quoted_for_now_is_the_writing_s_own_statement_on_what_was_
     twin.subjects = None
     assert writings.stance(twin, question, p) == (p, None, None)
     assert writings.beside(twin, "Cosa pensavi dei compiti a casa?", old) is None
+
+
+def test_an_older_view_the_evidence_left_out_is_found_by_the_writings_linked_to_the_newest(twin, tmp_path, tiny_model,
+                                                                                            monkeypatch):
+    from erre import retrieve
+
+    _dated_twin(twin, tmp_path)
+    found = retrieve.search(twin.store, twin.embedder, "Cosa pensi dei compiti a casa?", 6)
+    by = {Path(p.chunk.source).name[:10]: p for p in found}
+    new, old = by["2023-10-05"], by["2013-09-16"]
+    # the older writing linked to the newest (the encoder's nearest), years before it, is found
+    assert [p.chunk.source for p in writings.older(twin, [new], found)][:1] == [old.chunk.source]
+    # none that is not in what the search found, none from the newest's own year or the year before
+    assert writings.older(twin, [new], [new]) == []
+    recent = dataclasses.replace(old, chunk=dataclasses.replace(old.chunk, date="2022-09-16"))
+    assert writings.older(twin, [new], [recent]) == []
+    assert writings.older(twin, [old], found) == []  # nothing before the oldest
+    # the evidence kept the newest writing alone: the answer still quotes her view of then after it
+    sent: list[str] = []
+    _record(tiny_model, sent)
+    twin.use(model=tiny_model)
+    twin.settings = twin.settings.with_(llm_max_tokens=8)
+    monkeypatch.setattr(when, "left_older", lambda shown, view: [])
+    try:
+        a = chat.answer(twin, "Cosa pensi dei compiti a casa?", candidates=1)
+    finally:
+        del tiny_model.stream
+    assert a.reason == "then" and [c.date for c in a.citations] == ["2023-10-05", "2013-09-16"], a.text
+    assert " [1] Prima, nel 2013, scrivevo: «I compiti a casa sono" in a.text and not sent
 
 
 def test_the_sentence_quoted_of_then_is_one_the_author_states_as_herself():

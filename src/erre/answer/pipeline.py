@@ -172,6 +172,8 @@ class Reply:
             yield from self._abstain(refusal[1], lang, clock, found.query, reason=refusal[0])
             return
         older = when.left_older(shown, view) if ordering.kind == when.NOW else []  # the point's older writings
+        # ... or, left out before the point was built, those the search found on the point of its first
+        before = (older or writings.older(twin, view, found.passages)) if ordering.kind == when.NOW else []
         shown = view
         told = self._aside(lang)  # the names set aside: said after the answer, what the model is told
         if (newest := writings.newest(twin, self.asked, lang, limit) if asked_when.kind == when.LATEST else None):
@@ -186,7 +188,7 @@ class Reply:
             yield from self._quoted(lang, clock, found.query)
             return
         if then := self._then(ordering, shown, lambda: when.arrange(*args, translated=translated, point_only=True),
-                              older):
+                              before):
             yield from self._through_time(then, lang, clock, found, ordering.kind)  # her words of then, no model
             return
         note = (when.note(ordering, shown, texts) + told).strip()

@@ -249,6 +249,22 @@ def translated(question: str, lang: str, found: Sequence[Passage], alike: answer
     return out
 
 
+def older(twin, view: Sequence[Passage], found: Sequence[Passage]) -> list[Passage]:
+    """The passages of `found` (what the search brought) from writings on the point of `view`'s
+    first (`Subjects.neighbours`: the cross-lingual encoder's links) written CHANGED_YEARS or
+    more before it, oldest first: for a question about now, the older view the evidence left
+    out before the point was built (`when.left_older` reads only what it kept). "Leggi ancora
+    solo su carta?": the search brings the 2012 post on paper books, under the relevance the
+    evidence keeps beside the 2019 post on the e-reader, and the encoder links the two. []
+    without the encoder, or when the first of `view` has no date."""
+    if twin.subjects is None or not view or (first := when.year(view[0])) is None:
+        return []
+    linked = set(twin.subjects.neighbours(view[0].chunk.source))
+    before = [p for p in found if p.chunk.source in linked
+              and (y := when.year(p)) is not None and y <= first - when.CHANGED_YEARS]
+    return sorted(before, key=lambda p: when.year(p) or 0)
+
+
 def stance(twin, query: str, p: Passage) -> tuple[Passage, tuple[int, int] | None, tuple[int, int] | None]:
     """The sentence of `p`'s writing, in any of its passages, that the cross-lingual encoder
     finds nearest `query` (or, within STANCE_MARGIN, the nearest in which the author speaks as
