@@ -674,6 +674,20 @@ def test_an_older_view_the_evidence_left_out_is_found_by_the_writings_linked_to_
     assert " [1] Prima, nel 2013, scrivevo: «I compiti a casa sono" in a.text and not sent
 
 
+def test_a_name_her_quoted_words_hold_is_not_said_to_be_named_nowhere_or_elsewhere(twin):
+    from erre.answer.pipeline import Reply
+
+    reply = Reply(twin, "Resterei a secco sui tornanti dell'Appennino, o andando a Lisbona?", voice=False)
+    reply.elsewhere, reply.unnamed = ("Appennino",), ("Lisbona",)
+    said = "Nel 2015 scrivevo: «Io salgo spesso sull'Appennino, a casa di mia madre.» [1]"
+    tail = reply._tail("it", said)
+    assert "Appennino" not in tail and "«Lisbona»" in tail, tail
+    assert reply.elsewhere == () and reply.missing == ("Lisbona",)
+    # every name held: nothing is said after her words
+    reply.unnamed = ("Lisbona",)
+    assert reply._tail("it", said + " Poi a Lisbona, in salita.") == "" and reply.missing == ()
+
+
 def test_the_sentence_quoted_of_then_is_one_the_author_states_as_herself():
     from erre.answer.citations import stated
 

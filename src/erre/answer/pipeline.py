@@ -392,7 +392,7 @@ class Reply:
             intro = texts["latest"].format(title=c.title or Path(c.source).stem, date=spoken_date(c.date or "", lang))
         now = self.twin.settings.chat_time and self.when.kind in (when.NOW, when.LATEST)
         text, span = quote(self.passages, lang, texts, intro, avoid=when.retrospective if now else None)
-        if tail := not_covered(lang, self.uncovered, self.elsewhere, self.unnamed):
+        if tail := self._tail(lang, text):
             text += " " + tail
         clock.mark("first_token_ms")
         yield Token(text)
@@ -401,6 +401,16 @@ class Reply:
                           model="" if self.twin.settings.chat_answer == "quote" or latest or self.own_words
                           else self.twin.model.name,
                           reason="latest" if latest else "quoted", uncovered=self.missing))
+
+    def _tail(self, lang: str, said: str) -> str:
+        """The parts of the question the writings don't cover, said after the author's quoted
+        words (`said`), less the names those words hold: a name she says there is neither
+        "never named" nor named "elsewhere" ("…restare a secco sui tornanti dell'Appennino?",
+        answered by her 2015 sentence "Io salgo spesso sull'Appennino…")."""
+        words = " ".join(language.words(said))
+        self.unnamed, self.elsewhere = (tuple(t for t in names if not answerable.held_as_word(t, words))
+                                        for names in (self.unnamed, self.elsewhere))
+        return not_covered(lang, self.uncovered, self.elsewhere, self.unnamed)
 
     def _then(self, ordering: when.When, shown: list[Passage], course: Callable[[], list[Passage]],
               older: Sequence[Passage] = ()) -> list[Passage]:
@@ -450,7 +460,7 @@ class Reply:
                   for p in passages]
         self.passages = passages
         text, spans = through_time(passages, lang, prompts(lang), at, NOW if kind == when.NOW else THEN, also)
-        if tail := not_covered(lang, self.uncovered, self.elsewhere, self.unnamed):
+        if tail := self._tail(lang, text):
             text += " " + tail
         clock.mark("first_token_ms")
         yield Token(text)
