@@ -172,8 +172,6 @@ class Reply:
             yield from self._abstain(refusal[1], lang, clock, found.query, reason=refusal[0])
             return
         older = when.left_older(shown, view) if ordering.kind == when.NOW else []  # the point's older writings
-        # ... or, left out before the point was built, those the search found on the point of its first
-        before = (older or writings.older(twin, view, found.passages)) if ordering.kind == when.NOW else []
         shown = view
         told = self._aside(lang)  # the names set aside: said after the answer, what the model is told
         if (newest := writings.newest(twin, self.asked, lang, limit) if asked_when.kind == when.LATEST else None):
@@ -188,7 +186,7 @@ class Reply:
             yield from self._quoted(lang, clock, found.query)
             return
         if then := self._then(ordering, shown, lambda: when.arrange(*args, translated=translated, point_only=True),
-                              before):
+                              lambda: older or writings.older(twin, shown, found.passages, args[4], translated)):
             yield from self._through_time(then, lang, clock, found, ordering.kind)  # her words of then, no model
             return
         note = (when.note(ordering, shown, texts) + told).strip()
@@ -413,7 +411,7 @@ class Reply:
         return not_covered(lang, self.uncovered, self.elsewhere, self.unnamed)
 
     def _then(self, ordering: when.When, shown: list[Passage], course: Callable[[], list[Passage]],
-              older: Sequence[Passage] = ()) -> list[Passage]:
+              earlier: Callable[[], Sequence[Passage]] = lambda: ()) -> list[Passage]:
         """The writings that answer a question about a time gone by in the author's own words
         (`chat.then` = quote): for a year, the beginning, or what the author thought then (a
         verb of the past asking an opinion), the writing of then, first in `shown`; for how a
@@ -422,14 +420,17 @@ class Reply:
         alone when the point holds one date). Asked of the 1.5B model, those answers gave the
         author views and feelings her writings never held (docs/time.md, fiftieth version); her
         own words of then cannot. So for a question about now on a point she wrote of years
-        apart (`chat.now` = quote; `older`: the point's older passages left out, oldest first,
-        `when.left_older`): the newest writing first in `shown`, then the oldest, as a reader is
-        told what she thinks now and what she thought before. [] for any other question."""
+        apart (`chat.now` = quote; `earlier()`: the point's older passages, oldest first, that the
+        evidence left out, `when.left_older`, or else those the search found on the point of the
+        newest, `writings.older`): the newest writing first in `shown`, then the oldest, as a
+        reader is told what she thinks now and what she thought before. [] for any other
+        question."""
         s = self.twin.settings
         if not (s.chat_time and shown):
             return []
         if ordering.kind == when.NOW:
-            return [shown[0], older[0]] if older and s.chat_now == "quote" else []
+            older = earlier() if s.chat_now == "quote" else ()
+            return [shown[0], older[0]] if older else []
         if s.chat_then != "quote":
             return []
         if ordering.kind == when.CHANGE:

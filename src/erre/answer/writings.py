@@ -249,19 +249,28 @@ def translated(question: str, lang: str, found: Sequence[Passage], alike: answer
     return out
 
 
-def older(twin, view: Sequence[Passage], found: Sequence[Passage]) -> list[Passage]:
+def older(twin, view: Sequence[Passage], found: Sequence[Passage], topic: Sequence[str] = (),
+          translated: Callable[[Passage], set[str]] | None = None) -> list[Passage]:
     """The passages of `found` (what the search brought) from writings on the point of `view`'s
     first (`Subjects.neighbours`: the cross-lingual encoder's links) written CHANGED_YEARS or
-    more before it, oldest first: for a question about now, the older view the evidence left
-    out before the point was built (`when.left_older` reads only what it kept). "Leggi ancora
-    solo su carta?": the search brings the 2012 post on paper books, under the relevance the
-    evidence keeps beside the 2019 post on the e-reader, and the encoder links the two. []
-    without the encoder, or when the first of `view` has no date."""
+    more before it, that hold one of the question's topic words (`topic`: stems,
+    `answerable.topic_terms`; in the other language, as `translated` finds them), oldest first:
+    for a question about now, the older view the evidence left out before the point was built
+    (`when.left_older` reads only what it kept). "Cosa pensi delle auto elettriche?": the search
+    brings the 2015 post on electric cars, under the relevance the evidence keeps beside the 2021
+    one, and the encoder links the two. A link alone is not a point (in a blog of two writings,
+    each is the other's nearest: a recipe is not an older view on homework). [] without the
+    encoder, or when the first of `view` has no date."""
     if twin.subjects is None or not view or (first := when.year(view[0])) is None:
         return []
     linked = set(twin.subjects.neighbours(view[0].chunk.source))
+
+    def holds(p: Passage) -> bool:
+        own = set(topic) & set(language.terms(p.chunk.context, p.chunk.language or "und"))
+        return bool(own or (translated is not None and translated(p)))
+
     before = [p for p in found if p.chunk.source in linked
-              and (y := when.year(p)) is not None and y <= first - when.CHANGED_YEARS]
+              and (y := when.year(p)) is not None and y <= first - when.CHANGED_YEARS and holds(p)]
     return sorted(before, key=lambda p: when.year(p) or 0)
 
 
