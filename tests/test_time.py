@@ -648,23 +648,24 @@ def test_the_sentence_quoted_for_now_is_the_writing_s_own_statement_on_what_was_
 def test_an_older_view_the_evidence_left_out_is_found_by_the_writings_linked_to_the_newest(twin, tmp_path, tiny_model,
                                                                                             monkeypatch):
     from erre import retrieve
-    from erre.answer import answerable
 
     _dated_twin(twin, tmp_path)
     question = "Cosa pensi dei compiti a casa?"
-    found, topic = retrieve.search(twin.store, twin.embedder, question, 6), answerable.topic_terms(question, "it")
+    found = retrieve.search(twin.store, twin.embedder, question, 6)
     by = {Path(p.chunk.source).name[:10]: p for p in found}
     new, old, recipe = by["2023-10-05"], by["2013-09-16"], by["2018-06-20"]
     # the older writing linked to the newest (the encoder's nearest), years before it, on the
     # question's words, is found
-    assert [p.chunk.source for p in writings.older(twin, [new], found, topic)] == [old.chunk.source]
+    assert [p.chunk.source for p in writings.older(twin, question, "it", [new], found)] == [old.chunk.source]
     # none that is not in what the search found, none from the newest's own year or the year before
-    assert writings.older(twin, [new], [new], topic) == []
+    assert writings.older(twin, question, "it", [new], [new]) == []
     recent = dataclasses.replace(old, chunk=dataclasses.replace(old.chunk, date="2022-09-16"))
-    assert writings.older(twin, [new], [recent], topic) == []
-    assert writings.older(twin, [old], found, topic) == []  # nothing before the oldest
-    # a writing linked to the newest that holds none of the question's words is not its point
-    assert writings.older(twin, [new], [recipe], topic) == [] and writings.older(twin, [new], found) == []
+    assert writings.older(twin, question, "it", [new], [recent]) == []
+    assert writings.older(twin, question, "it", [old], found) == []  # nothing before the oldest
+    # a writing linked to the newest that holds none of the question's words, and is far from it,
+    # is not its point
+    assert writings.older(twin, question, "it", [new], [recipe]) == []
+    assert writings.older(twin, "Che ne dici del ragù?", "it", [new], [old]) == []  # far from it, no topic word
     # the evidence kept the newest writing alone: the answer still quotes her view of then after it
     sent: list[str] = []
     _record(tiny_model, sent)

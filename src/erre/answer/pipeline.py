@@ -186,7 +186,7 @@ class Reply:
             yield from self._quoted(lang, clock, found.query)
             return
         if then := self._then(ordering, shown, lambda: when.arrange(*args, translated=translated, point_only=True),
-                              lambda: older or writings.older(twin, shown, found.passages, args[4], translated)):
+                              lambda: older or writings.older(twin, self.question, lang, view, found.passages)):
             yield from self._through_time(then, lang, clock, found, ordering.kind)  # her words of then, no model
             return
         note = (when.note(ordering, shown, texts) + told).strip()
