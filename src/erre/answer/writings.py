@@ -269,6 +269,8 @@ def older(twin, question: str, lang: str, view: Sequence[Passage], found: Sequen
     linked = set(subjects.neighbours(view[0].chunk.source))
     before = [p for p in found if p.chunk.source in linked
               and (y := when.year(p)) is not None and y <= first - when.CHANGED_YEARS]
+    if not before:
+        return []
     near, topic = subjects.cosines(question, [p.id for p in before]), set(answerable.topic_terms(question, lang))
 
     def on_question(p: Passage) -> bool:
