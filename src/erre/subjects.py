@@ -284,9 +284,16 @@ class Subjects:
         rows, sims = self._chunk_cosines(source, question)
         return [int(self.ids[rows[n]]) for n in np.argsort(-sims, kind="stable")[:k]]
 
+    def chunks_of(self, source: str) -> list[int]:
+        """The ids of `source`'s chunks, in the order they were read (none for a writing unknown)."""
+        return [int(i) for i in self.ids[self._rows(source)]]
+
+    def _rows(self, source: str) -> np.ndarray:
+        return np.flatnonzero(self._of == self._row.get(source, -1))
+
     def _chunk_cosines(self, source: str, question: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The rows of `source`'s chunks and their cosines to `question` (none for a writing unknown)."""
-        rows = np.flatnonzero(self._of == self._row.get(source, -1))
+        rows = self._rows(source)
         return rows, self.vectors[rows].astype(np.float32) @ question
 
 

@@ -404,7 +404,8 @@ class Reply:
         """The parts of the question the writings don't cover, said after the author's quoted
         words (`said`), less the names those words hold: a name she says there is neither
         "never named" nor named "elsewhere" ("…restare a secco sui tornanti dell'Appennino?",
-        answered by her 2015 sentence "Io salgo spesso sull'Appennino…")."""
+        answered by her 2015 sentence "Io salgo spesso sull'Appennino…"). Those names leave
+        `unnamed` and `elsewhere` too, so the answer's `uncovered` says the same."""
         words = " ".join(language.words(said))
         self.unnamed, self.elsewhere = (tuple(t for t in names if not answerable.held_as_word(t, words))
                                         for names in (self.unnamed, self.elsewhere))

@@ -298,8 +298,7 @@ def stance(twin, query: str, p: Passage) -> tuple[Passage, tuple[int, int] | Non
     subjects = twin.subjects
     if subjects is None:
         return p, None, None
-    ids = [int(i) for i, s in zip(subjects.ids, subjects.sources) if s == p.chunk.source]
-    chunks, units, cosines = _sentences(twin, query, ids)
+    chunks, units, cosines = _sentences(twin, query, subjects.chunks_of(p.chunk.source))
     if not units:
         return p, None, None
     k = herself([t for _, _, t in units], cosines, p.chunk.language, STANCE_MARGIN)
