@@ -328,6 +328,30 @@ def test_a_part_that_points_back_by_a_pronoun_asks_about_the_part_before(sample_
     assert model.calls and all("penne stilografiche" in call[-1]["content"] for call in model.calls)
 
 
+def test_the_other_side_of_a_choice_is_one_question_with_the_first(sample_twin):
+    choice = "Do you still write by hand, or do you dictate everything into your phone on the bus?"
+    assert [(p.question, p.alternative) for p in answerable.parts(choice)] == [(True, False), (True, True)]
+    assert not any(p.alternative for p in answerable.parts("Perché scrivi a mano e cosa pensi delle bici?"))
+    # searched alone, its second side finds nothing on dictating on a bus, and was said not
+    # answered; the post on writing by hand answers the choice
+    model = _use(sample_twin, "Scrivo a mano ogni mattina, in un quaderno a righe [1].")
+    a = chat.answer(sample_twin, choice, candidates=1)
+    assert not a.abstained and a.uncovered == (), a.text
+    assert "dictate" in model.calls[0][-1]["content"]  # the model reads the whole choice
+    # a side naming what no writing holds is still set apart
+    _use(sample_twin, "Nelle mie classi uso modelli aperti [1].")
+    a = chat.answer(sample_twin, "Do you use open models in class, or do you prefer ChatGPT?", candidates=1)
+    assert a.uncovered == ("do you prefer ChatGPT?",), a.text
+
+
+def test_a_yes_or_no_asked_of_what_the_part_before_named_is_judged_with_it(sample_twin):
+    # "Li useresti a scuola?" searched alone was not covered: it asks of the open models
+    model = _use(sample_twin, "I modelli aperti si possono usare a scuola [1].")
+    a = chat.answer(sample_twin, "Cosa pensi dei modelli aperti? Li useresti a scuola?", candidates=1)
+    assert not a.abstained and a.uncovered == (), a.text
+    assert "Li useresti a scuola?" in model.calls[0][-1]["content"]
+
+
 def test_the_sentence_on_the_uncovered_part_is_never_attributed_to_a_passage(sample_twin, monkeypatch):
     from erre.answer import pipeline
 

@@ -471,7 +471,7 @@ def context_only(question: str, terms: Sequence[str]) -> str:
 # "…? E cosa pensi di…", "… and what about…": a second question joined to the first
 _QUESTION_WORD = (r"(?:cosa|che|come|quando|perch\w*|qual\w*|quant\w*|dove|chi|hai|sei|pensi|what|how|when|why|"
                   r"which|who|where|do|does|did|is|are|can|could|would|have|has)\b")
-_JOIN = re.compile(r"\s*[,;]?\s+(?:e|ed|and|ma|but|oppure|or|inoltre|also|poi|then)\s+(?=" + _QUESTION_WORD + ")",
+_JOIN = re.compile(r"\s*[,;]?\s+(e|ed|and|ma|but|oppure|or|inoltre|also|poi|then)\s+(?=" + _QUESTION_WORD + ")",
                    re.IGNORECASE)
 _ASKS = re.compile(r"^\W*" + _QUESTION_WORD, re.IGNORECASE)
 
@@ -500,10 +500,14 @@ def refers_back(part: str, lang: str) -> bool:
     return False
 
 
+_OR = frozenset(("or", "oppure"))
+
+
 @dataclass(frozen=True)
 class Part:
     text: str
     question: bool  # asks something (ends with "?" or opens with a question word); else context
+    alternative: bool = False  # the other side of a choice, joined to the part before by "or", "oppure"
 
 
 def parts(question: str) -> list[Part]:
@@ -514,21 +518,22 @@ def parts(question: str) -> list[Part]:
     out: list[Part] = []
     opening = ""  # a short first piece ("e poi", "Ok"): it opens the next one
     for a, b in sentences(question):
-        for piece in _JOIN.split(question[a:b]):
+        split = _JOIN.split(question[a:b])  # pieces, each after the word that joins it to the one before
+        for joined, piece in zip(["", *split[1::2]], split[::2]):
             piece = piece.strip()
             if not piece:
                 continue
             if len(language.words(piece)) < 3:
                 if out:
                     last = out[-1]
-                    out[-1] = Part(f"{last.text} {piece}", last.question or piece.endswith("?"))
+                    out[-1] = Part(f"{last.text} {piece}", last.question or piece.endswith("?"), last.alternative)
                 else:
                     opening = f"{opening} {piece}".strip()
                 continue
             asks = piece.endswith("?") or bool(_ASKS.match(piece))
             if opening:
                 piece, opening = f"{opening} {piece}", ""
-            out.append(Part(piece, asks))
+            out.append(Part(piece, asks, bool(out) and joined.lower() in _OR))
     if opening:
         out.append(Part(opening, opening.endswith("?") or bool(_ASKS.match(opening))))
     return out

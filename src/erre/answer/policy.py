@@ -173,31 +173,31 @@ def covered_parts(twin, question: str, lang: str, limit: float,
     of its own ("È vero che con lei si è liberi il pomeriggio? Come la pensa oggi sui
     compiti?") keeps its other parts: the private one is among those not answered, unless
     a passage holds it outright (`answerable.personal`), and the rest is no longer private."""
-    s = twin.settings
     if len(kinds.asked) < 2:
         return question, (), kinds
     private = set(kinds.private) if len(kinds.private) < len(kinds.asked) else set()
     uncovered: list[str] = []
     for n, (part, vector) in enumerate(kinds.asked):
         before = n > 0 and kinds.asked[n - 1][0].text in uncovered
-        if n and part.text not in private and (not answerable.topic_terms(part.text, lang)
-                                               or before and answerable.refers_back(part.text, lang)):
+        back = n > 0 and answerable.refers_back(part.text, lang)
+        if n and part.text not in private and (not answerable.topic_terms(part.text, lang) or before and back):
             # it asks about what the part before named, covered as that one is: no word of its
             # own names what it asks about ("…delle prove INVALSI? Servono davvero a qualcosa?"),
-            # or a pronoun points back to a part not covered ("…? Le preparate in classe?";
-            # pointing back to a covered part, it may ask something new of it, "…? How much
-            # money did they raise?", and is judged on its own). A private part is judged on its
-            # own: "…? E tu per chi voti?"
+            # or a pronoun points back to a part not covered ("…? Le preparate in classe?"). A
+            # private part is judged on its own: "…? E tu per chi voti?"
             if before:
                 uncovered.append(part.text)
             continue
-        found = retrieve.search(twin.store, twin.embedder, part.text, s.chat_passages,
-                                candidates=s.search_candidates, query_vector=vector)
-        ev = evidence(part.text, lang, found, limit)
-        if (not ev.enough or answerable.missing_terms(part.text, lang, found, author(s)).reason
-                or answerable.off_topic(part.text, lang, found).reason
-                or (part.text in private and answerable.personal(
-                    True, ev.relevance, ev.threshold, answerable.published(part.text, lang, found, author(s))).reason)):
+        text = part.text
+        if back and answerable.closed(part.text):
+            # yes or no asked of what the part before named, judged with it ("…i libri digitali?
+            # Li usava o li guardava con sospetto?"); pointing back for a detail, it may ask
+            # something new of it ("…? How much money did they raise?"), and is judged on its own
+            text, vector = f"{kinds.asked[n - 1][0].text} {part.text}", None
+        # the other side of a choice the part before asks, covered as that one is; judged on its
+        # own when that one is not ("Do you still read on a Kobo, or are you back to paper?")
+        choice = n > 0 and part.alternative and not before
+        if not _part_covered(twin, text, lang, limit, vector, part.text in private, choice):
             uncovered.append(part.text)
     if not uncovered or len(uncovered) == len(kinds.asked):
         return question, (), kinds
@@ -205,6 +205,25 @@ def covered_parts(twin, question: str, lang: str, limit: float,
     if private:  # what is left asks no private fact
         kinds = replace(kinds, personal=False)
     return kept, tuple(uncovered), kinds
+
+
+def _part_covered(twin, text: str, lang: str, limit: float, vector, private: bool, alternative: bool) -> bool:
+    """Whether the writings cover a part of a question (`text`; `vector`, its vector when
+    embedded already): enough evidence, every name and figure it asks held, its topic words
+    in the passages, and, for a private part, a passage that holds it. The other side of a
+    choice whose first side is covered ("Are you a print reader, or do you read on an
+    e-reader?", `alternative`) is one question with it, covered unless it names what no
+    passage holds ("…, or have you switched to a Kindle?")."""
+    s = twin.settings
+    found = retrieve.search(twin.store, twin.embedder, text, s.chat_passages,
+                            candidates=s.search_candidates, query_vector=vector)
+    if answerable.missing_terms(text, lang, found, author(s)).reason:
+        return False
+    if alternative:
+        return True
+    ev = evidence(text, lang, found, limit)
+    return ev.enough and not answerable.off_topic(text, lang, found).reason and not (private and answerable.personal(
+        True, ev.relevance, ev.threshold, answerable.published(text, lang, found, author(s))).reason)
 
 
 def author(settings) -> tuple[str, ...]:
