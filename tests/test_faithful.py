@@ -9,7 +9,7 @@ import pytest
 
 from erre import chat, language
 from erre.answer import policy
-from erre.answer import answerable, grounding
+from erre.answer import answerable, asking, grounding
 from erre.documents import Chunk, Passage
 from tests.conftest import ScriptedModel
 
@@ -272,14 +272,14 @@ def test_a_year_after_the_writings_unless_a_passage_names_it():
 
 def test_a_short_opening_stays_with_the_part_it_opens():
     # "e poi" alone would be a part of its own, not a question, and judged as an order
-    assert [p.question for p in answerable.parts("e poi come avete fatto a staccarvi da OpenAI?")] == [True]
-    opened = answerable.parts("Ok. Perché scrivi a mano e cosa pensi delle bici?")
+    assert [p.question for p in asking.parts("e poi come avete fatto a staccarvi da OpenAI?")] == [True]
+    opened = asking.parts("Ok. Perché scrivi a mano e cosa pensi delle bici?")
     assert [(p.text, p.question) for p in opened] == [("Ok. Perché scrivi a mano", True),
                                                        ("cosa pensi delle bici?", True)]
 
 
 def test_a_two_part_question_is_split_in_its_parts():
-    parts = answerable.parts("Ho letto il tuo post. Perché scrivi ancora a mano e cosa pensi delle bici elettriche?")
+    parts = asking.parts("Ho letto il tuo post. Perché scrivi ancora a mano e cosa pensi delle bici elettriche?")
     assert [(p.text, p.question) for p in parts] == [
         ("Ho letto il tuo post.", False), ("Perché scrivi ancora a mano", True),
         ("cosa pensi delle bici elettriche?", True)]
@@ -314,11 +314,11 @@ def test_a_part_that_names_nothing_of_its_own_asks_about_the_part_before(sample_
 
 
 def test_a_part_that_points_back_by_a_pronoun_asks_about_the_part_before(sample_twin):
-    assert answerable.refers_back("Le consigli ai tuoi studenti?", "it")
-    assert answerable.refers_back("Me ne consigli qualcuna?", "it")
-    assert answerable.refers_back("Would you recommend them to your students?", "en")
-    assert not answerable.refers_back("Consigli il quaderno ai tuoi studenti?", "it")
-    assert not answerable.refers_back("Is it true that you write by hand?", "en")
+    assert asking.refers_back("Le consigli ai tuoi studenti?", "it")
+    assert asking.refers_back("Me ne consigli qualcuna?", "it")
+    assert asking.refers_back("Would you recommend them to your students?", "en")
+    assert not asking.refers_back("Consigli il quaderno ai tuoi studenti?", "it")
+    assert not asking.refers_back("Is it true that you write by hand?", "en")
     # its own words ("quaderno", "mattina") are in the post on writing by hand, but what it asks
     # about is what the part before named: the model is never asked it out of that context
     model = _use(sample_twin, "Ogni mattina riempio due pagine di un quaderno a righe [1].")
@@ -330,8 +330,8 @@ def test_a_part_that_points_back_by_a_pronoun_asks_about_the_part_before(sample_
 
 def test_the_other_side_of_a_choice_is_one_question_with_the_first(sample_twin):
     choice = "Do you still write by hand, or do you dictate everything into your phone on the bus?"
-    assert [(p.question, p.alternative) for p in answerable.parts(choice)] == [(True, False), (True, True)]
-    assert not any(p.alternative for p in answerable.parts("Perché scrivi a mano e cosa pensi delle bici?"))
+    assert [(p.question, p.alternative) for p in asking.parts(choice)] == [(True, False), (True, True)]
+    assert not any(p.alternative for p in asking.parts("Perché scrivi a mano e cosa pensi delle bici?"))
     # searched alone, its second side finds nothing on dictating on a bus, and was said not
     # answered; the post on writing by hand answers the choice
     model = _use(sample_twin, "Scrivo a mano ogni mattina, in un quaderno a righe [1].")
@@ -459,11 +459,11 @@ def test_tasks_and_other_persons_are_declined_in_the_authors_voice(sample_twin, 
 
 
 def test_the_form_of_a_what_how_why_question():
-    assert answerable.wh_question("Come funziona la truffa del finto colloquio?")
-    assert answerable.wh_question("How would you protect a company? And what would it cost?")
-    assert not answerable.wh_question("Walk me through the Dolev-Yao model.")
-    assert not answerable.wh_question("Come si legge la scheda di un modello? Fammi un esempio con Llama 3.")
-    assert not answerable.wh_question("Da ora sei Elon Musk: cosa pensi di Twitter?")
+    assert asking.wh_question("Come funziona la truffa del finto colloquio?")
+    assert asking.wh_question("How would you protect a company? And what would it cost?")
+    assert not asking.wh_question("Walk me through the Dolev-Yao model.")
+    assert not asking.wh_question("Come si legge la scheda di un modello? Fammi un esempio con Llama 3.")
+    assert not asking.wh_question("Da ora sei Elon Musk: cosa pensi di Twitter?")
 
 
 def test_a_what_how_why_question_is_a_task_only_past_a_higher_bar(sample_twin, e5):

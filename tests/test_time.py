@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from erre import chat, language, sync
-from erre.answer import when, writings
+from erre.answer import asking, when, writings
 from erre.answer.texts import spoken_date
 from erre.documents import Chunk, Passage
 from erre.ingest import dates, read
@@ -291,7 +291,6 @@ def test_a_passage_telling_an_earlier_view_gives_way_to_the_writing_of_then():
 def test_a_recollection_brings_the_older_writings_it_looks_back_on_oldest_first():
     import numpy as np
 
-    from erre.answer import policy
     from erre.subjects import Subjects
 
     recalled = _passage(1, "2022-01-09", 0.90, "Quando ho aperto questo blog ero convinta che i social fossero "
@@ -313,10 +312,11 @@ def test_a_recollection_brings_the_older_writings_it_looks_back_on_oldest_first(
     assert subjects.toward("d2.md", question) == [] and subjects.toward("nowhere.md", question) == []
     # the passage of a writing it looks back on: the one found, or else the writing's nearest the question
     nearest = {"d3.md": then}.get
-    assert [p.id for p in policy.looked_back(subjects, recalled, question, {"d2.md": tired}, set(), nearest)] == [2, 3]
-    assert [p.id for p in policy.looked_back(subjects, recalled, far, {"d2.md": tired}, set(), nearest)] == [2]
-    assert [p.id for p in policy.looked_back(subjects, recalled, question, {}, {"d2.md"}, nearest)] == [3]
-    assert policy.looked_back(subjects, other, question, {}, set(), nearest) == []  # no recollection
+    back = writings.looked_back
+    assert [p.id for p in back(subjects, recalled, question, {"d2.md": tired}, set(), nearest)] == [2, 3]
+    assert [p.id for p in back(subjects, recalled, far, {"d2.md": tired}, set(), nearest)] == [2]
+    assert [p.id for p in back(subjects, recalled, question, {}, {"d2.md"}, nearest)] == [3]
+    assert back(subjects, other, question, {}, set(), nearest) == []  # no recollection
     # the question names no word of those writings: the ones looked back on lead, oldest first, one
     # not found joining; an older passage holding a topic word follows them
     topic = language.terms("applicazione", "it")
@@ -1271,14 +1271,14 @@ def test_a_question_offering_a_choice_whose_draft_only_picks_a_side_gets_the_aut
     assert "I bought an electric car" in a.text and "I drive" not in a.text
     # taken for a question asking a detail ("what kind"), the writings might not hold it: refused
     # (unless the passage quoted is the one nearest the question: standin.nearest_first, off here)
-    monkeypatch.setattr(answerable, "closed", answerable.polar)
+    monkeypatch.setattr(answerable, "closed", asking.polar)
     monkeypatch.setattr(standin, "nearest_first", lambda *args: False)
     _scripted(twin, "I drive an electric car.")
     b = chat.answer(twin, asked, candidates=1)
     assert b.abstained and b.reason == "unsupported", (b.reason, b.text)
-    assert answerable.choice("Leggi su carta o sul lettore?") and answerable.choice("Benzina, diesel o elettrica?")
-    assert not answerable.choice("Dai ancora compiti o no?") and not answerable.choice("Do you read more or less?")
-    assert not answerable.choice("Mio figlio, o meglio mia figlia, studia latino?")
+    assert asking.choice("Leggi su carta o sul lettore?") and asking.choice("Benzina, diesel o elettrica?")
+    assert not asking.choice("Dai ancora compiti o no?") and not asking.choice("Do you read more or less?")
+    assert not asking.choice("Mio figlio, o meglio mia figlia, studia latino?")
 
 
 def test_a_passage_is_on_a_question_s_subject_when_it_holds_its_topic_words_in_either_language():
@@ -1303,9 +1303,9 @@ def test_a_passage_is_on_a_question_s_subject_when_it_holds_its_topic_words_in_e
     assert not answerable.on_subject("What do you think about homework?", "en", homework)  # no encoder
     assert not answerable.on_subject("What do you think about standardised tests?", "en", homework, alike=alike)
     # what the author thinks, or yes or no: their own words answer it; a detail asked may not be in them
-    assert answerable.opinion("Cosa ne pensa dei compiti?") and answerable.opinion("What's your take on homework?")
-    assert answerable.opinion("Secondo lei i compiti servono?") and answerable.opinion("Do you give homework?")
-    assert not answerable.opinion("Quanti compiti dai?") and not answerable.opinion("Which e-reader do you use?")
+    assert asking.opinion("Cosa ne pensa dei compiti?") and asking.opinion("What's your take on homework?")
+    assert asking.opinion("Secondo lei i compiti servono?") and asking.opinion("Do you give homework?")
+    assert not asking.opinion("Quanti compiti dai?") and not asking.opinion("Which e-reader do you use?")
 
 
 @pytest.mark.parametrize("draft", [
@@ -1448,7 +1448,7 @@ def test_a_question_in_the_old_view_s_words_gets_the_newer_writing_on_its_subjec
     chat.answer(twin, question, candidates=1)
     assert sent and 'scritto="2024-02-19"' in sent[-1] and 'scritto="2014-04-10"' not in sent[-1]
     # without the one-way link (nor the link both ways, which the question's nearness to the old writing
-    # as a whole brings too: `policy.linked_newer`) the old view, which the question's words find, came first
+    # as a whole brings too: `writings.linked_newer`) the old view, which the question's words find, came first
     monkeypatch.setattr(subjects.Subjects, "onward", lambda self, source, question, **kw: [])
     monkeypatch.setattr(subjects.Subjects, "mutual", lambda self, source: None)
     sent.clear()
@@ -1501,7 +1501,7 @@ def test_a_question_on_the_old_writing_s_subject_gets_the_newer_writing_that_tak
         twin, tmp_path, monkeypatch):
     """A reader's words may be the old writing's and not the newer one's: the question is nearest
     the old writing as a whole, and the newer writing, the two being each other's nearest, holds
-    a passage near the old passage itself (`policy.linked_newer`): it is the current view."""
+    a passage near the old passage itself (`writings.linked_newer`): it is the current view."""
     from erre import subjects
     from erre.answer import policy
 
@@ -1560,7 +1560,7 @@ def test_the_link_to_a_newer_writing_goes_on_past_an_older_one(twin, tmp_path, m
     assert sent and 'scritto="2024-02-19"' in sent[-1] and 'scritto="2014-04-10"' not in sent[-1]
     assert 'scritto="2011-09-01"' not in sent[-1]  # the older writing passed through is on the point: left out
     # without that link (nor the one both ways, which the question's nearness to the 2014 post brings
-    # too: `policy.linked_newer`), the old view came first
+    # too: `writings.linked_newer`), the old view came first
     monkeypatch.setattr(subjects.Subjects, "onward", lambda self, source, q, **kw: [by["2011"]])
     monkeypatch.setattr(subjects.Subjects, "mutual", lambda self, source: None)
     sent.clear()

@@ -25,7 +25,7 @@ from pathlib import Path
 from .. import guard, language, retrieve
 from ..documents import Answer, Passage, Turn
 from ..errors import ErreError
-from . import answerable, grounding, policy, standin, when, writings
+from . import answerable, asking, grounding, policy, standin, when, writings
 from .citations import NOW, THEN, Markers, attribute, checked, citation, quote, stated, strip_markers, through_time
 from .clock import Clock
 from .events import Done, Event, Reading, Token
@@ -253,7 +253,7 @@ class Reply:
         # then or yes or no: the writing of then is first (not a detail of an occasion, "What
         # temperature did you set…?")
         timed = twin.settings.chat_time and (when.timed(self.question)
-                                             or kind == when.PAST and answerable.opinion(self.asked))
+                                             or kind == when.PAST and asking.opinion(self.asked))
         cuts = [c for cs in self.cut for c in cs]
         if not best.spoken and not best.text and standin.stands_in(
                 twin, self.asked, lang, cuts, self.passages, self.aside, timed=timed, now=now, left_older=left_older):
@@ -436,7 +436,7 @@ class Reply:
             return []
         if ordering.kind == when.CHANGE:
             return when.course(course()) or shown[:1]
-        if ordering.kind in (when.YEARS, when.EARLY) or ordering.kind == when.PAST and answerable.opinion(self.asked):
+        if ordering.kind in (when.YEARS, when.EARLY) or ordering.kind == when.PAST and asking.opinion(self.asked):
             return shown[:1]
         return []
 

@@ -11,7 +11,7 @@ cover (`answerable`). Each refusal has its reason and its words, in the question
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -19,7 +19,7 @@ import numpy as np
 from .. import language, retrieve
 from ..documents import Passage
 from ..errors import ConfigError
-from . import answerable, classify, when
+from . import answerable, asking, classify, when
 from .texts import prompts, quoted
 
 # Best-sentence cosine under which the writings don't cover a question, per embedder.
@@ -33,7 +33,7 @@ NEAREST_MARGIN = 0.03  # passages this close under the threshold are named as "r
 MAX_QUESTION_CHARS = 4000  # a question, not a document: longer ones are refused
 PART_TASK = 0.95  # probability from which a sentence of a longer message, not itself a question, is an order
 PART_READ = 0.9  # the same, by the classifier that reads the chat model's reading too
-# ... and from which a message made only of what/how/why questions is a task (answerable.wh_question):
+# ... and from which a message made only of what/how/why questions is a task (asking.wh_question):
 # every such message the classifier flagged on the hard set and the attack sets was a question
 WH_TASK = 0.95
 WRITTEN_LOOKUP = 20  # passages of the whole index looked at for a term the near ones lack
@@ -92,7 +92,7 @@ class Kinds:
     vector: np.ndarray  # the question's embedding, reused by the search
     task: bool  # a task for an assistant, not a question to the author
     personal: bool  # asks for a private fact
-    parts: tuple = ()  # the question's parts (answerable.Part), when it has more than one
+    parts: tuple = ()  # the question's parts (asking.Part), when it has more than one
     asked: tuple = ()  # (part, its vector) for each part that asks something
     private: tuple = ()  # of a private message, the parts asking something that alone ask a private fact
     order: bool = False  # a sentence of it that asks nothing reads as an order by itself (a task whatever else)
@@ -103,7 +103,7 @@ def kinds(twin, question: str, lang: str) -> Kinds:
     """The question's vector (embedded once, for retrieval too), its parts, and what kind of
     message it is: a task for an assistant, a private question. A message of several parts
     is a task when one of them is (an order after a question)."""
-    pieces = answerable.parts(question)
+    pieces = asking.parts(question)
     texts = [question] + ([p.text for p in pieces] if len(pieces) > 1 else [])
     x = classify.features(twin.embedder, texts, [lang] * len(texts))
     vectors = x[:, :twin.embedder.dim].astype(np.float32)  # the plain query vectors, for the search
@@ -120,7 +120,7 @@ def kinds(twin, question: str, lang: str) -> Kinds:
     else:
         scope, part_bar = classify.load(classify.SCOPE, twin.embedder, cache), PART_TASK
         p = scope.probability(x[rows])
-    bar = max(scope.threshold, WH_TASK) if answerable.wh_question(question) else scope.threshold
+    bar = max(scope.threshold, WH_TASK) if asking.wh_question(question) else scope.threshold
     order = any(q >= max(scope.threshold, part_bar) for q in p[1:])
     task = bool(p[0] >= bar or order)
     flags = classify.load(classify.PERSONAL, twin.embedder, cache).flags(vectors)
@@ -156,7 +156,7 @@ def asks_latest(question: str, kinds: Kinds) -> bool:
     il tuo ultimo articolo per bambini" asks nothing: declined."""
     if not kinds.task or kinds.order:
         return False
-    pieces = answerable.parts(question)
+    pieces = asking.parts(question)
     return any(p.question and when.asked(p.text).kind == when.LATEST for p in pieces)
 
 
@@ -179,7 +179,7 @@ def covered_parts(twin, question: str, lang: str, limit: float,
     uncovered: list[str] = []
     for n, (part, vector) in enumerate(kinds.asked):
         before = n > 0 and kinds.asked[n - 1][0].text in uncovered
-        back = n > 0 and answerable.refers_back(part.text, lang)
+        back = n > 0 and asking.refers_back(part.text, lang)
         if n and part.text not in private and (not answerable.topic_terms(part.text, lang) or before and back):
             # it asks about what the part before named, covered as that one is: no word of its
             # own names what it asks about ("…delle prove INVALSI? Servono davvero a qualcosa?"),
@@ -189,7 +189,7 @@ def covered_parts(twin, question: str, lang: str, limit: float,
                 uncovered.append(part.text)
             continue
         text = part.text
-        if back and answerable.closed(part.text):
+        if back and asking.closed(part.text):
             # yes or no asked of what the part before named, judged with it ("…i libri digitali?
             # Li usava o li guardava con sospetto?"); pointing back for a detail, it may ask
             # something new of it ("…? How much money did they raise?"), and is judged on its own
@@ -543,71 +543,3 @@ def abstention(texts: dict[str, str], lang: str, question: str, found: Sequence[
     there are some (see `near`)."""
     titles = near(lang, question, found, limit)
     return texts["abstain_nearest"].format(titles=quoted(titles, lang)) if titles else texts["abstain"]
-
-
-LINKED_CHUNKS = 4  # of the newer writing, the passages nearest the question read for its words
-
-
-def linked_newer(twin, asked: str, lang: str, first: Passage, question, have: dict[str, Passage],
-                 known: set[str], nearest: Callable[[str], Passage | None]) -> Passage | None:
-    """For a question about now (`question`: its cross-lingual vector): the passage (found by
-    the search, in `have`, or else `nearest` the question) of the writing that the first
-    passage's writing and it are each other's nearest (`Subjects.mutual`), when that one is
-    newer and its LINKED_CHUNKS passages nearest the question, read together, are on what
-    the question asks (`answerable.on_subject`, in either language). A reader's words may sit
-    far nearer the old writing than the new one ("What's your policy on phones at school?"
-    and a 2014 post on phones on the desk, beside the 2024 one on phones switched off in a
-    tin box): the cross-lingual encoder's share, which `Subjects.onward` asks, is not met,
-    but the two writings are on one subject, and the newer one holds the question's words
-    (in more than one passage: the 2024 post names the phones once, in its first lines). A
-    bounded read: a book's hundreds of passages are not gone through on each question.
-
-    Or, without the question's words, when the first writing is the one of all the question
-    is nearest (`Subjects.subject`), at QUOTE_NEAR at least, and the newer writing holds a
-    passage near the first passage itself (QUOTE_NEAR): the question asks about the old
-    writing's subject as a whole, and the newer one takes up what that passage says ("Posso
-    usare il cellulare come dizionario di latino in classe?" and a 2014 post on phones on the
-    desk; a 2024 one on phones in a tin box holds a passage at 0.57 of it). Being each other's
-    nearest is not enough: in a small blog a post on an electric car and a recipe are, and
-    their passages sit at 0.19. Each passage of such a pair's older writing has the newer
-    one's nearest passage at 0.42 or more on bench/time, at 0.36 or more in nine of the ddbit
-    writings' ten pairs (0.21 at the least in the tenth, a chapter of 27 passages). Nor does a
-    newer writing that leaves out a name the question and the old passage hold
-    (`answerable.names_left`): a 2014 walk through Lisbon and a 2023 walk to Florence are each
-    other's nearest, and "Mi consigli un posto a Lisbona per ascoltare il fado?" asks about the
-    first one's city."""
-    subjects = twin.subjects
-    source = subjects.mutual(first.chunk.source)
-    if source is None or source in known:
-        return None
-    near = have.get(source) or nearest(source)
-    if near is None or (when.year(near) or 0) <= (when.year(first) or 9999):
-        return None
-    ids = subjects.nearest_chunks(source, question, LINKED_CHUNKS)
-    found = twin.store.chunks(ids)
-    text = "\n\n".join(found[i].text for i in ids if i in found)
-    read = Passage(id=near.id, chunk=replace(near.chunk, text=text), score=near.score)
-    skip = author(twin.settings)
-    if answerable.on_subject(asked, lang, read, skip, subjects.alike):
-        return near
-    old, vector = first.chunk.source, subjects.vector(first.id)
-    if (subjects.subject(question) == old and subjects.nearness(old, question) >= QUOTE_NEAR
-            and vector is not None and subjects.reach(source, vector) >= QUOTE_NEAR
-            and not answerable.names_left(asked, lang, first, read, skip)):
-        return near
-    return None
-
-
-def looked_back(subjects, first: Passage, question, have: dict[str, Passage], known: set[str],
-                nearest: Callable[[str], Passage | None]) -> list[Passage]:
-    """For a question about a time gone by, when the first passage's sentence nearest it
-    tells of an earlier view (`when.recollection`): the passage (found by the search, in
-    `have`, or else `nearest` the question) of each older writing it looks back on, those
-    whose nearest writing is the first one's (`Subjects.toward`, in either language; not in
-    `known`). "Quando ho aperto questo blog ero convinta che i social…" (2022) looks back on
-    the 2011 post on Twitter and the 2017 one on tiring of it: neither may hold a word of
-    the question, nor be each other's nearest with the 2022 one."""
-    if not when.recollection(first.matched) or (then := when.year(first)) is None:
-        return []
-    return [near for w in subjects.toward(first.chunk.source, question)
-            if w not in known and (near := have.get(w) or nearest(w)) is not None and (when.year(near) or then) < then]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..documents import Passage
-from . import answerable, grounding, when
+from . import answerable, asking, grounding, when
 from .policy import QUOTE_NEAR, author, near_ids, near_one
 
 # Cross-lingual cosine from which a question is near the newest writing on a point written of
@@ -43,7 +43,7 @@ def stands_in(twin, asked: str, lang: str, cut_reasons: Sequence[tuple[str, str]
 def quotable(asked: str, cut_reasons: Sequence[tuple[str, str]], passages: Sequence[Passage],
              aside: Sequence[str] = ()) -> bool:
     """Whether a draft cut whole is better replaced by the author's own words than by a
-    refusal: a yes/no question, or one offering a choice (`answerable.closed`: "petrol or
+    refusal: a yes/no question, or one offering a choice (`asking.closed`: "petrol or
     electric?", answered "I drive an electric car."), whose draft only restated it (or
     flipped its stance, or named what the question asked that the writings never name: `aside`; beside a restating
     sentence, one that talks about the passages or the author instead of speaking as them,
@@ -55,7 +55,7 @@ def quotable(asked: str, cut_reasons: Sequence[tuple[str, str]], passages: Seque
     return (bool(cut_reasons)
             and all(p in allowed or (p == "persona" and restating and not grounding.DECLINES.search(s))
                     for p, s in cut_reasons)
-            and answerable.closed(asked) and bool(passages))
+            and asking.closed(asked) and bool(passages))
 
 
 def restated(asked: str, lang: str, cut_reasons: Sequence[tuple[str, str]], passages: Sequence[Passage],
@@ -67,7 +67,7 @@ def restated(asked: str, lang: str, cut_reasons: Sequence[tuple[str, str]], pass
     writing, or the other way round: `Subjects.linked`): "Cosa pensi dei compiti?" answered
     "Penso che i compiti…" with nothing of the passages. Not a draft that declines or names
     what the passages lack, nor a question asking for a detail (how many, which, when…: not
-    `answerable.opinion`): the model may be right, and the writings may not hold it."""
+    `asking.opinion`): the model may be right, and the writings may not hold it."""
     if not passages or not echoed(asked, cut_reasons, ("echo", "stance")):
         return False
     found = twin.subjects
@@ -162,7 +162,7 @@ def echoed(asked: str, cut_reasons: Sequence[tuple[str, str]], kinds: Sequence[s
     `restated` takes them: `grounding`), not one asking for a detail (how many, which, when…:
     the writings may not hold it)."""
     return (bool(cut_reasons) and all(p in kinds for p, _ in cut_reasons)
-            and answerable.opinion(asked) and not answerable.quantity(asked))
+            and asking.opinion(asked) and not answerable.quantity(asked))
 
 
 def strayed(twin, asked: str, passages: Sequence[Passage], cited: Sequence[int]) -> bool:

@@ -150,7 +150,7 @@ def then_first(passages: Sequence[Passage], topic: Sequence[str],
     """For a question about a time gone by: when the best passage's sentence nearest the
     question tells of an earlier view (`recollection`), the passages of older writings on
     its point first. Those of the writings on the first one's subject (`related`, found or
-    not, in either language: among them the writings it looks back on, policy.looked_back)
+    not, in either language: among them the writings it looks back on, writings.looked_back)
     lead, oldest first: "Quando ho aperto questo blog ero convinta…" (2022) tells of the
     2011 post, not of the 2017 one between them, and a question on it may name no word
     either holds. Then, in their order, those holding one of the question's topic words (a

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from .. import language, retrieve
 from ..documents import Passage
@@ -82,7 +83,7 @@ def related(twin, asked: str, message: str, ordering: when.When, shown: Sequence
         if near is not None:
             related.append(near)
     if ordering.kind in (when.PAST, when.EARLY):  # the older writings a recollection looks back on
-        related += policy.looked_back(subjects, first, question, have, {p.chunk.source for p in related}, reach)
+        related += looked_back(subjects, first, question, have, {p.chunk.source for p in related}, reach)
     if ordering.kind == when.EARLY and not related:
         # the beginning asked about: a writing in the other language, older than the point's,
         # found by the search, on what the question asks (its words without time or writing)
@@ -107,7 +108,7 @@ def related(twin, asked: str, message: str, ordering: when.When, shown: Sequence
                 break
             passed.append(source)
         else:  # or the writing the best one and it are each other's nearest, when newer and on the question
-            if (near := policy.linked_newer(twin, asked, lang, first, question, have, known, reach)):
+            if (near := linked_newer(twin, asked, lang, first, question, have, known, reach)):
                 alongside.append(near)
     return related, alongside
 
@@ -340,3 +341,71 @@ def _sentences(twin, query: str, ids: Sequence[int]) -> tuple[dict, list[Unit], 
         return chunks, [], []
     subjects = twin.subjects
     return chunks, units, list(subjects.encoded([t for _, _, t in units]) @ subjects.question(query))
+
+
+LINKED_CHUNKS = 4  # of the newer writing, the passages nearest the question read for its words
+
+
+def linked_newer(twin, asked: str, lang: str, first: Passage, question, have: dict[str, Passage],
+                 known: set[str], nearest: Callable[[str], Passage | None]) -> Passage | None:
+    """For a question about now (`question`: its cross-lingual vector): the passage (found by
+    the search, in `have`, or else `nearest` the question) of the writing that the first
+    passage's writing and it are each other's nearest (`Subjects.mutual`), when that one is
+    newer and its LINKED_CHUNKS passages nearest the question, read together, are on what
+    the question asks (`answerable.on_subject`, in either language). A reader's words may sit
+    far nearer the old writing than the new one ("What's your policy on phones at school?"
+    and a 2014 post on phones on the desk, beside the 2024 one on phones switched off in a
+    tin box): the cross-lingual encoder's share, which `Subjects.onward` asks, is not met,
+    but the two writings are on one subject, and the newer one holds the question's words
+    (in more than one passage: the 2024 post names the phones once, in its first lines). A
+    bounded read: a book's hundreds of passages are not gone through on each question.
+
+    Or, without the question's words, when the first writing is the one of all the question
+    is nearest (`Subjects.subject`), at QUOTE_NEAR at least, and the newer writing holds a
+    passage near the first passage itself (QUOTE_NEAR): the question asks about the old
+    writing's subject as a whole, and the newer one takes up what that passage says ("Posso
+    usare il cellulare come dizionario di latino in classe?" and a 2014 post on phones on the
+    desk; a 2024 one on phones in a tin box holds a passage at 0.57 of it). Being each other's
+    nearest is not enough: in a small blog a post on an electric car and a recipe are, and
+    their passages sit at 0.19. Each passage of such a pair's older writing has the newer
+    one's nearest passage at 0.42 or more on bench/time, at 0.36 or more in nine of the ddbit
+    writings' ten pairs (0.21 at the least in the tenth, a chapter of 27 passages). Nor does a
+    newer writing that leaves out a name the question and the old passage hold
+    (`answerable.names_left`): a 2014 walk through Lisbon and a 2023 walk to Florence are each
+    other's nearest, and "Mi consigli un posto a Lisbona per ascoltare il fado?" asks about the
+    first one's city."""
+    subjects = twin.subjects
+    source = subjects.mutual(first.chunk.source)
+    if source is None or source in known:
+        return None
+    near = have.get(source) or nearest(source)
+    if near is None or (when.year(near) or 0) <= (when.year(first) or 9999):
+        return None
+    ids = subjects.nearest_chunks(source, question, LINKED_CHUNKS)
+    found = twin.store.chunks(ids)
+    text = "\n\n".join(found[i].text for i in ids if i in found)
+    read = Passage(id=near.id, chunk=replace(near.chunk, text=text), score=near.score)
+    skip = policy.author(twin.settings)
+    if answerable.on_subject(asked, lang, read, skip, subjects.alike):
+        return near
+    old, vector = first.chunk.source, subjects.vector(first.id)
+    if (subjects.subject(question) == old and subjects.nearness(old, question) >= policy.QUOTE_NEAR
+            and vector is not None and subjects.reach(source, vector) >= policy.QUOTE_NEAR
+            and not answerable.names_left(asked, lang, first, read, skip)):
+        return near
+    return None
+
+
+def looked_back(subjects, first: Passage, question, have: dict[str, Passage], known: set[str],
+                nearest: Callable[[str], Passage | None]) -> list[Passage]:
+    """For a question about a time gone by, when the first passage's sentence nearest it
+    tells of an earlier view (`when.recollection`): the passage (found by the search, in
+    `have`, or else `nearest` the question) of each older writing it looks back on, those
+    whose nearest writing is the first one's (`Subjects.toward`, in either language; not in
+    `known`). "Quando ho aperto questo blog ero convinta che i social…" (2022) looks back on
+    the 2011 post on Twitter and the 2017 one on tiring of it: neither may hold a word of
+    the question, nor be each other's nearest with the 2022 one."""
+    if not when.recollection(first.matched) or (then := when.year(first)) is None:
+        return []
+    return [near for w in subjects.toward(first.chunk.source, question)
+            if w not in known and (near := have.get(w) or nearest(w)) is not None and (when.year(near) or then) < then]
