@@ -1259,7 +1259,7 @@ def test_a_question_about_now_restated_by_the_draft_gets_the_author_s_words_when
 
 def test_a_question_offering_a_choice_whose_draft_only_picks_a_side_gets_the_author_s_words(twin, tmp_path,
                                                                                               monkeypatch):
-    from erre.answer import answerable, standin
+    from erre.answer import standin
 
     _bilingual(twin, tmp_path)
     # the draft restates the question with the side it picks: an echo, cut
@@ -1271,7 +1271,7 @@ def test_a_question_offering_a_choice_whose_draft_only_picks_a_side_gets_the_aut
     assert "I bought an electric car" in a.text and "I drive" not in a.text
     # taken for a question asking a detail ("what kind"), the writings might not hold it: refused
     # (unless the passage quoted is the one nearest the question: standin.nearest_first, off here)
-    monkeypatch.setattr(answerable, "closed", asking.polar)
+    monkeypatch.setattr(asking, "closed", asking.polar)
     monkeypatch.setattr(standin, "nearest_first", lambda *args: False)
     _scripted(twin, "I drive an electric car.")
     b = chat.answer(twin, asked, candidates=1)
