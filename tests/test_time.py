@@ -2226,3 +2226,23 @@ def test_the_judge_sees_two_answers_blind_and_counts_each_side(tmp_path):
     counts = judge.tally(folder)
     assert dict(counts[("old", "all")]) == {"judged": 2, "faithful": 1, "answers": 2, "both": 1}
     assert dict(counts[("new", "past")]) == {"judged": 2, "faithful": 2, "answers": 1, "both": 1}
+
+
+def test_an_acronym_is_named_in_the_writings_only_in_capitals(twin, tmp_path):
+    from erre.answer import answerable, policy
+
+    assert not answerable.held_as_written("DAD", "My dad read to me every night.")
+    assert answerable.held_as_written("DAD", "Durante la DAD leggevo ad alta voce.")
+    assert answerable.held_as_written("RAM", "La DRAM costa sempre di più.")  # inside a word, as `held`
+    assert answerable.held_as_written("Appennino", "Salgo spesso sull'Appennino.")
+    _blog(twin, tmp_path / "acronyms", {
+        "2021-03-01-leggere-a-distanza.md": (
+            "Leggere a distanza", "Metà della classe è a casa e l'altra metà in aula: leggo ad alta voce lo "
+            "stesso, al microfono, e i ragazzi ascoltano dallo schermo."),
+        "2016-05-10-snowed-in.md": (
+            "Snowed in", "My dad read to me every night when I was a child; now I read to my students."),
+    })
+    # folded, "DAD" (didattica a distanza) and the English "dad" of a father were one word, and the
+    # twin said it named «DAD» elsewhere
+    assert not policy.written(twin.store, ["DAD"]) and policy.written(twin.store, ["dad"])
+    assert policy.unwritten(twin.store, ["DAD"], [], [s for s in twin.store.document_dates()]) == ("DAD",)

@@ -148,6 +148,15 @@ def held_as_word(term: str, text: str) -> bool:
                                for p in parts)
 
 
+def held_as_written(term: str, text: str) -> bool:
+    """Whether `text`, as written (not folded), holds `term` as `held_as_word` finds it, an
+    acronym in capitals: "DAD" (didattica a distanza) is not the English "dad" of a father,
+    nor "RAG" the word "rag". Folded, the two are one word."""
+    if term.isupper() and term.isalpha():  # an acronym, as `held` finds it ("RAM" in "DRAM"), in capitals
+        return bool(re.search(("" if len(term) >= 3 else r"(?<!\w)") + re.escape(term), text))
+    return held_as_word(term, " ".join(language.words(text)))
+
+
 # an age is the asker's context, not a figure the writings must hold: "mia figlia ha 16 anni",
 # "ragazzi di 17 anni", "a 16 year old", "16-year-olds", "di anni ne ho 42", "I'm 42"
 _AGE = re.compile(r"(?<![\w.,])(\d{1,3}-years?-olds?|\d{1,3}(?=\s*(?:anni|enne|years?\s+olds?)\b))|"

@@ -361,7 +361,7 @@ def unwritten(store, terms: Sequence[str], shown: Sequence[Passage], point: Iter
     if not names:
         return tuple(terms)
     texts = [text for source, text in _looked_up(store, names) if source in sources]
-    return tuple(t for t in terms if t not in names or not any(answerable.held_as_word(t, x) for x in texts))
+    return tuple(t for t in terms if t not in names or not any(answerable.held_as_written(t, x) for x in texts))
 
 
 def on_point(twin, lead: Sequence[Passage]) -> list[str]:
@@ -417,14 +417,14 @@ def written(store, terms: Sequence[str]) -> bool:
     """Whether some passage of the writings, beyond those near the question, holds all of
     `terms`, each as a word (a lexical search of the whole index): "I wrote about Rome" is
     never said from a passage on novels, "romanzi"."""
-    return any(all(answerable.held_as_word(t, text) for t in terms) for _, text in _looked_up(store, terms))
+    return any(all(answerable.held_as_written(t, text) for t in terms) for _, text in _looked_up(store, terms))
 
 
 def _looked_up(store, terms: Sequence[str]) -> list[tuple[str, str]]:
-    """(source, folded text) of the passages of the whole index a lexical search for `terms`
-    finds first."""
+    """(source, text as written) of the passages of the whole index a lexical search for
+    `terms` finds first."""
     found = store.search_lexical(language.query_terms(" ".join(terms), tuple(store.languages())), WRITTEN_LOOKUP)
-    return [(c.source, " ".join(language.words(c.context))) for c in store.chunks([i for i, _ in found]).values()]
+    return [(c.source, c.context) for c in store.chunks([i for i, _ in found]).values()]
 
 
 def near_found(twin, asked: str, lang: str, ev: Evidence, passages: Sequence[Passage]) -> Evidence:
