@@ -2232,6 +2232,7 @@ def test_an_acronym_is_named_in_the_writings_only_in_capitals(twin, tmp_path):
     from erre.answer import answerable, policy
 
     assert not answerable.held_as_written("DAD", "My dad read to me every night.")
+    assert not answerable.held_as_written("DAD", "Un dado da brodo e la saudade di Lisbona.")
     assert answerable.held_as_written("DAD", "Durante la DAD leggevo ad alta voce.")
     assert answerable.held_as_written("RAM", "La DRAM costa sempre di più.")  # inside a word, as `held`
     assert answerable.held_as_written("Appennino", "Salgo spesso sull'Appennino.")
@@ -2242,7 +2243,7 @@ def test_an_acronym_is_named_in_the_writings_only_in_capitals(twin, tmp_path):
         "2016-05-10-snowed-in.md": (
             "Snowed in", "My dad read to me every night when I was a child; now I read to my students."),
     })
-    # folded, "DAD" (didattica a distanza) and the English "dad" of a father were one word, and the
+    # folded, "DAD" (didattica a distanza) was held by "dad" (and inside "dado", "saudade"), and the
     # twin said it named «DAD» elsewhere
     assert not policy.written(twin.store, ["DAD"]) and policy.written(twin.store, ["dad"])
     assert policy.unwritten(twin.store, ["DAD"], [], [s for s in twin.store.document_dates()]) == ("DAD",)

@@ -150,8 +150,8 @@ def held_as_word(term: str, text: str) -> bool:
 
 def held_as_written(term: str, text: str) -> bool:
     """Whether `text`, as written (not folded), holds `term` as `held_as_word` finds it, an
-    acronym in capitals: "DAD" (didattica a distanza) is not the English "dad" of a father,
-    nor "RAG" the word "rag". Folded, the two are one word."""
+    acronym in capitals: "DAD" (didattica a distanza) is not in "saudade" nor in "dado", nor
+    is it a father's "dad". Folded, an acronym is found inside any word that spells it."""
     if term.isupper() and term.isalpha():  # an acronym, as `held` finds it ("RAM" in "DRAM"), in capitals
         return bool(re.search(("" if len(term) >= 3 else r"(?<!\w)") + re.escape(term), text))
     return held_as_word(term, " ".join(language.words(text)))
