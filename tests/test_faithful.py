@@ -332,6 +332,8 @@ def test_the_other_side_of_a_choice_is_one_question_with_the_first(sample_twin):
     choice = "Do you still write by hand, or do you dictate everything into your phone on the bus?"
     assert [(p.question, p.alternative) for p in asking.parts(choice)] == [(True, False), (True, True)]
     assert not any(p.alternative for p in asking.parts("Perché scrivi a mano e cosa pensi delle bici?"))
+    assert [p.alternative for p in asking.parts("Dai ancora compiti? O hai smesso del tutto?")] == [False, True]
+    assert [p.alternative for p in asking.parts("Hai letto Calvino? Oggi lo rileggeresti?")] == [False, False]
     # searched alone, its second side finds nothing on dictating on a bus, and was said not
     # answered; the post on writing by hand answers the choice
     model = _use(sample_twin, "Scrivo a mano ogni mattina, in un quaderno a righe [1].")

@@ -43,13 +43,14 @@ def refers_back(part: str, lang: str) -> bool:
 
 
 _OR = frozenset(("or", "oppure"))
+_OPENS_OR = re.compile(r"^\W*(?:or|oppure|o)\s", re.IGNORECASE)  # "…? O hai smesso?", "…? Or have you stopped?"
 
 
 @dataclass(frozen=True)
 class Part:
     text: str
     question: bool  # asks something (ends with "?" or opens with a question word); else context
-    alternative: bool = False  # the other side of a choice, joined to the part before by "or", "oppure"
+    alternative: bool = False  # the other side of a choice: after "or", "oppure", or opening with one
 
 
 def parts(question: str) -> list[Part]:
@@ -75,7 +76,7 @@ def parts(question: str) -> list[Part]:
             asks = piece.endswith("?") or bool(_ASKS.match(piece))
             if opening:
                 piece, opening = f"{opening} {piece}", ""
-            out.append(Part(piece, asks, bool(out) and joined.lower() in _OR))
+            out.append(Part(piece, asks, bool(out) and (joined.lower() in _OR or bool(_OPENS_OR.match(piece)))))
     if opening:
         out.append(Part(opening, opening.endswith("?") or bool(_ASKS.match(opening))))
     return out
