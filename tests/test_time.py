@@ -692,6 +692,9 @@ def test_a_name_her_quoted_words_hold_is_not_said_to_be_named_nowhere_or_elsewhe
     # every name held: nothing is said after her words
     reply.unnamed = ("Lisbona",)
     assert reply._tail("it", said + " Poi a Lisbona, in salita.") == "" and reply.missing == ()
+    # an acronym counts in capitals only: "DAD" is not in "dado"
+    reply.unnamed = ("DAD",)
+    assert "«DAD»" in reply._tail("it", "Nel 2019 scrivevo: «Un dado da brodo, e basta.» [1]")
 
 
 def test_the_sentence_quoted_of_then_is_one_the_author_states_as_herself():

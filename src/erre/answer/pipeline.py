@@ -405,9 +405,9 @@ class Reply:
         words (`said`), less the names those words hold: a name she says there is neither
         "never named" nor named "elsewhere" ("…restare a secco sui tornanti dell'Appennino?",
         answered by her 2015 sentence "Io salgo spesso sull'Appennino…"). Those names leave
-        `unnamed` and `elsewhere` too, so the answer's `uncovered` says the same."""
-        words = " ".join(language.words(said))
-        self.unnamed, self.elsewhere = (tuple(t for t in names if not answerable.held_as_word(t, words))
+        `unnamed` and `elsewhere` too, so the answer's `uncovered` says the same. An acronym
+        counts only in capitals, as in the writings (`answerable.held_as_written`)."""
+        self.unnamed, self.elsewhere = (tuple(t for t in names if not answerable.held_as_written(t, said))
                                         for names in (self.unnamed, self.elsewhere))
         return not_covered(lang, self.uncovered, self.elsewhere, self.unnamed)
 
