@@ -45,6 +45,10 @@ def _problem(sentence: str, question: str = QUESTION) -> str | None:
     ("Mixtral usa parametri per ogni token, quanti.", "echo"),
     ("Il quaderno come laboratorio.", "heading"),  # a heading passed off as a sentence
     ("Ne ho parlato a lungo con Yann LeCun [1].", "name"),  # a name the passages never give
+    # a handle or an address the passages never give, lowercase or not
+    ("Su Mixtral mi trovi su X, sono @quaderno_mixtral [1].", "name"),  # "X" is no name: the handle is
+    ("Ne ho scritto su quaderno-mixtral.blog/token [1].", "name"),
+    ("Per Mixtral scrivimi a quaderno@mixtral.it [1].", "name"),
     ("Sì, credo che il fine-tuning serva a insegnare fatti nuovi a un modello [1].", "stance"),  # yes for no
     ("No, non credo che il fine-tuning serva a insegnare fatti nuovi [1].", None),
     ("Come intelligenza artificiale non ho opinioni su Mixtral.", "persona"),  # the model, not the author
@@ -173,6 +177,9 @@ def test_a_frame_about_the_passages_is_taken_off_the_sentence():
     ("Is Carboni's view on BitNet still the same?", ["BitNet"]),  # the author's possessive
     # the Italian pronoun of courtesy names no one; a name beside it still counts
     ("Professore, Lei ha sempre scritto a mano o ha cambiato idea col Suo blog su Substack?", ["Substack"]),
+    # a lone letter is looked up in no writing: X is the network the writings call Twitter
+    ("Ti posso seguire su X o su Mastodon?", ["Mastodon"]),
+    ("Il modello B è meglio del piano A?", []),
 ])
 def test_the_specific_terms_of_a_question(question, terms):
     assert answerable.specific_terms(question, "it", ["Davide", "Carboni"]) == terms

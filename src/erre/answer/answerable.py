@@ -66,6 +66,9 @@ def specific_terms(question: str, lang: str, skip: Iterable[str] = (), *, across
     """The names, numbers and acronyms a question asks about, as written: tokens with a digit,
     all-capital tokens of two letters or more, and capitalised words that do not open a
     sentence and are not common words nor Italian pronouns of courtesy ("Lei ha sempre…").
+    A lone letter is none: the writings hold it or not whatever they say of the subject (an
+    Italian "a" or "e" is a word; "X" is the network the writings call "Twitter"). A handle
+    ("@livia_reads") or a web or mail address is one however written.
     `skip`: words never counted (the author's name). `across`: the passages are in another
     language, where ordinary capitalised words ("Italian", "European") are translated: only
     names that are not words count. In a hyphenated token only its name-like pieces count
@@ -74,6 +77,11 @@ def specific_terms(question: str, lang: str, skip: Iterable[str] = (), *, across
     out: list[str] = []
     sentence_start = True
     for m in _TOKEN.finditer(question):
+        if m.start() and question[m.start() - 1] == "@" or _ADDRESS.fullmatch(m.group(0)):
+            sentence_start = False  # a handle or an address: a name however written
+            if language.fold(m.group(0)) not in skipped:  # "@Davide" addresses the author
+                out.append(m.group(0).strip(".'’-"))
+            continue
         token = _bare(m.group(0).strip(".'’-"))
         before = question[:m.start()].rstrip()
         opens = sentence_start or before.endswith((".", "?", "!", ":", "«", '"', "“", "(", "\n"))
@@ -91,7 +99,9 @@ def specific_terms(question: str, lang: str, skip: Iterable[str] = (), *, across
                 out.append(token)
             continue
         letters = [c for c in token if c.isalpha()]
-        if len(letters) >= 2 and all(c.isupper() for c in letters):
+        if len(letters) < 2:  # a lone letter: no writing can be looked up for it ("X", "Serie A")
+            continue
+        if all(c.isupper() for c in letters):
             out.append(token)
         elif token[0].isupper() and not opens and token.lower() != "i" and not _common(token.lower(), lang):
             # across languages a word is likely translated; "Lei", "Suo" address the reader's teacher
@@ -106,6 +116,9 @@ def specific_terms(question: str, lang: str, skip: Iterable[str] = (), *, across
     return list(seen)
 
 
+# a web or mail address ("livia.blog/newsletter", "gmail.com"): a lowercase name all the same
+_ADDRESS = re.compile(r"(?:www\.)?[^\W\d_][\w-]*(?:\.[\w-]+)*\.(?:com|org|net|it|eu|io|me|blog|info|dev|uk|de|fr|ly)"
+                      r"(?:/[\w./-]*)?", re.IGNORECASE)
 # an elided article or preposition before a name ("dell'Apache", "l'IA") and an English
 # possessive ("Graham's") are not part of the name
 _ELIDED = re.compile(r"^[a-zà-ù]{1,6}['’](?=\w)")
