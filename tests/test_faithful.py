@@ -60,6 +60,9 @@ def _problem(sentence: str, question: str = QUESTION) -> str | None:
     ("Mi dispiace, ma non ho accesso a dati personali.", "persona"),
     ("In the passage from my notebook, the author states that Mixtral uses 13 billion [1].", "persona"),
     ("Sorry, I don't have any specific information on Mixtral.", "persona"),
+    # the writings' authors as "they": a reader's summary, not the author speaking
+    ("They also mention that Mixtral uses 13 billion parameters per token [1].", "persona"),
+    ("However, they note that Mixtral uses 13 billion [1].", "persona"),
     ("Il passaggio all'elettrico non c'entra, Mixtral usa 13 miliardi di parametri [1].", None),
 ])
 def test_each_sentence_is_checked_against_the_passages(sentence, problem):

@@ -69,7 +69,10 @@ PERSONA = re.compile(
     # ... or of the author in the third person, as a reader would
     r"^\W*(?:the|this) author (?:has|is|also|mentions?|states?|believes?|writes?|says?|thinks?|expresse?s?|"
     r"describes?|prefers?|suggests?|argues?)\b|"
-    r"^\W*l['’]aut(?:rice|ore) (?:ha|è|dice|scrive|sostiene|pensa|afferma|descrive|preferisce)\b", re.IGNORECASE)
+    r"^\W*l['’]aut(?:rice|ore) (?:ha|è|dice|scrive|sostiene|pensa|afferma|descrive|preferisce)\b|"
+    # ... or of the writings' authors as "they", opening a sentence ("They also mention that…")
+    r"^\W*(?:however,? |but |and )?they (?:also )?(?:mention|note|state|argue|write|say|explain|suggest|highlight|"
+    r"describe|believe)s? that\b", re.IGNORECASE)
 # a frame that talks about the passages instead of from them ("Based on the passages provided, …")
 FRAME = re.compile(
     r"^\s*(?:(?:based on|according to|from|judging (?:by|from)) (?:the |these )?(?:passages?|excerpts?|texts?)"
