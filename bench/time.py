@@ -114,7 +114,8 @@ def summarize(records: list[dict], dated: dict[str, str | None], undated: list[s
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--home", help="keep the twin here (default: a temporary directory)")
-    ap.add_argument("--split", choices=("dev", "dev2", "dev3", "test", "holdout", *(f"holdout{n}" for n in range(2, 77))),
+    splits = ("dev", "dev2", "dev3", "test", "holdout", *(f"holdout{n}" for n in range(2, 77)))
+    ap.add_argument("--split", choices=splits,
                     help="only the questions of this split")
     ap.add_argument("--out", help="write each answer and its verdict here (JSON Lines)")
     ap.add_argument("--limit", type=int)
