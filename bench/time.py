@@ -114,8 +114,9 @@ def summarize(records: list[dict], dated: dict[str, str | None], undated: list[s
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--home", help="keep the twin here (default: a temporary directory)")
-    splits = ("dev", "dev2", "dev3", "test", "holdout", *(f"holdout{n}" for n in range(2, 77)))
-    ap.add_argument("--split", choices=splits,
+    questions = [json.loads(line) for line in (HERE / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+                 if line.strip()]
+    ap.add_argument("--split", choices=list(dict.fromkeys(q["split"] for q in questions)),
                     help="only the questions of this split")
     ap.add_argument("--out", help="write each answer and its verdict here (JSON Lines)")
     ap.add_argument("--limit", type=int)
@@ -135,8 +136,7 @@ def main() -> None:
     undated = sorted(s for s, d in dated.items() if not d)
     print(f"{len(dated)} documents, {len(dated) - len(undated)} dated; undated: {', '.join(undated) or '-'}"
           f" ({report.summary()})", file=sys.stderr)
-    items = [json.loads(line) for line in (HERE / "questions.jsonl").read_text(encoding="utf-8").splitlines()
-             if line.strip()]
+    items = questions
     topics = writings_by_topic(items, dated)  # from every question, whatever the split
     if args.split:
         items = [i for i in items if i["split"] == args.split]
