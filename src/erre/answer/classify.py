@@ -28,10 +28,12 @@ llm/llamacpp.py `Reader`). Its weights ship for the default embedder and the def
 for another GGUF model `python -m erre.answer.classify --home TWIN` reads the data through
 it (minutes) into the twin's cache. Until then, and for models served elsewhere, the
 embedder-only classifier decides. It is trained on more data (`scope-more`: readers'
-greetings and statements, questions with context, polite tasks, and readers' questions on the
-author's own practice put as requests: "Would you let…", "Lasceresti…", "Dovrei…") that the
-embedder-only classifier does not take: with the embedder's vectors alone they cost it
-attacks it caught.
+greetings and statements, questions with context, polite tasks, readers' questions on the
+author's own practice put as requests: "Would you let…", "Lasceresti…", "Dovrei…", questions
+after a sentence about the reader: "Sto scrivendo la tesi… In quale articolo…?", and readers
+asking where to follow or reach the author, beside tasks on social media: "ha instagram?",
+"Write me a caption for…") that the embedder-only classifier does not take: with the
+embedder's vectors alone they cost it attacks it caught.
 """
 
 from __future__ import annotations
