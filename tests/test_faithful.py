@@ -497,6 +497,8 @@ def test_a_private_question_is_not_answered_from_a_passage_that_shares_a_word(sa
     model = _use(sample_twin, "should not be asked")
     a = chat.answer(sample_twin, question)
     assert a.abstained and model.calls == []
+    if question.startswith("Quanto"):  # refused as private, a passage near: it claims nothing of what was written
+        assert a.reason == "personal" and a.text == "È una cosa personale, e preferisco non rispondere al posto mio."
 
 
 def test_a_private_fact_asked_in_a_part_of_its_own_is_set_apart_and_the_rest_answered(sample_twin):

@@ -283,6 +283,10 @@ def unanswerable(twin, asked: str, lang: str, shown: Sequence[Passage], kinds: K
     if later.reason and latest:
         return later.reason, texts["abstain_after"].format(last=latest[:4], years=", ".join(later.terms))
     if private(twin, asked, lang, shown, kinds, ev, question, view) == PRIVATE:
+        # it claims nothing of what the author wrote: a passage came near the question (one
+        # that does not is refused before this, as not covered), and may tell what it asks in
+        # words the checks do not read ("What car do you drive, and are you happy with it?"
+        # beside a post on the electric car she bought)
         return PRIVATE, texts["abstain_personal"]
     terms = (names or unwritten_names(twin, asked, lang, shown, aside, view))[1]
     missing = answerable.Check("missing_terms", terms) if terms else answerable.Check(None)
