@@ -497,8 +497,15 @@ def test_a_private_question_is_not_answered_from_a_passage_that_shares_a_word(sa
     model = _use(sample_twin, "should not be asked")
     a = chat.answer(sample_twin, question)
     assert a.abstained and model.calls == []
-    if question.startswith("Quanto"):  # refused as private, a passage near: it claims nothing of what was written
-        assert a.reason == "personal" and a.text == "È una cosa personale, e preferisco non rispondere al posto mio."
+
+
+def test_a_private_question_refused_claims_nothing_of_what_the_author_wrote(sample_twin):
+    # refused as private only once a passage came near it (one that does not is not covered):
+    # that passage may tell what was asked in words the rules do not read
+    model = _use(sample_twin, "should not be asked")
+    a = chat.answer(sample_twin, "Quanto guadagni con i tuoi libri?")
+    assert a.reason == "personal" and a.text == "È una cosa personale, e preferisco non rispondere al posto mio."
+    assert model.calls == []
 
 
 def test_a_private_fact_asked_in_a_part_of_its_own_is_set_apart_and_the_rest_answered(sample_twin):
